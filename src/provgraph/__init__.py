@@ -1,0 +1,29 @@
+"""provgraph: provenance graphs for computational science, compatible with AiiDA's data.
+
+Load a profile, then work with its storage::
+
+    import provgraph
+    provgraph.load_profile()            # the default profile (or PROVGRAPH_PROFILE)
+    storage = provgraph.get_manager().get_profile_storage()
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from provgraph.exceptions import ProvgraphError
+from provgraph.manager import get_manager, get_profile, load_profile, unload_profile
+
+try:
+    __version__ = version("provgraph")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"
+
+__all__ = [
+    "ProvgraphError",
+    "__version__",
+    "get_manager",
+    "get_profile",
+    "load_profile",
+    "unload_profile",
+]

@@ -1,0 +1,1 @@
+"""The ``provgraph`` command line: a thin layer that parses, calls the library, reports."""

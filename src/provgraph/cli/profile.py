@@ -1,0 +1,233 @@
+"""``provgraph profile``: create, list, show, choose and delete profiles."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from provgraph.cli.context import ProvgraphGroup, ProvgraphContext, pass_provgraph
+
+__all__ = ["profile"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@click.group(cls=ProvgraphGroup)
+def profile() -> None:
+    """Create, inspect and delete profiles (a named storage plus its default user)."""
+
+
+@profile.group(cls=ProvgraphGroup)
+def setup() -> None:
+    """Create a new profile on the storage backend named by the subcommand."""
+
+
+def _setup_options(func: F) -> F:
+    options = [
+        click.option("--profile", "name", metavar="NAME", help="Name of the new profile."),
+        click.option(
+            "--email",
+            metavar="EMAIL",
+            help="Email of the profile's default user (default: provgraph@localhost).",
+        ),
+        click.option(
+            "--set-default/--no-set-default",
+            default=None,
+            help="Make it the default profile (default: only if there is no default yet).",
+        ),
+        click.option(
+            "--non-interactive",
+            is_flag=True,
+            help="Never prompt; fail if a required value is missing.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _is_interactive(non_interactive: bool) -> bool:
+    return not non_interactive and sys.stdin.isatty()
+
+
+def _resolve_name(name: str | None, non_interactive: bool) -> str:
+    if name:
+        return name
+    if _is_interactive(non_interactive):
+        value: str = click.prompt("Profile name", type=str)
+        return value
+    raise click.UsageError("Missing option '--profile NAME'.")
+
+
+def _resolve_email(email: str | None, non_interactive: bool) -> str:
+    from provgraph.config.profile import DEFAULT_USER_EMAIL
+
+    if email:
+        return email
+    if _is_interactive(non_interactive):
+        value: str = click.prompt("Email of the default user", default=DEFAULT_USER_EMAIL)
+        return value
+    return DEFAULT_USER_EMAIL
+
+
+def _report_created(name: str, is_default: bool) -> None:
+    click.echo(f"Created profile {name!r}" + (" (the default profile)." if is_default else "."))
+    click.echo(f"Next: `provgraph -p {name} storage info`")
+
+
+@setup.command("core.sqlite_dos")
+@_setup_options
+@click.option(
+    "--filepath",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the database and repository (default: under the config folder).",
+)
+def setup_sqlite_dos(
+    name: str | None,
+    email: str | None,
+    set_default: bool | None,
+    non_interactive: bool,
+    filepath: Path | None,
+) -> None:
+    """Create a profile on SQLite plus a file repository (no server needed)."""
+    from provgraph.config import Config
+    from provgraph.profiles import create_profile, default_storage_location
+
+    name = _resolve_name(name, non_interactive)
+    email = _resolve_email(email, non_interactive)
+    profile_uuid = uuid.uuid4().hex
+    folder = str(filepath.resolve()) if filepath else default_storage_location("core.sqlite_dos", profile_uuid)
+    create_profile(
+        name,
+        "core.sqlite_dos",
+        {"filepath": folder},
+        email,
+        set_default=set_default,
+        profile_uuid=profile_uuid,
+    )
+    _report_created(name, Config.load().default_profile_name == name)
+
+
+@setup.command("core.psql_dos")
+@_setup_options
+@click.option(
+    "--database-url",
+    metavar="URL",
+    help="postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE; the database is created if missing.",
+)
+@click.option(
+    "--repository",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the file repository (default: under the config folder).",
+)
+def setup_psql_dos(
+    name: str | None,
+    email: str | None,
+    set_default: bool | None,
+    non_interactive: bool,
+    database_url: str | None,
+    repository: Path | None,
+) -> None:
+    """Create a profile on a PostgreSQL database plus a file repository."""
+    from provgraph.config import Config
+    from provgraph.profiles import create_profile, default_storage_location
+    from provgraph.storage import get_storage_class
+
+    name = _resolve_name(name, non_interactive)
+    if not database_url:
+        if not _is_interactive(non_interactive):
+            raise click.UsageError("Missing option '--database-url URL'.")
+        database_url = click.prompt("Database URL", type=str)
+    email = _resolve_email(email, non_interactive)
+    profile_uuid = uuid.uuid4().hex
+    folder = repository.resolve() if repository else Path(default_storage_location("core.psql_dos", profile_uuid))
+    storage_cls: Any = get_storage_class("core.psql_dos")
+    config = storage_cls.config_from_url(database_url, folder)
+    create_profile(name, "core.psql_dos", config, email, set_default=set_default, profile_uuid=profile_uuid)
+    _report_created(name, Config.load().default_profile_name == name)
+
+
+@profile.command("list")
+def list_profiles() -> None:
+    """List the profiles; the default one is marked with `*`."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from provgraph.config import Config
+
+    config = Config.load(create=True)
+    if not config.profile_names:
+        click.echo("No profiles yet. Create one with `provgraph quickstart`.")
+        return
+    table = Table(box=None, header_style="bold")
+    for column in ("", "name", "backend", "location"):
+        table.add_column(column)
+    for item in config.profiles:
+        marker = "*" if item.name == config.default_profile_name else ""
+        table.add_row(marker, item.name, item.storage_backend, _location(item.storage_config))
+    Console().print(table)
+
+
+def _location(storage_config: dict[str, Any]) -> str:
+    if "filepath" in storage_config:
+        return str(storage_config["filepath"])
+    if "database_name" in storage_config:
+        host = storage_config.get("database_hostname", "localhost")
+        port = storage_config.get("database_port", 5432)
+        return f"{host}:{port}/{storage_config['database_name']}"
+    return ""
+
+
+@profile.command("show")
+@click.argument("name", required=False)
+@pass_provgraph
+def show(ctx: ProvgraphContext, name: str | None) -> None:
+    """Show a profile's settings (passwords masked); default: the selected profile."""
+    from provgraph.cli.output import mask_secrets, render_mapping
+    from provgraph.config import Config
+
+    config = Config.load()
+    chosen = config.get_profile(name or ctx.profile_name)
+    default_marker = " (default)" if chosen.name == config.default_profile_name else ""
+    click.echo(f"Profile: {chosen.name}{default_marker}")
+    click.echo(render_mapping(mask_secrets(chosen.to_dict())))
+
+
+@profile.command("set-default")
+@click.argument("name")
+def set_default(name: str) -> None:
+    """Make NAME the default profile."""
+    from provgraph.config import Config
+
+    with Config.modify() as config:
+        config.set_default_profile(name)
+    click.echo(f"{name!r} is now the default profile.")
+
+
+@profile.command("delete")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--keep-data", is_flag=True, help="Keep the database and repository; only forget the profile.")
+def delete(name: str, force: bool, keep_data: bool) -> None:
+    """Delete profile NAME and, unless --keep-data, its database and repository."""
+    from provgraph.config import Config
+    from provgraph.profiles import delete_profile
+
+    Config.load().get_profile(name)  # fail early on an unknown name
+    if not force:
+        if not sys.stdin.isatty():
+            raise click.UsageError("Deleting a profile needs confirmation: pass --force.")
+        what = "the profile" if keep_data else "the profile AND ALL ITS DATA (database and repository)"
+        click.confirm(f"Delete {what} {name!r}?", abort=True)
+    result = delete_profile(name, keep_data=keep_data)
+    click.echo(f"Deleted profile {name!r}" + ("." if result.data_deleted else " (data kept)."))
+    if result.was_default:
+        if result.new_default:
+            click.echo(f"{result.new_default!r} is now the default profile.")
+        else:
+            click.echo("There is no default profile now; choose one with `provgraph profile set-default NAME`.")

@@ -1,0 +1,68 @@
+"""``provgraph storage``: inspect and migrate the storage of a profile."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from provgraph.cli.context import ProvgraphGroup, ProvgraphContext, pass_provgraph
+
+__all__ = ["storage"]
+
+
+@click.group(cls=ProvgraphGroup)
+def storage() -> None:
+    """Inspect and migrate the storage of the selected profile."""
+
+
+@storage.command("info")
+@click.option("--detailed", is_flag=True, help="Also list users, computers, node and group types.")
+@pass_provgraph
+def info(ctx: ProvgraphContext, detailed: bool) -> None:
+    """Summarise what the profile's storage holds."""
+    from provgraph.cli.output import render_mapping
+
+    backend = ctx.get_storage()
+    click.echo(f"Profile: {backend.profile.name}")
+    click.echo(f"Storage: {backend}")
+    click.echo(render_mapping(backend.get_info(detailed=detailed)))
+
+
+@storage.command("version")
+@pass_provgraph
+def version(ctx: ProvgraphContext) -> None:
+    """Print the schema revision of the code and of the profile's storage."""
+    from provgraph.storage import get_storage_class
+
+    profile = ctx.load_profile()
+    storage_cls = get_storage_class(profile.storage_backend)
+    click.echo(f"Latest storage schema version: {storage_cls.version_head()!r}")
+    click.echo(f"Storage schema version of {profile.name!r}: {storage_cls.version_profile(profile)!r}")
+
+
+@storage.command("migrate")
+@click.option("-f", "--force", is_flag=True, help="Do not ask for confirmation.")
+@pass_provgraph
+def migrate(ctx: ProvgraphContext, force: bool) -> None:
+    """Migrate the profile's storage to the schema of this version of provgraph.
+
+    Needs exclusive access: no other process may use the profile meanwhile. Back up first;
+    a migration that fails leaves the storage as it was.
+    """
+    from provgraph.access import ProfileAccessManager
+    from provgraph.storage import get_storage_class
+
+    profile = ctx.load_profile()
+    storage_cls = get_storage_class(profile.storage_backend)
+    current, head = storage_cls.version_profile(profile), storage_cls.version_head()
+    if current == head:
+        click.echo(f"Storage of {profile.name!r} is already at the latest schema version {head!r}.")
+        return
+    if not force:
+        if not sys.stdin.isatty():
+            raise click.UsageError("Migrating needs confirmation: pass --force.")
+        click.confirm(f"Migrate storage of {profile.name!r} from {current!r} to {head!r}?", abort=True)
+    with ProfileAccessManager(profile).lock():
+        storage_cls.migrate(profile)
+    click.echo(f"Migrated storage of {profile.name!r} from {current!r} to {head!r}.")

@@ -1,0 +1,95 @@
+"""The object store interface under a node's file tree.
+
+Objects are immutable byte strings addressed by a key; for content-addressed stores the key is
+the sha256 of the content, so equal contents are stored once. Names follow aiida-core's
+``AbstractRepositoryBackend``.
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, BinaryIO
+
+__all__ = ["RepositoryBackend"]
+
+
+class RepositoryBackend(abc.ABC):
+    """A store of immutable objects addressed by key."""
+
+    @property
+    @abc.abstractmethod
+    def uuid(self) -> str | None:
+        """The store's own identifier (disk-objectstore's ``container_id``)."""
+
+    @property
+    @abc.abstractmethod
+    def key_format(self) -> str | None:
+        """How keys are made, e.g. ``sha256``."""
+
+    @abc.abstractmethod
+    def initialise(self, **kwargs: Any) -> None:
+        """Create the store on disk if it does not exist."""
+
+    @property
+    @abc.abstractmethod
+    def is_initialised(self) -> bool: ...
+
+    @abc.abstractmethod
+    def erase(self) -> None:
+        """Delete the store and everything in it."""
+
+    @abc.abstractmethod
+    def put_object_from_filelike(self, handle: BinaryIO) -> str:
+        """Stream a binary handle into the store and return its key."""
+
+    def put_object_from_file(self, filepath: str | Path) -> str:
+        with open(filepath, "rb") as handle:
+            return self.put_object_from_filelike(handle)
+
+    @abc.abstractmethod
+    def has_objects(self, keys: Iterable[str]) -> list[bool]: ...
+
+    def has_object(self, key: str) -> bool:
+        return self.has_objects([key])[0]
+
+    @abc.abstractmethod
+    def list_objects(self) -> Iterator[str]: ...
+
+    @abc.abstractmethod
+    def open(self, key: str) -> AbstractContextManager[BinaryIO]:
+        """Open an object for reading; ``FileNotFoundError`` if it does not exist."""
+
+    def get_object_content(self, key: str) -> bytes:
+        with self.open(key) as handle:
+            return handle.read()
+
+    @abc.abstractmethod
+    def iter_object_streams(self, keys: Iterable[str]) -> Iterator[tuple[str, BinaryIO]]:
+        """Yield ``(key, stream)`` for each key, in any order."""
+
+    def get_object_hash(self, key: str) -> str:
+        """The sha256 of the object's content (streamed, never read whole)."""
+        digest = hashlib.sha256()
+        with self.open(key) as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    @abc.abstractmethod
+    def delete_objects(self, keys: Iterable[str]) -> None:
+        """Delete objects; ``FileNotFoundError`` if any of them is missing."""
+
+    def delete_object(self, key: str) -> None:
+        self.delete_objects([key])
+
+    @abc.abstractmethod
+    def get_info(self, detailed: bool = False) -> dict[str, Any]:
+        """A summary for ``storage info``."""
+
+    @abc.abstractmethod
+    def maintain(self, dry_run: bool = False, live: bool = True, **kwargs: Any) -> None:
+        """Pack loose objects and clean up; ``live=False`` may repack (exclusive access)."""

@@ -1,0 +1,221 @@
+"""The one interface every storage backend implements.
+
+The frontend (``provgraph.orm``, the CLI) talks only to :class:`StorageBackend`; which database
+or repository sits underneath is the profile's business. Names and semantics follow aiida-core's
+``StorageBackend`` so that the behaviour of an AiiDA profile carries over.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from provgraph.config.profile import Profile
+    from provgraph.repository.abstract import RepositoryBackend
+
+__all__ = ["EntityTypes", "StorageBackend"]
+
+
+class EntityTypes(str, enum.Enum):
+    """The kinds of rows a storage holds; values are AiiDA's entity type names."""
+
+    AUTHINFO = "authinfo"
+    COMMENT = "comment"
+    COMPUTER = "computer"
+    GROUP = "group"
+    LOG = "log"
+    NODE = "node"
+    USER = "user"
+    LINK = "link"
+    GROUP_NODE = "group_node"
+
+
+class StorageBackend(abc.ABC):
+    """A profile's storage: a database of entities plus a repository of file contents.
+
+    Class methods act on a profile's storage without opening it (create, inspect, migrate);
+    an instance is an open storage, validated at construction: it raises
+    ``UnreachableStorage`` if it cannot connect, ``IncompatibleStorageSchema`` if the schema is
+    not at :meth:`version_head`, and ``CorruptStorage`` if database and repository disagree.
+    """
+
+    read_only: ClassVar[bool] = False
+
+    # -- lifecycle without an open storage ------------------------------------------------------
+
+    @classmethod
+    @abc.abstractmethod
+    def version_head(cls) -> str:
+        """The schema revision this code writes (an alembic revision id, e.g. ``main_0002``)."""
+
+    @classmethod
+    @abc.abstractmethod
+    def version_profile(cls, profile: Profile) -> str | None:
+        """The schema revision of the profile's storage, or None if it is not initialised."""
+
+    @classmethod
+    @abc.abstractmethod
+    def initialise(cls, profile: Profile, reset: bool = False) -> bool:
+        """Create the storage at head; return False if it existed (and was migrated instead).
+
+        With ``reset`` an existing storage is destroyed and created anew.
+        """
+
+    @classmethod
+    @abc.abstractmethod
+    def migrate(cls, profile: Profile) -> None:
+        """Bring the profile's storage to :meth:`version_head`, or raise and change nothing."""
+
+    # -- an open storage ------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def __init__(self, profile: Profile) -> None: ...
+
+    @abc.abstractmethod
+    def __str__(self) -> str: ...
+
+    @property
+    @abc.abstractmethod
+    def profile(self) -> Profile:
+        """The profile this storage belongs to."""
+
+    def version(self) -> str:
+        """The schema revision of this (open) storage."""
+        version = self.version_profile(self.profile)
+        if version is None:
+            raise AssertionError("an open storage always has a schema revision")
+        return version
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections and file handles; the instance is unusable afterwards."""
+
+    @property
+    @abc.abstractmethod
+    def is_closed(self) -> bool: ...
+
+    def __enter__(self) -> StorageBackend:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @abc.abstractmethod
+    def _clear(self) -> None:
+        """Delete all data but keep the storage usable (settings and schema version stay)."""
+
+    def delete(self) -> None:
+        """Destroy the storage: database and repository. Irreversible."""
+        raise NotImplementedError(f"{type(self).__name__} cannot delete its storage")
+
+    # -- transactions ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractContextManager[Any]:
+        """Group writes: all or nothing. Nestable; inner levels are savepoints."""
+
+    @property
+    @abc.abstractmethod
+    def in_transaction(self) -> bool:
+        """Whether a :meth:`transaction` is open in this thread."""
+
+    # -- rows -----------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def bulk_insert(
+        self, entity_type: EntityTypes, rows: Sequence[Mapping[str, Any]], allow_defaults: bool = False
+    ) -> list[int]:
+        """Insert rows (column dicts without ``id``) and return their new ids in order.
+
+        Without ``allow_defaults`` every row must name every non-key column.
+        """
+
+    @abc.abstractmethod
+    def bulk_update(self, entity_type: EntityTypes, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Update rows by ``id``; JSON columns given are replaced whole."""
+
+    @abc.abstractmethod
+    def delete_nodes_and_connections(self, pks_to_delete: Sequence[int]) -> None:
+        """Delete nodes with their links and group memberships; must run inside a transaction.
+
+        Repository objects are left in place (maintenance removes unreferenced ones).
+        """
+
+    # -- entity collections and queries (filled in by the ORM and QueryBuilder issues) ----------
+
+    @property
+    def authinfos(self) -> Any:
+        raise NotImplementedError("backend entity collections arrive with the ORM")
+
+    @property
+    def comments(self) -> Any:
+        raise NotImplementedError("backend entity collections arrive with the ORM")
+
+    @property
+    def computers(self) -> Any:
+        raise NotImplementedError("backend entity collections arrive with the ORM")
+
+    @property
+    def groups(self) -> Any:
+        raise NotImplementedError("backend entity collections arrive with the ORM")
+
+    @property
+    def logs(self) -> Any:
+        raise NotImplementedError("backend entity collections arrive with the ORM")
+
+    @property
+    def nodes(self) -> Any:
+        raise NotImplementedError("backend entity collections arrive with the ORM")
+
+    @property
+    def users(self) -> Any:
+        raise NotImplementedError("backend entity collections arrive with the ORM")
+
+    def query(self) -> Any:
+        raise NotImplementedError("the QueryBuilder backend arrives with the QueryBuilder")
+
+    # -- repository, settings, maintenance ------------------------------------------------------
+
+    @abc.abstractmethod
+    def get_repository(self) -> RepositoryBackend:
+        """The object store holding the contents of node files."""
+
+    @abc.abstractmethod
+    def set_global_variable(
+        self, key: str, value: Any, description: str | None = None, overwrite: bool = True
+    ) -> None:
+        """Store a JSON value under ``key`` (``ValueError`` if present and not ``overwrite``)."""
+
+    @abc.abstractmethod
+    def get_global_variable(self, key: str) -> Any:
+        """Return the value stored under ``key``; ``KeyError`` if there is none."""
+
+    def maintain(self, full: bool = False, dry_run: bool = False, **kwargs: Any) -> None:
+        """Pack and clean the repository; ``full`` needs the profile locked."""
+        raise NotImplementedError(f"{type(self).__name__} does not support maintenance yet")
+
+    def backup(self, dest: Path, keep: int | None = None) -> None:
+        """Copy the storage to ``dest`` so that it can be restored."""
+        raise NotImplementedError(f"{type(self).__name__} does not support backups yet")
+
+    @abc.abstractmethod
+    def get_entity_counts(self) -> dict[str, int]:
+        """Row counts by entity: Users, Computers, Nodes, Groups, Comments, Logs, Links."""
+
+    @abc.abstractmethod
+    def get_entity_details(self) -> dict[str, Any]:
+        """The ``--detailed`` part of the entity summary (emails, labels, types, time span)."""
+
+    def get_info(self, detailed: bool = False) -> dict[str, Any]:
+        """A summary of what the storage holds, as shown by ``provgraph storage info``."""
+        counts = self.get_entity_counts()
+        entities: dict[str, Any] = {name: {"count": count} for name, count in counts.items()}
+        if detailed:
+            for name, details in self.get_entity_details().items():
+                entities.setdefault(name, {}).update(details)
+        return {"entities": entities, "repository": self.get_repository().get_info(detailed)}
