@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from provgraph.access import ProfileAccessManager
-from provgraph.config import Config, get_config_dir
+from provgraph.config import Config, ensure_config_dir, get_config_dir
 from provgraph.config.profile import DEFAULT_USER_EMAIL, Profile, validate_profile_name
 from provgraph.exceptions import ProfileExistsError
 from provgraph.storage import EntityTypes, get_storage_class
@@ -45,6 +45,7 @@ def create_profile(
     """
     validate_profile_name(name)
     storage_cls = get_storage_class(backend)
+    ensure_config_dir()  # before the storage, which may live inside it, creates it too loosely
     if name in Config.load(create=True).profile_names:
         raise ProfileExistsError(f"a profile named {name!r} exists already; choose another name")
 

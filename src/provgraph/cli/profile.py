@@ -56,7 +56,7 @@ def _is_interactive(non_interactive: bool) -> bool:
 
 
 def _resolve_name(name: str | None, non_interactive: bool) -> str:
-    if name:
+    if name is not None:
         return name
     if _is_interactive(non_interactive):
         value: str = click.prompt("Profile name", type=str)

@@ -1,0 +1,49 @@
+"""Every command explains itself with --help."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from provgraph.cli.main import cli
+
+
+def walk(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+    yield path, command
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from walk(sub, (*path, name))
+
+
+COMMANDS = list(walk(cli))
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[" ".join(p) or "provgraph" for p, _ in COMMANDS])
+def test_every_command_has_help(path: tuple[str, ...], command: click.Command) -> None:
+    assert command.help and len(command.help.strip()) > 20, f"{' '.join(path)} has no useful help"
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    for param in command.params:
+        if isinstance(param, click.Option) and not param.hidden and param.name not in ("help", "version"):
+            assert param.help, f"option {param.name} of {' '.join(path)} has no help"
+
+
+def test_expected_commands_exist() -> None:
+    names = {" ".join(path) for path, _ in COMMANDS}
+    for expected in (
+        "profile setup core.sqlite_dos",
+        "profile setup core.psql_dos",
+        "profile list",
+        "profile show",
+        "profile set-default",
+        "profile delete",
+        "storage info",
+        "storage version",
+        "storage migrate",
+        "quickstart",
+    ):
+        assert expected in names
