@@ -9,16 +9,18 @@ from pathlib import Path
 
 import pytest
 
-PROBE = '''
+PROBE = """
 import pytest
 
 @pytest.mark.requires_psql
 def test_needs_server(postgres_server):
     assert postgres_server
-'''
+"""
 
 
-@pytest.mark.parametrize(("require", "expected_code", "expected_word"), [("0", 0, "skipped"), ("1", 1, "error")])
+@pytest.mark.parametrize(
+    ("require", "expected_code", "expected_word"), [("0", 0, "skipped"), ("1", 1, "error")]
+)
 def test_unreachable_server_skips_or_fails(
     tmp_path: Path, require: str, expected_code: int, expected_word: str
 ) -> None:
@@ -30,7 +32,17 @@ def test_unreachable_server_skips_or_fails(
     env["PROVGRAPH_TEST_POSTGRES"] = "postgresql://postgres@127.0.0.1:1/postgres"
     env["PROVGRAPH_REQUIRE_POSTGRES"] = require
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(probe)],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            str(probe),
+        ],
         cwd=tmp_path,
         env=env,
         capture_output=True,

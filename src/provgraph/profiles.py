@@ -118,4 +118,6 @@ def delete_profile(name: str, *, keep_data: bool = False) -> ProfileDeletion:
                 config.set_default_profile(new_default)
         if not keep_data:
             _delete_storage(profile)
-    return ProfileDeletion(name=name, data_deleted=not keep_data, new_default=new_default, was_default=was_default)
+    return ProfileDeletion(
+        name=name, data_deleted=not keep_data, new_default=new_default, was_default=was_default
+    )

@@ -11,7 +11,9 @@ from click.testing import CliRunner
 from provgraph.cli.main import cli
 
 
-def walk(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+def walk(
+    command: click.Command, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], click.Command]]:
     yield path, command
     if isinstance(command, click.Group):
         for name, sub in command.commands.items():
@@ -23,7 +25,8 @@ COMMANDS = list(walk(cli))
 
 @pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[" ".join(p) or "provgraph" for p, _ in COMMANDS])
 def test_every_command_has_help(path: tuple[str, ...], command: click.Command) -> None:
-    assert command.help and len(command.help.strip()) > 20, f"{' '.join(path)} has no useful help"
+    assert command.help, f"{' '.join(path)} has no help"
+    assert len(command.help.strip()) > 20, f"{' '.join(path)} has no useful help"
     result = CliRunner().invoke(cli, [*path, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output

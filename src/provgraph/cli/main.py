@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from provgraph.cli.context import ProvgraphGroup, ProvgraphContext
+from provgraph.cli.context import ProvgraphContext, ProvgraphGroup
 from provgraph.cli.profile import profile
 from provgraph.cli.quickstart import quickstart
 from provgraph.cli.storage import storage

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from provgraph.cli.context import ProvgraphGroup, ProvgraphContext, pass_provgraph
+from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
 
 __all__ = ["profile"]
 
@@ -88,6 +88,7 @@ def _report_created(name: str, is_default: bool) -> None:
     help="Folder for the database and repository (default: under the config folder).",
 )
 def setup_sqlite_dos(
+    *,
     name: str | None,
     email: str | None,
     set_default: bool | None,
@@ -101,7 +102,9 @@ def setup_sqlite_dos(
     name = _resolve_name(name, non_interactive)
     email = _resolve_email(email, non_interactive)
     profile_uuid = uuid.uuid4().hex
-    folder = str(filepath.resolve()) if filepath else default_storage_location("core.sqlite_dos", profile_uuid)
+    folder = (
+        str(filepath.resolve()) if filepath else default_storage_location("core.sqlite_dos", profile_uuid)
+    )
     create_profile(
         name,
         "core.sqlite_dos",
@@ -126,6 +129,7 @@ def setup_sqlite_dos(
     help="Folder of the file repository (default: under the config folder).",
 )
 def setup_psql_dos(
+    *,
     name: str | None,
     email: str | None,
     set_default: bool | None,
@@ -145,7 +149,9 @@ def setup_psql_dos(
         database_url = click.prompt("Database URL", type=str)
     email = _resolve_email(email, non_interactive)
     profile_uuid = uuid.uuid4().hex
-    folder = repository.resolve() if repository else Path(default_storage_location("core.psql_dos", profile_uuid))
+    folder = (
+        repository.resolve() if repository else Path(default_storage_location("core.psql_dos", profile_uuid))
+    )
     storage_cls: Any = get_storage_class("core.psql_dos")
     config = storage_cls.config_from_url(database_url, folder)
     create_profile(name, "core.psql_dos", config, email, set_default=set_default, profile_uuid=profile_uuid)
@@ -230,4 +236,6 @@ def delete(name: str, force: bool, keep_data: bool) -> None:
         if result.new_default:
             click.echo(f"{result.new_default!r} is now the default profile.")
         else:
-            click.echo("There is no default profile now; choose one with `provgraph profile set-default NAME`.")
+            click.echo(
+                "There is no default profile now; choose one with `provgraph profile set-default NAME`."
+            )

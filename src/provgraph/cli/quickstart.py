@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from provgraph.cli.context import pass_provgraph, ProvgraphContext
+from provgraph.cli.context import ProvgraphContext, pass_provgraph
 
 __all__ = ["quickstart"]
 

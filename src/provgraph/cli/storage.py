@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from provgraph.cli.context import ProvgraphGroup, ProvgraphContext, pass_provgraph
+from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
 
 __all__ = ["storage"]
 

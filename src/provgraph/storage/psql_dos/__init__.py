@@ -1,0 +1,1 @@
+"""``core.psql_dos``: PostgreSQL + disk-objectstore."""

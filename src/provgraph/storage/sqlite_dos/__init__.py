@@ -1,0 +1,1 @@
+"""``core.sqlite_dos``: SQLite + disk-objectstore, the default storage."""

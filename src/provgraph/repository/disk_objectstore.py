@@ -1,0 +1,184 @@
+"""The repository of the ``*_dos`` storages: a disk-objectstore container, as AiiDA lays it out.
+
+Every call opens the container for its own duration only (``with container``), so that the
+container's SQLite pack index is never held open between calls: several processes share one
+container, and a long-lived handle would pin old index snapshots.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, BinaryIO, cast
+
+from disk_objectstore import CompressMode, Container
+
+from provgraph.repository.abstract import RepositoryBackend
+
+__all__ = ["CONTAINER_DEFAULTS", "DiskObjectStoreRepository"]
+
+LOGGER = logging.getLogger(__name__)
+
+CONTAINER_DEFAULTS: dict[str, Any] = {
+    "pack_size_target": 4 * 1024**3,
+    "loose_prefix_len": 2,
+    "hash_type": "sha256",
+    "compression_algorithm": "zlib+1",
+}
+"""AiiDA's container settings (``psql_dos/backend.py``); changing them breaks compatibility."""
+
+_BYTES_TO_MB = 1 / 1024**2
+
+
+class DiskObjectStoreRepository(RepositoryBackend):
+    """Objects in a disk-objectstore container at ``container_path``, keyed by sha256."""
+
+    def __init__(self, container_path: str | Path) -> None:
+        self._path = Path(container_path)
+        self._container = Container(self._path)
+
+    def __str__(self) -> str:
+        return f"disk-objectstore container @ {self._path}"
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def uuid(self) -> str | None:
+        if not self.is_initialised:
+            return None
+        with self._container as container:
+            return container.container_id
+
+    @property
+    def key_format(self) -> str | None:
+        if not self.is_initialised:
+            return None
+        with self._container as container:
+            return container.hash_type
+
+    def initialise(self, **kwargs: Any) -> None:
+        """Create the container with AiiDA's defaults (overridable by ``kwargs``) if it is absent."""
+        if self.is_initialised:
+            return
+        with self._container as container:
+            container.init_container(**{**CONTAINER_DEFAULTS, **kwargs})
+        LOGGER.info("created a disk-objectstore container at %s", self._path)
+
+    @property
+    def is_initialised(self) -> bool:
+        with self._container as container:
+            return container.is_initialised
+
+    def erase(self) -> None:
+        self._container.close()
+        if self._path.exists():
+            shutil.rmtree(self._path)
+        self._container = Container(self._path)  # the old object caches the erased config
+
+    def put_object_from_filelike(self, handle: BinaryIO) -> str:
+        if not hasattr(handle, "read") or isinstance(handle.read(0), str):
+            raise TypeError(f"expected a binary stream, got {handle!r}")
+        with self._container as container:
+            return container.add_streamed_object(handle)
+
+    def has_objects(self, keys: Iterable[str]) -> list[bool]:
+        with self._container as container:
+            return container.has_objects(list(keys))
+
+    def list_objects(self) -> Iterator[str]:
+        with self._container as container:
+            keys = list(container.list_all_objects())
+        return iter(keys)
+
+    @contextmanager
+    def open(self, key: str) -> Iterator[BinaryIO]:
+        if not self.has_object(key):
+            raise FileNotFoundError(f"no object with key {key!r} in {self}")
+        with self._container as container, container.get_object_stream(key) as handle:
+            yield cast(BinaryIO, handle)
+
+    def iter_object_streams(self, keys: Iterable[str]) -> Iterator[tuple[str, BinaryIO]]:
+        with (
+            self._container as container,
+            container.get_objects_stream_and_meta(list(keys), skip_if_missing=False) as triplets,
+        ):
+            for key, stream, _meta in triplets:
+                if stream is None:
+                    raise FileNotFoundError(f"no object with key {key!r} in {self}")
+                yield key, cast(BinaryIO, stream)
+
+    def get_object_hash(self, key: str) -> str:
+        """The key itself: it *is* the sha256 of the content (checked to exist)."""
+        if self.key_format != "sha256":
+            return super().get_object_hash(key)
+        if not self.has_object(key):
+            raise FileNotFoundError(f"no object with key {key!r} in {self}")
+        return key
+
+    def delete_objects(self, keys: Iterable[str]) -> None:
+        keys = list(keys)
+        missing = [key for key, exists in zip(keys, self.has_objects(keys), strict=True) if not exists]
+        if missing:
+            raise FileNotFoundError(f"cannot delete objects that do not exist in {self}: {missing}")
+        with self._container as container:
+            container.delete_objects(keys)
+
+    def get_info(self, detailed: bool = False) -> dict[str, Any]:
+        with self._container as container:
+            info: dict[str, Any] = {
+                "SHA-hash algorithm": container.hash_type,
+                "Compression algorithm": container.compression_algorithm,
+                "Objects": dataclasses.asdict(container.count_objects()),
+            }
+            if detailed:
+                sizes = dataclasses.asdict(container.get_total_size())
+                info["Size (MB)"] = {name: round(size * _BYTES_TO_MB, 2) for name, size in sizes.items()}
+        return info
+
+    def maintain(
+        self,
+        dry_run: bool = False,
+        live: bool = True,
+        *,
+        pack_loose: bool | None = None,
+        do_repack: bool | None = None,
+        clean_storage: bool | None = None,
+        do_vacuum: bool | None = None,
+        compress: bool = False,
+        incremental_cleanup: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        """Pack loose objects and clean up; repacking and vacuuming need ``live=False``.
+
+        Live mode is safe while other processes read and write; full mode is not (the caller
+        must hold the profile's exclusive lock).
+        """
+        if kwargs:
+            raise TypeError(f"unknown maintenance options {sorted(kwargs)}")
+        if live and (do_repack or do_vacuum):
+            forced = [name for name, flag in (("do_repack", do_repack), ("do_vacuum", do_vacuum)) if flag]
+            raise ValueError(f"{', '.join(forced)} cannot run in live mode; run a full maintenance instead")
+        pack_loose = True if pack_loose is None else pack_loose
+        clean_storage = True if clean_storage is None else clean_storage
+        do_repack = False if live else do_repack is not False
+        do_vacuum = False if live else do_vacuum is not False
+        with self._container as container:
+            if pack_loose:
+                LOGGER.info("packing %d loose objects", container.count_objects().loose)
+                if not dry_run:
+                    mode = CompressMode.AUTO if compress else CompressMode.NO
+                    container.pack_all_loose(compress=mode, clean_loose_per_pack=incremental_cleanup)
+            if do_repack:
+                LOGGER.info("repacking %d packed objects", container.count_objects().packed)
+                if not dry_run:
+                    container.repack()
+            if clean_storage:
+                LOGGER.info("cleaning the container (vacuum=%s)", do_vacuum)
+                if not dry_run:
+                    container.clean_storage(vacuum=do_vacuum)

@@ -1,0 +1,171 @@
+"""The :class:`StorageBackend` of every SQL database + disk-objectstore pairing.
+
+``core.sqlite_dos`` and ``core.psql_dos`` behave identically once connected; they differ only
+in where the data lives, which each supplies as a :class:`DosLocation`. Everything else is
+composed from a :class:`SqlStore` (rows, transactions) and a
+:class:`DiskObjectStoreRepository` (file contents).
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection
+
+from provgraph.config.profile import Profile
+from provgraph.exceptions import CorruptStorage
+from provgraph.repository.disk_objectstore import DiskObjectStoreRepository
+from provgraph.storage.abstract import EntityTypes, StorageBackend
+from provgraph.storage.sql import dos
+from provgraph.storage.sql.location import DosLocation
+from provgraph.storage.sql.migrator import Migrator
+from provgraph.storage.sql.store import SqlStore
+
+__all__ = ["SqlDosBackend"]
+
+LOGGER = logging.getLogger(__name__)
+
+
+class SqlDosBackend(StorageBackend):
+    """A SQL database paired with a disk-objectstore container; subclasses say where they live."""
+
+    label: ClassVar[str] = "SQL storage"
+
+    @classmethod
+    @abc.abstractmethod
+    def location(cls, profile: Profile) -> DosLocation:
+        """Where ``profile``'s storage lives (validates the storage config)."""
+
+    # -- lifecycle without an open storage ------------------------------------------------------
+
+    @classmethod
+    def version_head(cls) -> str:
+        return Migrator.head()
+
+    @classmethod
+    def version_profile(cls, profile: Profile) -> str | None:
+        return dos.version_profile(cls.location(profile))
+
+    @classmethod
+    def initialise(cls, profile: Profile, reset: bool = False) -> bool:
+        return dos.initialise(cls.location(profile), reset=reset)
+
+    @classmethod
+    def migrate(cls, profile: Profile) -> None:
+        dos.migrate(cls.location(profile))
+
+    # -- an open storage ------------------------------------------------------------------------
+
+    def __init__(self, profile: Profile) -> None:
+        self._profile = profile
+        self._location = self.location(profile)
+        self._store, self._repository = dos.open_storage(self._location)
+
+    def __str__(self) -> str:
+        state = "closed" if self.is_closed else "open"
+        return f"{self.label} [{state}] @ {self._location.describe()}"
+
+    @property
+    def profile(self) -> Profile:
+        return self._profile
+
+    @property
+    def sql(self) -> SqlStore:
+        """The SQL store, for the entity collections and the query compiler."""
+        return self._store
+
+    def close(self) -> None:
+        if not self._store.is_closed:
+            self._store.close()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._store.is_closed
+
+    def _clear(self) -> None:
+        """Delete all rows but settings, and start a new (empty) container paired with the database."""
+        with self._store.transaction() as connection:
+            self._store.clear()
+            self._repository.erase()
+            self._repository.initialise()
+            dos.write_repository_uuid(connection, self._repository.uuid)
+
+    def delete(self) -> None:
+        self.close()
+        self._location.destroy()
+        LOGGER.info("deleted the storage at %s", self._location.describe())
+
+    # -- transactions and rows ------------------------------------------------------------------
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        return self._store.transaction()
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._store.in_transaction
+
+    def bulk_insert(
+        self, entity_type: EntityTypes, rows: Sequence[Mapping[str, Any]], allow_defaults: bool = False
+    ) -> list[int]:
+        return self._store.bulk_insert(entity_type, rows, allow_defaults)
+
+    def bulk_update(self, entity_type: EntityTypes, rows: Sequence[Mapping[str, Any]]) -> None:
+        self._store.bulk_update(entity_type, rows)
+
+    def delete_nodes_and_connections(self, pks_to_delete: Sequence[int]) -> None:
+        self._store.delete_nodes_and_connections(pks_to_delete)
+
+    # -- repository, settings, maintenance ------------------------------------------------------
+
+    def get_repository(self) -> DiskObjectStoreRepository:
+        return self._repository
+
+    def set_global_variable(
+        self, key: str, value: Any, description: str | None = None, overwrite: bool = True
+    ) -> None:
+        self._store.set_global_variable(key, value, description, overwrite)
+
+    def get_global_variable(self, key: str) -> Any:
+        return self._store.get_global_variable(key)
+
+    def get_entity_counts(self) -> dict[str, int]:
+        return self._store.entity_counts()
+
+    def get_entity_details(self) -> dict[str, Any]:
+        return self._store.entity_details()
+
+    def get_unreferenced_keyset(self, check_consistency: bool = True) -> set[str]:
+        """Keys in the container that no node refers to (left behind by deletions).
+
+        With ``check_consistency`` a node referring to a missing object raises ``CorruptStorage``.
+        """
+        with self._store.connection() as connection:
+            referenced = dos.referenced_keys(connection)
+        stored = set(self._repository.list_objects())
+        missing = referenced - stored
+        if check_consistency and missing:
+            raise CorruptStorage(
+                f"{len(missing)} objects referenced by nodes are missing from {self._repository}, "
+                f"e.g. {sorted(missing)[:3]}; restore the container from a backup"
+            )
+        return stored - referenced
+
+    def maintain(self, full: bool = False, dry_run: bool = False, **kwargs: Any) -> None:
+        """Delete unreferenced objects, then pack (and with ``full``, repack) the container.
+
+        ``full`` holds the profile's exclusive lock throughout (``LockingProfileError`` if other
+        processes use the profile).
+        """
+        from provgraph.access import ProfileAccessManager
+
+        context = ProfileAccessManager(self._profile).lock() if full else nullcontext()
+        with context:
+            unreferenced = self.get_unreferenced_keyset()
+            LOGGER.info("deleting %d unreferenced objects", len(unreferenced))
+            if not dry_run and unreferenced:
+                self._repository.delete_objects(unreferenced)
+            self._repository.maintain(dry_run=dry_run, live=not full, **kwargs)

@@ -1,0 +1,122 @@
+"""SQLAlchemy engines for the two SQL dialects, configured the way the storage needs them.
+
+SQLite: several processes may write one file, so every connection uses WAL, a busy timeout,
+enforced foreign keys and case-sensitive ``LIKE`` (as AiiDA), and transactions are begun by us
+(SQLAlchemy's pysqlite recipe) so that a write transaction can start with ``BEGIN IMMEDIATE``:
+it takes the write lock up front and waits on the busy timeout, instead of failing with
+"database is locked" when a read transaction later tries to upgrade. PostgreSQL: psycopg 3 with
+a small pre-pinged pool. Both refuse NaN and infinities in JSON, which JSON cannot represent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import URL, Connection, Engine, create_engine, event
+from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
+
+from provgraph.exceptions import InputValidationError
+
+__all__ = [
+    "SQLITE_SYNCHRONOUS_MODES",
+    "json_dumps",
+    "postgresql_engine",
+    "sqlite_engine",
+    "write_transaction",
+]
+
+LOGGER = logging.getLogger(__name__)
+
+SQLITE_SYNCHRONOUS_MODES = ("NORMAL", "FULL")
+"""``NORMAL`` is consistent after any crash in WAL mode; ``FULL`` also survives power loss."""
+
+# Execution option read by the SQLite ``begin`` hook: start the transaction as a writer.
+_WRITE_OPTION = "provgraph_write"
+
+
+def json_dumps(value: Any) -> str:
+    """Serialise for a JSON column; NaN and infinities are refused rather than stored unreadable."""
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError as exc:
+        raise InputValidationError(
+            f"JSON cannot hold NaN or infinite floats ({exc}); store None or a string instead"
+        ) from exc
+
+
+def sqlite_engine(
+    database: Path, synchronous: str = "NORMAL", busy_timeout_ms: int = 60_000, *, read_only: bool = False
+) -> Engine:
+    """An engine on an existing SQLite file (a missing file is an error, never silently created).
+
+    ``read_only`` opens the file unwritable and leaves its journal mode alone (e.g. an archive).
+    """
+    if synchronous not in SQLITE_SYNCHRONOUS_MODES:
+        raise ValueError(f"synchronous must be one of {SQLITE_SYNCHRONOUS_MODES}, got {synchronous!r}")
+    url = URL.create(
+        "sqlite+pysqlite",
+        database=f"file:{quote(str(database.resolve()))}",
+        query={"mode": "ro" if read_only else "rw", "uri": "true"},
+    )
+    engine = create_engine(
+        url,
+        poolclass=QueuePool,
+        pool_size=5,
+        max_overflow=10,
+        connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+        json_serializer=json_dumps,
+        json_deserializer=json.loads,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _begin)
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            if not read_only and cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute(f"PRAGMA synchronous = {synchronous}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA case_sensitive_like = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def postgresql_engine(url: URL, connect_timeout: int = 5, pool_size: int = 5) -> Engine:
+    """An engine on a PostgreSQL database through psycopg 3; ``connect_timeout`` makes failures quick."""
+    return create_engine(
+        url.set(drivername="postgresql+psycopg"),
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=2 * pool_size,
+        connect_args={"connect_timeout": connect_timeout},
+        json_serializer=json_dumps,
+        json_deserializer=json.loads,
+    )
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A new connection inside a transaction that will write (``BEGIN IMMEDIATE`` on SQLite).
+
+    Commits when the block ends, rolls back if it raises; the connection is closed either way.
+    """
+    with engine.connect() as connection:
+        connection.execution_options(**{_WRITE_OPTION: True})
+        with connection.begin():
+            yield connection

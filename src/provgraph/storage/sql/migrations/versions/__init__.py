@@ -1,0 +1,1 @@
+"""One module per schema revision; dialect differences are handled inside each module."""

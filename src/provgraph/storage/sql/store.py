@@ -1,0 +1,259 @@
+"""The SQL half of a storage: transactions, bulk row operations and settings over one engine.
+
+Both SQL backends compose one :class:`SqlStore`. Transactions are per thread: the outermost
+``transaction()`` holds a connection (``BEGIN``, or ``BEGIN IMMEDIATE`` on SQLite) that every
+nested level and every operation of the same thread reuses; inner levels are savepoints, so an
+error rolls back only its own level unless it escapes further.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError, StatementError
+
+from provgraph.exceptions import InputValidationError, InvalidOperation, ProvgraphError, StorageError
+from provgraph.storage.abstract import EntityTypes
+from provgraph.storage.sql import summary
+from provgraph.storage.sql.engines import write_transaction
+from provgraph.storage.sql.tables import (
+    ENTITY_TABLES,
+    TABLES_CLEAR_ORDER,
+    group_nodes,
+    links,
+    nodes,
+    settings,
+)
+
+__all__ = ["SqlStore", "translate_errors"]
+
+# Keeps each IN (...) list well below the bound-parameter limits of both dialects.
+_CHUNK = 5000
+
+
+@contextmanager
+def translate_errors(action: str) -> Iterator[None]:
+    """Re-raise driver errors met while doing ``action`` as provgraph errors."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise InputValidationError(f"{action} violates a database constraint: {exc.orig}") from exc
+    except StatementError as exc:
+        if isinstance(exc.orig, ProvgraphError):
+            raise exc.orig from exc
+        if isinstance(exc.orig, (ValueError, TypeError)):
+            raise InputValidationError(f"{action}: a value cannot be stored: {exc.orig}") from exc
+        raise StorageError(f"{action} failed: {exc.orig}") from exc
+    except SQLAlchemyError as exc:
+        raise StorageError(f"{action} failed: {exc}") from exc
+
+
+class _ThreadState(threading.local):
+    connection: Connection | None = None
+
+
+def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _column_default(table: Table, name: str) -> Any:
+    """The value AiiDA's model would fill in for a column the caller left out."""
+    column = table.c[name]
+    default = column.default
+    if default is None:
+        if not column.nullable:
+            raise InputValidationError(f"a row for {table.name} needs {name!r}: the column has no default")
+        return None
+    if default.is_callable:
+        return default.arg(None)  # type: ignore[attr-defined]
+    return default.arg  # type: ignore[attr-defined]
+
+
+class SqlStore:
+    """Transactions and row operations on the AiiDA tables behind ``engine``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._state = _ThreadState()
+        self._closed = False
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """Close every pooled connection; the store cannot be used afterwards."""
+        self._closed = True
+        self._engine.dispose()
+
+    def _require_open(self) -> None:
+        if self._closed:
+            raise StorageError(f"the storage at {self._engine.url!r} is closed; open it again to use it")
+
+    # -- transactions ---------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """All or nothing; nestable (inner levels are savepoints). Yields the connection."""
+        self._require_open()
+        state = self._state
+        if state.connection is not None:
+            with state.connection.begin_nested():
+                yield state.connection
+            return
+        with translate_errors("the transaction"), write_transaction(self._engine) as connection:
+            state.connection = connection
+            try:
+                yield connection
+            finally:
+                state.connection = None
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._state.connection is not None
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """The current transaction's connection, or else a fresh one for reading.
+
+        A fresh connection's implicit transaction is rolled back when the block ends; write
+        through :meth:`transaction` instead.
+        """
+        self._require_open()
+        if self._state.connection is not None:
+            yield self._state.connection
+            return
+        with self._engine.connect() as connection:
+            yield connection
+
+    # -- rows -----------------------------------------------------------------------------------
+
+    def bulk_insert(
+        self, entity_type: EntityTypes, rows: Sequence[Mapping[str, Any]], allow_defaults: bool = False
+    ) -> list[int]:
+        """Insert rows in one statement and return their ids in the order of ``rows``."""
+        table = ENTITY_TABLES[EntityTypes(entity_type)]
+        if not rows:
+            return []
+        columns = frozenset(table.c.keys()) - {"id"}
+        prepared = [self._complete(table, columns, row, allow_defaults) for row in rows]
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        with translate_errors(f"inserting {len(rows)} rows into {table.name}"), self.transaction() as conn:
+            return list(conn.execute(statement, prepared).scalars())
+
+    @staticmethod
+    def _complete(
+        table: Table, columns: frozenset[str], row: Mapping[str, Any], allow_defaults: bool
+    ) -> dict[str, Any]:
+        """Check a row's keys against the table; with ``allow_defaults`` fill in the rest."""
+        keys = row.keys()
+        if keys == columns:
+            return dict(row)
+        extra = sorted(set(keys) - columns)
+        if extra:
+            raise InputValidationError(
+                f"a row for {table.name} has unknown keys {extra}; its columns are {sorted(columns)}"
+            )
+        missing = sorted(columns - set(keys))
+        if not allow_defaults:
+            raise InputValidationError(
+                f"a row for {table.name} lacks keys {missing}; give every column or pass allow_defaults=True"
+            )
+        completed = dict(row)
+        for name in missing:
+            completed[name] = _column_default(table, name)
+        return completed
+
+    def bulk_update(self, entity_type: EntityTypes, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Update rows by ``id``; rows naming the same columns share one statement."""
+        table = ENTITY_TABLES[EntityTypes(entity_type)]
+        columns = frozenset(table.c.keys())
+        batches: dict[frozenset[str], list[dict[str, Any]]] = {}
+        for row in rows:
+            if "id" not in row:
+                raise InputValidationError(f"a row to update in {table.name} has no 'id': {sorted(row)}")
+            fields = frozenset(row) - {"id"}
+            if not fields <= columns:
+                raise InputValidationError(
+                    f"a row to update in {table.name} has unknown keys {sorted(fields - columns)}"
+                )
+            if fields:
+                params = {f"new_{name}": row[name] for name in fields}
+                batches.setdefault(fields, []).append({"target_id": row["id"], **params})
+        with translate_errors(f"updating rows of {table.name}"), self.transaction() as conn:
+            for fields, batch in batches.items():
+                statement = (
+                    update(table)
+                    .where(table.c.id == bindparam("target_id"))
+                    .values({name: bindparam(f"new_{name}") for name in fields})
+                )
+                conn.execute(statement, batch)
+
+    def delete_nodes_and_connections(self, pks: Iterable[int]) -> None:
+        """Delete nodes, their group memberships and their links (both directions).
+
+        Comments and logs follow through ``ON DELETE CASCADE``. Must run inside a transaction so
+        that the caller's graph rules and this deletion commit together.
+        """
+        if not self.in_transaction:
+            raise InvalidOperation("delete_nodes_and_connections must run inside storage.transaction()")
+        ids = list(dict.fromkeys(pks))
+        with translate_errors(f"deleting {len(ids)} nodes"), self.transaction() as conn:
+            for chunk in _chunks(ids):
+                conn.execute(delete(group_nodes).where(group_nodes.c.dbnode_id.in_(chunk)))
+                conn.execute(
+                    delete(links).where(or_(links.c.input_id.in_(chunk), links.c.output_id.in_(chunk)))
+                )
+            for chunk in _chunks(ids):
+                conn.execute(delete(nodes).where(nodes.c.id.in_(chunk)))
+
+    def clear(self) -> None:
+        """Delete every entity row; settings (``db_dbsetting``) and the schema revision stay."""
+        with translate_errors("clearing the storage"), self.transaction() as conn:
+            for table in TABLES_CLEAR_ORDER:
+                conn.execute(delete(table))
+
+    # -- settings -------------------------------------------------------------------------------
+
+    def get_global_variable(self, key: str) -> Any:
+        """The JSON value stored under ``key`` in ``db_dbsetting``; ``KeyError`` if absent."""
+        with translate_errors(f"reading global variable {key!r}"), self.connection() as conn:
+            row = conn.execute(select(settings.c.val).where(settings.c.key == key)).first()
+        if row is None:
+            raise KeyError(f"no global variable {key!r} in this storage")
+        return row[0]
+
+    def set_global_variable(
+        self, key: str, value: Any, description: str | None = None, overwrite: bool = True
+    ) -> None:
+        """Insert or (with ``overwrite``) replace a value; ``ValueError`` if it exists otherwise."""
+        with translate_errors(f"writing global variable {key!r}"), self.transaction() as conn:
+            exists = conn.execute(select(settings.c.id).where(settings.c.key == key)).first() is not None
+            if exists and not overwrite:
+                raise ValueError(f"global variable {key!r} exists already; pass overwrite=True to replace it")
+            if exists:
+                values: dict[str, Any] = {"val": value}
+                if description is not None:
+                    values["description"] = description
+                conn.execute(update(settings).where(settings.c.key == key).values(values))
+            else:
+                conn.execute(insert(settings).values(key=key, val=value, description=description or ""))
+
+    # -- summaries ------------------------------------------------------------------------------
+
+    def entity_counts(self) -> dict[str, int]:
+        with translate_errors("counting entities"), self.connection() as conn:
+            return summary.entity_counts(conn)
+
+    def entity_details(self) -> dict[str, Any]:
+        with translate_errors("summarising entities"), self.connection() as conn:
+            return summary.entity_details(conn)

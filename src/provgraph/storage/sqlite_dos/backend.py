@@ -1,0 +1,104 @@
+"""``core.sqlite_dos``: a SQLite file and a disk-objectstore container in one folder.
+
+Zero-configuration and safe for several processes on one machine (WAL, busy timeout, writers
+queue on ``BEGIN IMMEDIATE``). Storage config keys (AiiDA's): ``filepath`` (the folder, holding
+``database.sqlite`` and ``container/``); provgraph adds ``synchronous`` (``NORMAL`` or ``FULL``)
+and ``busy_timeout_ms``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sqlalchemy import Engine
+
+from provgraph.config.profile import Profile
+from provgraph.exceptions import ConfigurationError
+from provgraph.storage.sql.backend import SqlDosBackend
+from provgraph.storage.sql.engines import SQLITE_SYNCHRONOUS_MODES, sqlite_engine
+from provgraph.storage.sql.location import DosLocation, remove_storage_files
+
+__all__ = ["FILENAME_CONTAINER", "FILENAME_DATABASE", "SqliteDosBackend", "SqliteDosLocation"]
+
+FILENAME_DATABASE = "database.sqlite"
+FILENAME_CONTAINER = "container"
+DEFAULT_BUSY_TIMEOUT_MS = 60_000
+
+
+class SqliteDosLocation(DosLocation):
+    """The folder of a ``core.sqlite_dos`` storage and how to open its database."""
+
+    def __init__(
+        self, filepath: Path, synchronous: str = "NORMAL", busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
+    ) -> None:
+        self.filepath = filepath
+        self.synchronous = synchronous
+        self.busy_timeout_ms = busy_timeout_ms
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> SqliteDosLocation:
+        """Validate a ``core.sqlite_dos`` storage config."""
+        filepath = config.get("filepath")
+        if not isinstance(filepath, str) or not filepath:
+            raise ConfigurationError(f"core.sqlite_dos needs a folder path in 'filepath', got {filepath!r}")
+        synchronous = str(config.get("synchronous", "NORMAL")).upper()
+        if synchronous not in SQLITE_SYNCHRONOUS_MODES:
+            raise ConfigurationError(
+                f"core.sqlite_dos 'synchronous' must be one of {list(SQLITE_SYNCHRONOUS_MODES)}, "
+                f"got {config.get('synchronous')!r}"
+            )
+        timeout = config.get("busy_timeout_ms", DEFAULT_BUSY_TIMEOUT_MS)
+        if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 0:
+            raise ConfigurationError(
+                f"core.sqlite_dos 'busy_timeout_ms' must be whole milliseconds >= 0, got {timeout!r}"
+            )
+        return cls(Path(filepath).expanduser().absolute(), synchronous, timeout)
+
+    @property
+    def database_path(self) -> Path:
+        return self.filepath / FILENAME_DATABASE
+
+    @property
+    def container_path(self) -> Path:
+        return self.filepath / FILENAME_CONTAINER
+
+    def describe(self) -> str:
+        return str(self.filepath)
+
+    @property
+    def unreachable_hint(self) -> str:
+        return (
+            f"check that the profile's storage 'filepath' is the folder holding {FILENAME_DATABASE} "
+            "and that it is readable and writable"
+        )
+
+    def create_engine(self) -> Engine:
+        return sqlite_engine(self.database_path, self.synchronous, self.busy_timeout_ms)
+
+    def database_exists(self) -> bool:
+        return self.database_path.is_file()
+
+    def create_database(self) -> None:
+        self.filepath.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.database_path)
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")  # persistent: set once, here
+        finally:
+            connection.close()
+
+    def destroy(self) -> None:
+        files = [self.database_path.with_name(FILENAME_DATABASE + suffix) for suffix in ("", "-wal", "-shm")]
+        remove_storage_files(self.filepath, [*files, self.container_path])
+
+
+class SqliteDosBackend(SqlDosBackend):
+    """A SQLite database + disk-objectstore container: the default, zero-configuration storage."""
+
+    label: ClassVar[str] = "SQLite storage (DOS)"
+
+    @classmethod
+    def location(cls, profile: Profile) -> SqliteDosLocation:
+        return SqliteDosLocation.from_config(profile.storage_config)

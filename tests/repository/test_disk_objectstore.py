@@ -1,0 +1,151 @@
+"""The disk-objectstore repository: AiiDA's container layout, content addressing, maintenance."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from provgraph.repository import DiskObjectStoreRepository
+
+
+@pytest.fixture
+def repository(tmp_path: Path) -> DiskObjectStoreRepository:
+    repository = DiskObjectStoreRepository(tmp_path / "container")
+    repository.initialise()
+    return repository
+
+
+def put(repository: DiskObjectStoreRepository, content: bytes) -> str:
+    return repository.put_object_from_filelike(io.BytesIO(content))
+
+
+def test_uninitialised(tmp_path: Path) -> None:
+    repository = DiskObjectStoreRepository(tmp_path / "container")
+    assert not repository.is_initialised
+    assert repository.uuid is None
+    assert repository.key_format is None
+
+
+def test_container_has_aiidas_settings(repository: DiskObjectStoreRepository) -> None:
+    config = json.loads((repository.path / "config.json").read_text())
+    assert config["hash_type"] == "sha256"
+    assert config["loose_prefix_len"] == 2
+    assert config["pack_size_target"] == 4 * 1024**3
+    assert config["compression_algorithm"] == "zlib+1"
+    assert config["container_id"] == repository.uuid
+    assert repository.key_format == "sha256"
+
+
+def test_initialise_keeps_an_existing_container(repository: DiskObjectStoreRepository) -> None:
+    key = put(repository, b"kept")
+    uuid = repository.uuid
+    repository.initialise()
+    assert repository.uuid == uuid
+    assert repository.has_object(key)
+
+
+def test_put_open_and_hash(repository: DiskObjectStoreRepository, tmp_path: Path) -> None:
+    content = b"hello provenance"
+    key = put(repository, content)
+    assert key == hashlib.sha256(content).hexdigest()
+    assert repository.get_object_content(key) == content
+    with repository.open(key) as handle:
+        assert handle.read() == content
+    assert repository.get_object_hash(key) == key
+    source = tmp_path / "file.bin"
+    source.write_bytes(content)
+    assert repository.put_object_from_file(source) == key
+
+
+def test_same_content_is_stored_once(repository: DiskObjectStoreRepository) -> None:
+    first = put(repository, b"twice")
+    second = put(repository, b"twice")
+    assert first == second
+    assert list(repository.list_objects()) == [first]
+    assert repository.get_info()["Objects"]["loose"] == 1
+
+
+def test_text_streams_are_refused(repository: DiskObjectStoreRepository) -> None:
+    with pytest.raises(TypeError, match="binary"):
+        repository.put_object_from_filelike(io.StringIO("text"))  # type: ignore[arg-type]
+
+
+def test_has_list_iter_and_delete(repository: DiskObjectStoreRepository) -> None:
+    keys = [put(repository, f"object {index}".encode()) for index in range(3)]
+    missing = hashlib.sha256(b"never stored").hexdigest()
+    assert repository.has_objects([*keys, missing]) == [True, True, True, False]
+    assert sorted(repository.list_objects()) == sorted(keys)
+    streamed = {key: stream.read() for key, stream in repository.iter_object_streams(keys)}
+    assert streamed == {key: f"object {index}".encode() for index, key in enumerate(keys)}
+    with pytest.raises(FileNotFoundError):
+        list(repository.iter_object_streams([missing]))
+
+    with pytest.raises(FileNotFoundError, match=missing):
+        repository.delete_objects([keys[0], missing])
+    assert repository.has_object(keys[0])  # nothing deleted when one key is missing
+    repository.delete_object(keys[0])
+    assert repository.has_objects(keys) == [False, True, True]
+    with pytest.raises(FileNotFoundError), repository.open(keys[0]):
+        pass
+    with pytest.raises(FileNotFoundError):
+        repository.get_object_hash(keys[0])
+
+
+def test_info_counts_objects(repository: DiskObjectStoreRepository) -> None:
+    put(repository, b"a")
+    info = repository.get_info()
+    assert info == {
+        "SHA-hash algorithm": "sha256",
+        "Compression algorithm": "zlib+1",
+        "Objects": {"packed": 0, "loose": 1, "pack_files": 0},
+    }
+    sizes = repository.get_info(detailed=True)["Size (MB)"]
+    assert set(sizes) == {
+        "total_size_packed",
+        "total_size_packed_on_disk",
+        "total_size_packfiles_on_disk",
+        "total_size_packindexes_on_disk",
+        "total_size_loose",
+    }
+
+
+def test_live_maintenance_packs_loose_objects(repository: DiskObjectStoreRepository) -> None:
+    keys = [put(repository, bytes([index]) * 1000) for index in range(5)]
+    repository.maintain(dry_run=True)
+    assert repository.get_info()["Objects"]["loose"] == 5
+    repository.maintain(compress=True)
+    assert repository.get_info()["Objects"] == {"packed": 5, "loose": 0, "pack_files": 1}
+    assert [repository.get_object_content(key) for key in keys] == [
+        bytes([index]) * 1000 for index in range(5)
+    ]
+
+
+def test_live_maintenance_refuses_repacking(repository: DiskObjectStoreRepository) -> None:
+    with pytest.raises(ValueError, match="do_repack"):
+        repository.maintain(live=True, do_repack=True)
+
+
+def test_full_maintenance_reclaims_deleted_space(repository: DiskObjectStoreRepository) -> None:
+    keep = put(repository, b"k" * 10_000)
+    drop = put(repository, b"d" * 10_000)
+    repository.maintain()
+    repository.delete_object(drop)
+    pack = repository.path / "packs" / "0"
+    before = pack.stat().st_size
+    repository.maintain(live=False)
+    assert pack.stat().st_size < before
+    assert repository.get_object_content(keep) == b"k" * 10_000
+    assert not repository.has_object(drop)
+
+
+def test_erase(repository: DiskObjectStoreRepository) -> None:
+    put(repository, b"gone")
+    repository.erase()
+    assert not repository.path.exists()
+    assert not repository.is_initialised
+    repository.initialise()
+    assert list(repository.list_objects()) == []
