@@ -15,6 +15,7 @@ from typing import Any
 
 from provgraph.access import ProfileAccessManager
 from provgraph.config import Config, ensure_config_dir, get_config_dir
+from provgraph.config.paths import ensure_private_dir
 from provgraph.config.profile import DEFAULT_USER_EMAIL, Profile, validate_profile_name
 from provgraph.exceptions import ProfileExistsError
 from provgraph.storage import EntityTypes, get_storage_class
@@ -27,7 +28,8 @@ LOGGER = logging.getLogger(__name__)
 def default_storage_location(backend: str, profile_uuid: str) -> str:
     """Where a profile keeps its files when the user does not say (as AiiDA's ``presto``)."""
     short_name = backend.removeprefix("core.")
-    return str(get_config_dir() / "repository" / f"{short_name}_{profile_uuid}")
+    parent = ensure_private_dir(get_config_dir() / "repository")  # data is as private as the config
+    return str(parent / f"{short_name}_{profile_uuid}")
 
 
 def create_profile(

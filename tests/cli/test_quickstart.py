@@ -44,4 +44,5 @@ def test_quickstart_console_script_with_a_new_home(tmp_path: Path) -> None:
     assert (config_dir / "config.json").is_file()
     assert oct(config_dir.stat().st_mode & 0o777) == oct(0o700)
     assert oct((config_dir / "config.json").stat().st_mode & 0o777) == oct(0o600)
+    assert oct((config_dir / "repository").stat().st_mode & 0o777) == oct(0o700)
     assert "Profile 'default' is ready." in result.stdout

@@ -54,6 +54,6 @@ def quickstart(ctx: ProvgraphContext, profile_name: str, email: str | None) -> N
     click.echo(render_mapping(storage.get_info()))
     click.echo("")
     click.echo("Next steps:")
-    click.echo("  provgraph profile list          the profiles and which one is the default")
+    click.echo("  provgraph profile list             the profiles; the default one is marked with *")
     click.echo("  provgraph storage info --detailed  what the storage holds")
-    click.echo("  provgraph --help                every command")
+    click.echo("  provgraph --help                   every command")

@@ -50,8 +50,10 @@ def ensure_private_dir(path: Path) -> Path:
     An existing folder keeps its mode: it may be one the user chose to share on purpose.
     """
     if not path.is_dir():
+        if path.parent != path and not path.parent.exists():
+            ensure_private_dir(path.parent)  # mkdir(parents=True) would make parents world-readable
         try:
-            path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+            path.mkdir(mode=DIR_MODE, exist_ok=True)
             # mkdir's mode is filtered by the umask; say exactly what we mean.
             os.chmod(path, DIR_MODE)
         except OSError as exc:
