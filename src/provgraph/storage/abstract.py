@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 import enum
+from dataclasses import dataclass
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from provgraph.config.profile import Profile
     from provgraph.repository.abstract import RepositoryBackend
 
-__all__ = ["EntityTypes", "StorageBackend"]
+__all__ = ["EntityTypes", "In", "Like", "RowFilters", "StorageBackend"]
 
 
 class EntityTypes(str, enum.Enum):
@@ -33,6 +34,24 @@ class EntityTypes(str, enum.Enum):
     USER = "user"
     LINK = "link"
     GROUP_NODE = "group_node"
+
+
+@dataclass(frozen=True, slots=True)
+class In:
+    """Row filter value: the column equals one of ``values`` (an empty tuple matches nothing)."""
+
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Like:
+    """Row filter value: the column (as text, case-sensitive) matches a SQL LIKE ``pattern``."""
+
+    pattern: str
+
+
+#: Column name -> value for equality, ``None`` for IS NULL, or an :class:`In` / :class:`Like`.
+RowFilters = Mapping[str, Any]
 
 
 class StorageBackend(abc.ABC):
@@ -145,6 +164,52 @@ class StorageBackend(abc.ABC):
 
         Repository objects are left in place (maintenance removes unreferenced ones).
         """
+
+    # -- plain row access for the ORM (the QueryBuilder covers everything richer) ---------------
+
+    @abc.abstractmethod
+    def get_rows(
+        self,
+        entity_type: EntityTypes,
+        filters: RowFilters | None = None,
+        *,
+        columns: Sequence[str] | None = None,
+        order_by: Sequence[str] = ("id",),
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Rows matching all ``filters`` (AND), as column dicts; all columns unless ``columns``.
+
+        ``order_by`` names columns, a leading ``-`` sorts descending. JSON columns come back as
+        Python values, UUIDs as dashed strings, times as UTC-aware datetimes.
+        """
+
+    @abc.abstractmethod
+    def count_rows(self, entity_type: EntityTypes, filters: RowFilters | None = None) -> int:
+        """How many rows match ``filters``."""
+
+    @abc.abstractmethod
+    def delete_rows(self, entity_type: EntityTypes, ids: Sequence[int]) -> None:
+        """Delete rows by id (not nodes: see :meth:`delete_nodes_and_connections`).
+
+        A row still referenced through a restricting foreign key is refused with
+        ``InputValidationError`` and nothing is deleted.
+        """
+
+    @abc.abstractmethod
+    def is_reachable(self, source_id: int, target_id: int) -> bool:
+        """Whether a directed path of links (input -> output, any type) leads from source to target.
+
+        A node reaches itself. Used to refuse links that would close a cycle.
+        """
+
+    @abc.abstractmethod
+    def add_group_nodes(self, group_id: int, node_ids: Sequence[int]) -> None:
+        """Make nodes members of a group; existing memberships are left as they are."""
+
+    @abc.abstractmethod
+    def remove_group_nodes(self, group_id: int, node_ids: Sequence[int]) -> None:
+        """End the membership of nodes in a group; non-members are ignored."""
 
     # -- entity collections and queries (filled in by the ORM and QueryBuilder issues) ----------
 

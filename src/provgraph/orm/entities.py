@@ -1,0 +1,204 @@
+"""The base of every ORM entity and of the collections that find them.
+
+An entity is a thin wrapper around one row of its table: ``_row`` holds the column values (no
+``id`` until stored) and the storage backend it belongs to. Loading an entity costs one dict;
+there is no unit of work and no per-attribute round trip. Collections look rows up through the
+backend's plain row API and turn them into entities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from provgraph.exceptions import MultipleObjectsError, NotExistent
+from provgraph.storage.abstract import EntityTypes, RowFilters, StorageBackend
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["Collection", "Entity", "get_default_backend"]
+
+EntityT = TypeVar("EntityT", bound="Entity")
+
+
+def get_default_backend() -> StorageBackend:
+    """The loaded profile's storage: what public entry points use when given no backend."""
+    from provgraph.manager import get_manager
+
+    return get_manager().get_profile_storage()
+
+
+class Collection(Generic[EntityT]):
+    """The entities of one class in one storage: ``Entity.collection`` returns one.
+
+    ``filters`` name columns (``pk`` is an alias of ``id``); each entity class may translate
+    its public field names to columns (``_columns_of``) and add its own restriction
+    (``_class_filters``, e.g. a node class matches its node_type prefix).
+    """
+
+    def __init__(self, entity_class: type[EntityT], backend: StorageBackend) -> None:
+        self._entity_class = entity_class
+        self._backend = backend
+
+    def __call__(self, backend: StorageBackend) -> Collection[EntityT]:
+        """The same collection in another storage (AiiDA's ``Entity.collection(backend)``)."""
+        return type(self)(self._entity_class, backend)
+
+    @property
+    def backend(self) -> StorageBackend:
+        return self._backend
+
+    @property
+    def entity_type(self) -> type[EntityT]:
+        return self._entity_class
+
+    def _filters(self, filters: Mapping[str, Any] | None) -> dict[str, Any]:
+        columns = self._entity_class._columns_of(dict(filters or {}))
+        columns.update(self._entity_class._class_filters())
+        return columns
+
+    def _order(self, order_by: Sequence[str] | None) -> list[str]:
+        if not order_by:
+            return ["id"]
+        translated = []
+        for item in order_by:
+            descending = item.startswith("-")
+            name = item.lstrip("-")
+            (column,) = self._entity_class._columns_of({name: None})
+            translated.append(f"-{column}" if descending else column)
+        return translated
+
+    def find(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        order_by: Sequence[str] | None = None,
+        limit: int | None = None,
+    ) -> list[EntityT]:
+        """Entities whose fields equal ``filters`` (values may be ``In``/``Like``), in pk order."""
+        rows = self._backend.get_rows(
+            self._entity_class._entity_type, self._filters(filters), order_by=self._order(order_by), limit=limit
+        )
+        return [self._entity_class._from_row(self._backend, row) for row in rows]
+
+    def get(self, **filters: Any) -> EntityT:
+        """The one entity matching ``filters``: ``NotExistent`` if none, ``MultipleObjectsError`` if several."""
+        found = self.find(filters, limit=2)
+        described = ", ".join(f"{key}={value!r}" for key, value in filters.items())
+        name = self._entity_class.__name__
+        if not found:
+            raise NotExistent(f"no {name} with {described}")
+        if len(found) > 1:
+            raise MultipleObjectsError(f"more than one {name} with {described}")
+        return found[0]
+
+    def all(self) -> list[EntityT]:
+        return self.find()
+
+    def count(self, filters: Mapping[str, Any] | None = None) -> int:
+        return self._backend.count_rows(self._entity_class._entity_type, self._filters(filters))
+
+    def delete(self, pk: int) -> None:
+        """Delete the entity with this pk; entity classes that forbid deletion refuse."""
+        self._entity_class._delete(self._backend, pk)
+
+
+class _CollectionDescriptor:
+    """``Entity.collection``: the class's collection in the loaded profile's storage."""
+
+    def __get__(self, instance: object, owner: type[Entity]) -> Collection[Any]:
+        return owner._collection_class(owner, get_default_backend())
+
+
+class Entity:
+    """One row of an AiiDA table, stored or not yet stored."""
+
+    _entity_type: ClassVar[EntityTypes]
+    _collection_class: ClassVar[type[Collection[Any]]] = Collection
+    collection: ClassVar[_CollectionDescriptor] = _CollectionDescriptor()
+
+    _backend: StorageBackend
+    _row: dict[str, Any]
+
+    def __init__(self, backend: StorageBackend | None = None) -> None:
+        self._backend = backend if backend is not None else get_default_backend()
+        self._row = {}
+
+    @classmethod
+    def _from_row(cls, backend: StorageBackend, row: Mapping[str, Any]) -> Self:
+        """Wrap a stored row without running ``__init__`` (which builds a new, unstored entity)."""
+        entity = cls.__new__(cls)
+        entity._backend = backend
+        entity._row = dict(row)
+        entity._init_from_row()
+        return entity
+
+    def _init_from_row(self) -> None:
+        """Hook for subclasses that keep state beside the row (e.g. caches)."""
+
+    @classmethod
+    def _columns_of(cls, fields: dict[str, Any]) -> dict[str, Any]:
+        """Translate public field names in a filter to column names (``pk`` -> ``id``)."""
+        if "pk" in fields:
+            fields["id"] = fields.pop("pk")
+        return fields
+
+    @classmethod
+    def _class_filters(cls) -> RowFilters:
+        """Filters every lookup of this class adds (none by default)."""
+        return {}
+
+    @classmethod
+    def _delete(cls, backend: StorageBackend, pk: int) -> None:
+        backend.delete_rows(cls._entity_type, [pk])
+
+    # -- identity -------------------------------------------------------------------------------
+
+    @property
+    def backend(self) -> StorageBackend:
+        return self._backend
+
+    @property
+    def pk(self) -> int | None:
+        """The row id, or None while unstored."""
+        value = self._row.get("id")
+        return None if value is None else int(value)
+
+    @property
+    def id(self) -> int | None:
+        return self.pk
+
+    @property
+    def is_stored(self) -> bool:
+        return self._row.get("id") is not None
+
+    def store(self) -> Self:
+        """Write the entity; a stored entity is returned as it is."""
+        if not self.is_stored:
+            self._store()
+        return self
+
+    def _store(self) -> None:
+        """Insert the row in one statement; subclasses that write more wrap it in a transaction."""
+        row = {key: value for key, value in self._row.items() if key != "id"}
+        (self._row["id"],) = self._backend.bulk_insert(self._entity_type, [row], allow_defaults=True)
+
+    def _update(self, **columns: Any) -> None:
+        """Change columns: in memory if unstored, in memory and in the row if stored."""
+        self._row.update(columns)
+        if self.is_stored:
+            self._backend.bulk_update(self._entity_type, [{"id": self._row["id"], **columns}])
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self) or not isinstance(other, Entity):
+            return NotImplemented
+        if self.is_stored and other.is_stored:
+            return self.pk == other.pk and self._backend is other._backend
+        return self is other
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.pk)) if self.is_stored else id(self)
+
+    def __repr__(self) -> str:
+        state = f"pk={self.pk}" if self.is_stored else "unstored"
+        return f"<{type(self).__name__}: {state}>"
