@@ -6,7 +6,14 @@ import importlib
 
 import pytest
 
-MODULES = ["provgraph", "provgraph.exceptions", "provgraph.config", "provgraph.storage"]
+MODULES = [
+    "provgraph",
+    "provgraph.exceptions",
+    "provgraph.config",
+    "provgraph.storage",
+    "provgraph.orm",
+    "provgraph.repository",
+]
 
 
 def _isort_key(name: str) -> tuple[int, str]:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from provgraph import orm
 from provgraph.exceptions import ProvgraphError
 from provgraph.manager import get_manager, get_profile, load_profile, unload_profile
+from provgraph.orm import load_node
 
 try:
     __version__ = version("provgraph")
@@ -24,6 +26,8 @@ __all__ = [
     "__version__",
     "get_manager",
     "get_profile",
+    "load_node",
     "load_profile",
+    "orm",
     "unload_profile",
 ]

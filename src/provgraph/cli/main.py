@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import click
 
+from provgraph.cli.computer import computer
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup
+from provgraph.cli.group import group
+from provgraph.cli.node import node
 from provgraph.cli.profile import profile
 from provgraph.cli.quickstart import quickstart
 from provgraph.cli.storage import storage
+from provgraph.cli.user import user
 
 __all__ = ["cli", "main"]
 
@@ -31,9 +35,8 @@ def cli(ctx: click.Context, profile_name: str | None) -> None:
     ctx.obj = ProvgraphContext(profile_name=profile_name)
 
 
-cli.add_command(profile)
-cli.add_command(storage)
-cli.add_command(quickstart)
+for command in (profile, storage, node, group, user, computer, quickstart):
+    cli.add_command(command)
 
 
 def main() -> None:

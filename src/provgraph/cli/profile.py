@@ -235,7 +235,7 @@ def delete(name: str, force: bool, keep_data: bool) -> None:
     if result.was_default:
         if result.new_default:
             click.echo(f"{result.new_default!r} is now the default profile.")
-        else:
+        elif Config.load(create=True).profile_names:
             click.echo(
                 "There is no default profile now; choose one with `provgraph profile set-default NAME`."
             )

@@ -1,0 +1,61 @@
+"""The frontend ORM: entities of the provenance graph and the collections that find them.
+
+Names mirror aiida-core 2.x so that scripts port by changing imports::
+
+    from provgraph import orm
+    node = orm.Data()
+    node.base.attributes.set("x", 1)
+    node.store()
+    orm.load_node(node.pk)
+"""
+
+from __future__ import annotations
+
+from provgraph.orm.authinfos import AuthInfo
+from provgraph.orm.batch import store_many
+from provgraph.orm.comments import Comment
+from provgraph.orm.computers import Computer, load_computer
+from provgraph.orm.entities import Collection, Entity
+from provgraph.orm.groups import Group, load_group
+from provgraph.orm.loaders import load_node
+from provgraph.orm.logs import Log
+from provgraph.orm.nodes.data import Data
+from provgraph.orm.nodes.data.core import Dict
+from provgraph.orm.nodes.link_types import LinkType
+from provgraph.orm.nodes.node import Node
+from provgraph.orm.nodes.process import (
+    CalcFunctionNode,
+    CalcJobNode,
+    CalculationNode,
+    ProcessNode,
+    WorkChainNode,
+    WorkflowNode,
+    WorkFunctionNode,
+)
+from provgraph.orm.users import User
+
+__all__ = [
+    "AuthInfo",
+    "CalcFunctionNode",
+    "CalcJobNode",
+    "CalculationNode",
+    "Collection",
+    "Comment",
+    "Computer",
+    "Data",
+    "Dict",
+    "Entity",
+    "Group",
+    "LinkType",
+    "Log",
+    "Node",
+    "ProcessNode",
+    "User",
+    "WorkChainNode",
+    "WorkFunctionNode",
+    "WorkflowNode",
+    "load_computer",
+    "load_group",
+    "load_node",
+    "store_many",
+]

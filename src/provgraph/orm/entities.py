@@ -77,12 +77,15 @@ class Collection(Generic[EntityT]):
     ) -> list[EntityT]:
         """Entities whose fields equal ``filters`` (values may be ``In``/``Like``), in pk order."""
         rows = self._backend.get_rows(
-            self._entity_class._entity_type, self._filters(filters), order_by=self._order(order_by), limit=limit
+            self._entity_class._entity_type,
+            self._filters(filters),
+            order_by=self._order(order_by),
+            limit=limit,
         )
         return [self._entity_class._from_row(self._backend, row) for row in rows]
 
     def get(self, **filters: Any) -> EntityT:
-        """The one entity matching ``filters``: ``NotExistent`` if none, ``MultipleObjectsError`` if several."""
+        """The one entity matching ``filters``; ``NotExistent`` or ``MultipleObjectsError`` otherwise."""
         found = self.find(filters, limit=2)
         described = ", ".join(f"{key}={value!r}" for key, value in filters.items())
         name = self._entity_class.__name__

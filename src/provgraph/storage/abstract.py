@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import abc
 import enum
-from dataclasses import dataclass
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 

@@ -19,11 +19,11 @@ from sqlalchemy import Connection
 from provgraph.config.profile import Profile
 from provgraph.exceptions import CorruptStorage
 from provgraph.repository.disk_objectstore import DiskObjectStoreRepository
-from provgraph.storage.abstract import EntityTypes, StorageBackend
-from provgraph.storage.sql import dos
+from provgraph.storage.abstract import EntityTypes, RowFilters, StorageBackend
+from provgraph.storage.sql import dos, graph, rows
 from provgraph.storage.sql.location import DosLocation
 from provgraph.storage.sql.migrator import Migrator
-from provgraph.storage.sql.store import SqlStore
+from provgraph.storage.sql.store import SqlStore, translate_errors
 
 __all__ = ["SqlDosBackend"]
 
@@ -118,6 +118,52 @@ class SqlDosBackend(StorageBackend):
 
     def delete_nodes_and_connections(self, pks_to_delete: Sequence[int]) -> None:
         self._store.delete_nodes_and_connections(pks_to_delete)
+
+    # -- plain row access (reads see the writes of this thread's open transaction) -------------
+
+    def get_rows(
+        self,
+        entity_type: EntityTypes,
+        filters: RowFilters | None = None,
+        *,
+        columns: Sequence[str] | None = None,
+        order_by: Sequence[str] = ("id",),
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> list[dict[str, Any]]:
+        with (
+            translate_errors(f"reading {EntityTypes(entity_type).value} rows"),
+            self._store.connection() as conn,
+        ):
+            return rows.get_rows(
+                conn, entity_type, filters, columns=columns, order_by=order_by, limit=limit, offset=offset
+            )
+
+    def count_rows(self, entity_type: EntityTypes, filters: RowFilters | None = None) -> int:
+        with (
+            translate_errors(f"counting {EntityTypes(entity_type).value} rows"),
+            self._store.connection() as conn,
+        ):
+            return rows.count_rows(conn, entity_type, filters)
+
+    def delete_rows(self, entity_type: EntityTypes, ids: Sequence[int]) -> None:
+        with (
+            translate_errors(f"deleting {EntityTypes(entity_type).value} rows"),
+            self._store.transaction() as conn,
+        ):
+            rows.delete_rows(conn, entity_type, ids)
+
+    def is_reachable(self, source_id: int, target_id: int) -> bool:
+        with translate_errors(f"following links from node {source_id}"), self._store.connection() as conn:
+            return graph.is_reachable(conn, source_id, target_id)
+
+    def add_group_nodes(self, group_id: int, node_ids: Sequence[int]) -> None:
+        with translate_errors(f"adding nodes to group {group_id}"), self._store.transaction() as conn:
+            graph.add_group_nodes(conn, group_id, node_ids)
+
+    def remove_group_nodes(self, group_id: int, node_ids: Sequence[int]) -> None:
+        with translate_errors(f"removing nodes from group {group_id}"), self._store.transaction() as conn:
+            graph.remove_group_nodes(conn, group_id, node_ids)
 
     # -- repository, settings, maintenance ------------------------------------------------------
 

@@ -1,0 +1,156 @@
+"""The store workloads on aiida-core, run inside aiida-core's own virtualenv (see README.md).
+
+Prints one JSON object: workload name -> {"n": ..., "seconds": ...}. Imports nothing of
+provgraph; the harness in ``store.py`` calls it as a subprocess and compares the figures.
+
+Usage: python aiida_workloads.py --backend core.sqlite_dos [--workloads W1,W2,W6,W7] [--scale 1.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+
+def make_profile(root: Path, backend: str, postgres_url: str) -> None:
+    os.environ["AIIDA_PATH"] = str(root)
+    from aiida import load_profile
+    from aiida.manage.configuration import create_profile, get_config
+
+    config = get_config(create=True)
+    if backend == "core.sqlite_dos":
+        storage_config: dict[str, Any] = {"filepath": str(root / "storage")}
+    else:
+        storage_config = _psql_storage_config(root, postgres_url)
+    create_profile(
+        config, storage_backend=backend, storage_config=storage_config, name="bench", email="bench@localhost"
+    )
+    config.set_default_profile("bench", overwrite=True)
+    config.store()
+    load_profile("bench", allow_switch=True)
+
+
+def _psql_storage_config(root: Path, postgres_url: str) -> dict[str, Any]:
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(postgres_url)
+    name = f"aiida_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    (root / "created_database").write_text(name)
+    return {
+        "database_engine": "postgresql_psycopg",
+        "database_hostname": params.get("host", "127.0.0.1"),
+        "database_port": int(params.get("port", 5432)),
+        "database_username": params.get("user", "postgres"),
+        "database_password": params.get("password", ""),
+        "database_name": name,
+        "repository_uri": (root / "repository").as_uri(),
+    }
+
+
+def drop_database(root: Path, postgres_url: str) -> None:
+    marker = root / "created_database"
+    if not marker.exists():
+        return
+    import psycopg
+    from aiida.manage import get_manager
+
+    get_manager().unload_profile()
+    name = marker.read_text()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def dict_value(index: int) -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    for key in range(6):
+        value[f"i{key}"] = index * 10 + key
+        value[f"f{key}"] = index / 7 + key
+        value[f"s{key}"] = f"value-{index}-{key}"
+    value["nested"] = {"a": index, "b": [1, 2, 3]}
+    value["flag"] = index % 2 == 0
+    return value
+
+
+def timed(fn: Any) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def run(workloads: list[str], scale: float) -> dict[str, Any]:
+    from aiida import orm
+
+    results: dict[str, Any] = {}
+    n_nodes = max(1, int(2000 * scale))
+    orm.Int(0).store()  # warm up: default user, connections
+    if "W1" in workloads:
+        seconds = timed(lambda: [orm.Int(i).store() for i in range(n_nodes)])
+        results["W1"] = {"n": n_nodes, "seconds": seconds}
+    if "W2" in workloads:
+        seconds = timed(lambda: [orm.Dict(dict_value(i)).store() for i in range(n_nodes)])
+        results["W2"] = {"n": n_nodes, "seconds": seconds}
+    if "W6" in workloads:
+        n_members = max(1, int(5000 * scale))
+        members = [orm.Int(i) for i in range(n_members)]
+        for node in members:
+            node.store()
+        group = orm.Group(label=f"bench-{uuid.uuid4().hex[:8]}").store()
+        add = timed(lambda: group.add_nodes(members))
+        query = orm.QueryBuilder().append(orm.Group, filters={"id": group.pk}, tag="g")
+        query.append(orm.Node, with_group="g", project="id")
+        listing: list[Any] = []
+        list_seconds = timed(lambda: listing.extend(query.all(flat=True)))
+        assert len(listing) == n_members
+        results["W6 add"] = {"n": n_members, "seconds": add}
+        results["W6 list"] = {"n": n_members, "seconds": list_seconds}
+    if "W7" in workloads:
+        import io
+
+        n_files = max(1, int(1000 * scale))
+        nodes: list[Any] = []
+
+        def store_files() -> None:
+            for i in range(n_files):
+                content = (f"{i:08d}".encode() * 128)[:1024]
+                nodes.append(orm.SinglefileData(io.BytesIO(content), filename="file.txt").store())
+
+        def read_files() -> None:
+            for node in nodes:
+                loaded = orm.load_node(node.pk)
+                assert len(loaded.get_content(mode="rb")) == 1024
+
+        results["W7 store"] = {"n": n_files, "seconds": timed(store_files)}
+        results["W7 read"] = {"n": n_files, "seconds": timed(read_files)}
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backend", default="core.sqlite_dos", choices=["core.sqlite_dos", "core.psql_dos"])
+    parser.add_argument("--workloads", default="W1,W2,W6,W7")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="aiida-bench-") as folder:
+        root = Path(folder)
+        make_profile(root, args.backend, args.postgres)
+        try:
+            results = run(args.workloads.split(","), args.scale)
+        finally:
+            drop_database(root, args.postgres)
+    json.dump(results, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

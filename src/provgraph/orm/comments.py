@@ -1,0 +1,143 @@
+"""Comments: notes users attach to stored nodes (AiiDA's ``orm.Comment``).
+
+Unlike nodes, comments can be edited after storing: ``set_content`` rewrites the text and
+moves ``mtime``. A comment disappears with its node (``ON DELETE CASCADE``).
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from provgraph.exceptions import InputValidationError, NotExistent, StoredEntityError
+from provgraph.orm.entities import Collection, Entity, _CollectionDescriptor, get_default_backend
+from provgraph.storage.abstract import EntityTypes, StorageBackend
+
+if TYPE_CHECKING:
+    from provgraph.orm.nodes.node import Node
+    from provgraph.orm.users import User
+
+__all__ = ["Comment", "CommentCollection"]
+
+
+class CommentCollection(Collection["Comment"]):
+    """The comments of one storage."""
+
+    def __call__(self, backend: StorageBackend) -> CommentCollection:
+        return CommentCollection(self._entity_class, backend)
+
+    def delete_many(self, filters: Mapping[str, Any]) -> list[int]:
+        """Delete the comments matching ``filters`` (at least one filter) and return their pks."""
+        if not filters:
+            raise InputValidationError("delete_many needs filters; call delete_all() to delete every comment")
+        return self._delete_matching(filters)
+
+    def delete_all(self) -> None:
+        self._delete_matching({})
+
+    def _delete_matching(self, filters: Mapping[str, Any]) -> list[int]:
+        with self._backend.transaction():
+            ids = [comment.pk for comment in self.find(filters) if comment.pk is not None]
+            self._backend.delete_rows(EntityTypes.COMMENT, ids)
+        return ids
+
+
+class _CommentCollectionDescriptor(_CollectionDescriptor):
+    def __get__(self, instance: object, owner: type[Entity]) -> CommentCollection:
+        return CommentCollection(Comment, get_default_backend())
+
+
+class Comment(Entity):
+    """A user's note on a stored node."""
+
+    _entity_type: ClassVar[EntityTypes] = EntityTypes.COMMENT
+    _collection_class: ClassVar[type[Collection[Any]]] = CommentCollection
+    collection: ClassVar[_CommentCollectionDescriptor] = _CommentCollectionDescriptor()
+
+    def __init__(
+        self, node: Node, user: User, content: str = "", backend: StorageBackend | None = None
+    ) -> None:
+        super().__init__(backend if backend is not None else node.backend)
+        if not node.is_stored:
+            raise StoredEntityError(f"cannot comment on {node!r}: store the node first")
+        if not user.is_stored:
+            raise StoredEntityError(f"cannot comment as user {user.email!r}: store the user first")
+        now = datetime.now(timezone.utc)
+        self._row = {
+            "uuid": str(uuid_module.uuid4()),
+            "dbnode_id": node.pk,
+            "ctime": now,
+            "mtime": now,
+            "user_id": user.pk,
+            "content": content or "",
+        }
+
+    @classmethod
+    def _columns_of(cls, fields: dict[str, Any]) -> dict[str, Any]:
+        """Accept ``node``/``user`` (entities or pks) for the ``dbnode_id``/``user_id`` columns."""
+        fields = super()._columns_of(fields)
+        for name, column in (("node", "dbnode_id"), ("user", "user_id")):
+            if name in fields:
+                value = fields.pop(name)
+                fields[column] = value.pk if isinstance(value, Entity) else value
+        return fields
+
+    def __str__(self) -> str:
+        return f"Comment<{self.pk}> for node<{self._row['dbnode_id']}> on {self.ctime:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def uuid(self) -> str:
+        return str(self._row["uuid"])
+
+    @property
+    def ctime(self) -> datetime:
+        moment: datetime = self._row["ctime"]
+        return moment
+
+    @property
+    def mtime(self) -> datetime:
+        moment: datetime = self._row["mtime"]
+        return moment
+
+    def set_mtime(self, value: datetime) -> None:
+        self._update(mtime=value)
+
+    @property
+    def content(self) -> str:
+        return str(self._row["content"])
+
+    def set_content(self, value: str) -> None:
+        """Replace the text; a stored comment's ``mtime`` moves to now."""
+        if self.is_stored:
+            self._update(content=value, mtime=datetime.now(timezone.utc))
+        else:
+            self._update(content=value)
+
+    @property
+    def node(self) -> Node:
+        from provgraph.orm.nodes.node import Node
+
+        rows = self._backend.get_rows(EntityTypes.NODE, {"id": self._row["dbnode_id"]})
+        if not rows:
+            raise NotExistent(f"the node with pk {self._row['dbnode_id']} of comment {self.uuid} is gone")
+        return Node._from_row(self._backend, rows[0])
+
+    @property
+    def user(self) -> User:
+        from provgraph.orm.users import User
+
+        return User.collection(self._backend).get(pk=self._row["user_id"])
+
+    def set_user(self, user: User) -> None:
+        if not user.is_stored:
+            raise StoredEntityError(f"store user {user.email!r} before making it own a comment")
+        self._update(user_id=user.pk)
+
+    @classmethod
+    def _delete(cls, backend: StorageBackend, pk: int) -> None:
+        with backend.transaction():
+            if not backend.count_rows(EntityTypes.COMMENT, {"id": pk}):
+                raise NotExistent(f"no Comment with pk {pk}")
+            backend.delete_rows(EntityTypes.COMMENT, [pk])

@@ -1,0 +1,362 @@
+"""Groups: named sets of nodes (AiiDA's ``orm.Group``).
+
+A group is identified by its uuid, and by its label within its ``type_string`` (``core`` for
+groups users make; ``core.auto``, ``core.import``, ... for the ones tools make). Membership is
+a row per (group, node) in ``db_dbgroup_dbnodes``: adding or removing many nodes is one call to
+the storage, and deleting a group ends its memberships but keeps the nodes.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid as uuid_module
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timezone
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from provgraph.exceptions import InputValidationError, NotExistent, StoredEntityError
+from provgraph.orm.computers import load_entity
+from provgraph.orm.entities import Collection, Entity, _CollectionDescriptor, get_default_backend
+from provgraph.orm.json import clean_value, validate_key
+from provgraph.orm.users import User
+from provgraph.storage.abstract import EntityTypes, In, StorageBackend
+
+if TYPE_CHECKING:
+    from provgraph.orm.nodes.node import Node
+
+__all__ = ["Group", "GroupBase", "GroupCollection", "GroupExtras", "load_group"]
+
+DEFAULT_TYPE_STRING = "core"
+
+# Node ids per lookup: keeps the IN lists of large groups to a modest size.
+_CHUNK = 5000
+
+_MISSING: Any = object()
+
+
+class GroupCollection(Collection["Group"]):
+    """The groups of one storage, of every type_string."""
+
+    def __call__(self, backend: StorageBackend) -> GroupCollection:
+        return GroupCollection(self._entity_class, backend)
+
+    def get_or_create(self, label: str, **kwargs: Any) -> tuple[Group, bool]:
+        """``(group, created)``: the stored group labelled ``label``, stored now if it was missing.
+
+        The order of the pair is AiiDA's (it differs from ``User``'s ``get_or_create``).
+        """
+        type_string = kwargs.get("type_string") or DEFAULT_TYPE_STRING
+        found = self.find({"label": label, "type_string": type_string}, limit=1)
+        if found:
+            return found[0], False
+        return Group(label, backend=self._backend, **kwargs).store(), True
+
+
+class _GroupCollectionDescriptor(_CollectionDescriptor):
+    def __get__(self, instance: object, owner: type[Entity]) -> GroupCollection:
+        return GroupCollection(Group, get_default_backend())
+
+
+class GroupExtras:
+    """``group.base.extras``: free-form JSON values by key, changeable after storing."""
+
+    def __init__(self, group: Group) -> None:
+        self._group = group
+
+    @property
+    def all(self) -> dict[str, Any]:
+        return copy.deepcopy(dict(self._group._row["extras"]))
+
+    def get(self, key: str, default: Any = _MISSING) -> Any:
+        """The extra ``key``; ``default`` if absent, else ``AttributeError`` as in AiiDA."""
+        extras = self._group._row["extras"]
+        if key in extras:
+            return copy.deepcopy(extras[key])
+        if default is _MISSING:
+            raise AttributeError(f"group {self._group.label!r} has no extra {key!r}")
+        return default
+
+    def get_many(self, keys: Iterable[str]) -> list[Any]:
+        return [self.get(key) for key in keys]
+
+    def set(self, key: str, value: Any) -> None:
+        self.set_many({key: value})
+
+    def set_many(self, values: Mapping[str, Any]) -> None:
+        cleaned = {key: _clean_extra(key, value) for key, value in values.items()}
+        self._write({**self._group._row["extras"], **cleaned})
+
+    def reset(self, values: Mapping[str, Any]) -> None:
+        """Replace all extras by ``values``."""
+        self._write({key: _clean_extra(key, value) for key, value in values.items()})
+
+    def delete(self, key: str) -> None:
+        self.delete_many([key])
+
+    def delete_many(self, keys: Iterable[str]) -> None:
+        extras = dict(self._group._row["extras"])
+        for key in keys:
+            if key not in extras:
+                raise AttributeError(f"group {self._group.label!r} has no extra {key!r}")
+            del extras[key]
+        self._write(extras)
+
+    def clear(self) -> None:
+        self._write({})
+
+    def keys(self) -> list[str]:
+        return list(self._group._row["extras"])
+
+    def items(self) -> Iterator[tuple[str, Any]]:
+        return iter(self.all.items())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._group._row["extras"]
+
+    def __len__(self) -> int:
+        return len(self._group._row["extras"])
+
+    def _write(self, extras: dict[str, Any]) -> None:
+        self._group._update(extras=extras)
+
+
+def _clean_extra(key: str, value: Any) -> Any:
+    """The value as it will be stored; the same rules as node extras, so both dialects agree."""
+    return clean_value(value, validate_key(key, "extra"), "extra")
+
+
+class GroupBase:
+    """``group.base``: the namespace of group functions beside its fields (AiiDA's layout)."""
+
+    def __init__(self, group: Group) -> None:
+        self._group = group
+
+    @cached_property
+    def extras(self) -> GroupExtras:
+        return GroupExtras(self._group)
+
+
+class Group(Entity):
+    """A named set of stored nodes, owned by a user."""
+
+    _entity_type: ClassVar[EntityTypes] = EntityTypes.GROUP
+    _collection_class: ClassVar[type[Collection[Any]]] = GroupCollection
+    collection: ClassVar[_GroupCollectionDescriptor] = _GroupCollectionDescriptor()
+
+    def __init__(
+        self,
+        label: str,
+        user: User | None = None,
+        description: str = "",
+        type_string: str | None = None,
+        time: datetime | None = None,
+        *,
+        extras: Mapping[str, Any] | None = None,
+        backend: StorageBackend | None = None,
+    ) -> None:
+        super().__init__(backend)
+        _check_label(label)
+        if user is None:
+            user = User.collection(self._backend).get_default()
+        elif not user.is_stored:
+            raise StoredEntityError(f"store user {user.email!r} before making it own a group")
+        self._row = {
+            "uuid": str(uuid_module.uuid4()),
+            "label": label,
+            "type_string": type_string or DEFAULT_TYPE_STRING,
+            "time": time if time is not None else datetime.now(timezone.utc),
+            "description": description,
+            "extras": {},
+            "user_id": user.pk,
+        }
+        if extras:
+            self.base.extras.set_many(extras)
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__}<{self.label}>"
+
+    @cached_property
+    def base(self) -> GroupBase:
+        return GroupBase(self)
+
+    # -- fields ---------------------------------------------------------------------------------
+
+    @property
+    def uuid(self) -> str:
+        return str(self._row["uuid"])
+
+    @property
+    def label(self) -> str:
+        return str(self._row["label"])
+
+    @label.setter
+    def label(self, value: str) -> None:
+        """Relabel; a stored group is renamed at once, refused if the label is taken in its type."""
+        _check_label(value)
+        old = self._row.copy()
+        try:
+            self._update(label=value)
+        except InputValidationError as exc:
+            self._row = old
+            self._raise_if_label_taken(value, exc)
+            raise
+
+    @property
+    def description(self) -> str:
+        return str(self._row["description"])
+
+    @description.setter
+    def description(self, value: str) -> None:
+        self._update(description=value)
+
+    @property
+    def type_string(self) -> str:
+        return str(self._row["type_string"])
+
+    @property
+    def time(self) -> datetime:
+        """When the group was created."""
+        moment: datetime = self._row["time"]
+        return moment
+
+    @property
+    def user(self) -> User:
+        return User.collection(self._backend).get(pk=self._row["user_id"])
+
+    @user.setter
+    def user(self, user: User) -> None:
+        if not user.is_stored:
+            raise StoredEntityError(f"store user {user.email!r} before making it own a group")
+        self._update(user_id=user.pk)
+
+    def is_user_defined(self) -> bool:
+        """Whether users made this group (type ``core``) rather than a tool."""
+        return self.type_string == DEFAULT_TYPE_STRING
+
+    # -- membership -----------------------------------------------------------------------------
+
+    def add_nodes(self, nodes: Node | Iterable[Node]) -> None:
+        """Make stored nodes members (a single node or several); members already in stay once."""
+        ids = self._member_ids("add nodes to", nodes)
+        if ids:
+            self._backend.add_group_nodes(self._pk_or_raise("add nodes to"), ids)
+
+    def remove_nodes(self, nodes: Node | Iterable[Node]) -> None:
+        """End the membership of nodes; nodes that are not members are ignored."""
+        ids = self._member_ids("remove nodes from", nodes)
+        if ids:
+            self._backend.remove_group_nodes(self._pk_or_raise("remove nodes from"), ids)
+
+    def clear(self) -> None:
+        """Remove every node from the group (the nodes themselves stay)."""
+        pk = self._pk_or_raise("clear")
+        ids = self._node_ids()
+        if ids:
+            self._backend.remove_group_nodes(pk, ids)
+
+    @property
+    def nodes(self) -> list[Node]:
+        """The member nodes, in pk order, each as its own node class."""
+        from provgraph.orm.nodes.node import Node
+
+        found: list[Node] = []
+        ids = self._node_ids()
+        for start in range(0, len(ids), _CHUNK):
+            rows = self._backend.get_rows(EntityTypes.NODE, {"id": In(tuple(ids[start : start + _CHUNK]))})
+            found.extend(Node._from_row(self._backend, row) for row in rows)
+        return found
+
+    def count(self) -> int:
+        """How many nodes are members."""
+        if not self.is_stored:
+            return 0
+        return self._backend.count_rows(EntityTypes.GROUP_NODE, {"dbgroup_id": self.pk})
+
+    @property
+    def is_empty(self) -> bool:
+        return self.count() == 0
+
+    def _node_ids(self) -> list[int]:
+        if not self.is_stored:
+            return []
+        rows = self._backend.get_rows(
+            EntityTypes.GROUP_NODE, {"dbgroup_id": self.pk}, columns=["dbnode_id"], order_by=["dbnode_id"]
+        )
+        return [int(row["dbnode_id"]) for row in rows]
+
+    def _pk_or_raise(self, action: str) -> int:
+        if self.pk is None:
+            raise StoredEntityError(f"cannot {action} group {self.label!r}: store the group first")
+        return self.pk
+
+    def _member_ids(self, action: str, nodes: Node | Iterable[Node]) -> list[int]:
+        """The pks of ``nodes``; every one must be a stored node of this group's storage."""
+        self._pk_or_raise(action)
+        # A node may itself be iterable (a List node), so a single entity is never iterated.
+        items: Iterable[Any] = [nodes] if isinstance(nodes, Entity) else nodes
+        ids: list[int] = []
+        for node in items:
+            if not isinstance(node, Entity) or node._entity_type is not EntityTypes.NODE:
+                raise InputValidationError(f"cannot {action} group {self.label!r}: {node!r} is not a node")
+            if node.pk is None:
+                raise StoredEntityError(
+                    f"cannot {action} group {self.label!r}: {node!r} is not stored; store it first"
+                )
+            if node.backend is not self._backend:
+                raise InputValidationError(
+                    f"cannot {action} group {self.label!r}: {node!r} belongs to another storage"
+                )
+            ids.append(node.pk)
+        return list(dict.fromkeys(ids))
+
+    # -- storing and deleting -------------------------------------------------------------------
+
+    def _store(self) -> None:
+        try:
+            super()._store()
+        except InputValidationError as exc:
+            self._raise_if_label_taken(self.label, exc)
+            raise
+
+    def _raise_if_label_taken(self, label: str, cause: Exception) -> None:
+        kind = self.type_string
+        if self._backend.count_rows(EntityTypes.GROUP, {"label": label, "type_string": kind}):
+            raise InputValidationError(
+                f"a group labelled {label!r} of type {kind!r} exists already; choose another label"
+            ) from cause
+
+    @classmethod
+    def _delete(cls, backend: StorageBackend, pk: int) -> None:
+        """Delete the group and its memberships; the member nodes stay."""
+        with backend.transaction():
+            rows = backend.get_rows(EntityTypes.GROUP, {"id": pk}, columns=["id"])
+            if not rows:
+                raise NotExistent(f"no Group with pk {pk}")
+            members = backend.get_rows(EntityTypes.GROUP_NODE, {"dbgroup_id": pk}, columns=["dbnode_id"])
+            if members:
+                backend.remove_group_nodes(pk, [int(row["dbnode_id"]) for row in members])
+            backend.delete_rows(EntityTypes.GROUP, [pk])
+
+
+def load_group(
+    identifier: int | str | None = None,
+    *,
+    pk: int | None = None,
+    uuid: str | None = None,
+    label: str | None = None,
+    backend: StorageBackend | None = None,
+) -> Group:
+    """The group with this pk, uuid (or unique uuid prefix) or label, of any type_string.
+
+    A label shared by groups of several types is ambiguous (``MultipleObjectsError``): use
+    the pk or uuid then. See :func:`provgraph.orm.computers.load_entity` for how a bare
+    identifier is read.
+    """
+    collection = Group.collection(backend if backend is not None else get_default_backend())
+    return load_entity(collection, identifier, pk=pk, uuid=uuid, label=label)
+
+
+def _check_label(label: str) -> None:
+    if not isinstance(label, str) or not label.strip():
+        raise InputValidationError(f"invalid group label {label!r}: give a non-empty string")

@@ -1,0 +1,5 @@
+"""Data nodes: the values that processes consume and produce."""
+
+from provgraph.orm.nodes.data.data import Data
+
+__all__ = ["Data"]

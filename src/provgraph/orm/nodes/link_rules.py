@@ -1,0 +1,216 @@
+"""The rules a new link must obey (AiiDA's ``validate_link``): endpoints, label, degree, cycles.
+
+Every check runs before anything is written, so a rejected link leaves the graph as it was.
+Uniqueness ("degree") counts the links already stored plus the target's unstored incoming cache;
+each check costs at most one ``COUNT`` query, and none when the target is not stored yet.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from provgraph.exceptions import LinkValidationError
+from provgraph.orm.nodes.link_types import LinkType
+from provgraph.storage.abstract import EntityTypes
+
+if TYPE_CHECKING:
+    from provgraph.orm.nodes.node import Node
+
+__all__ = ["Degree", "LinkRule", "link_rule", "validate_link", "validate_link_label"]
+
+_LABEL = re.compile(r"[A-Za-z0-9_]+")
+_LABEL_MAX = 255  # db_dblink.label is VARCHAR(255)
+
+# Links along which provenance flows forward: closing a loop with one of them is a cycle.
+CYCLE_CHECKED = frozenset({LinkType.CREATE, LinkType.INPUT_CALC, LinkType.INPUT_WORK})
+
+
+class Degree(enum.Enum):
+    """How many links of one type a node may have in one direction."""
+
+    UNIQUE = "unique"  # at most one, whatever the label
+    UNIQUE_PAIR = "unique_pair"  # labels unique among this node's links of the type
+    UNIQUE_TRIPLE = "unique_triple"  # no exact duplicate (same other node, type and label)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRule:
+    """Allowed endpoint classes and the degree rules of one link type."""
+
+    source: type[Node]
+    target: type[Node]
+    outdegree: Degree
+    indegree: Degree
+
+
+@functools.cache
+def _rules() -> dict[LinkType, LinkRule]:
+    # Imported here: the node classes import this module.
+    from provgraph.orm.nodes.data.data import Data
+    from provgraph.orm.nodes.process.calculation import CalculationNode
+    from provgraph.orm.nodes.process.workflow import WorkflowNode
+
+    triple, pair, unique = Degree.UNIQUE_TRIPLE, Degree.UNIQUE_PAIR, Degree.UNIQUE
+    return {
+        LinkType.CALL_CALC: LinkRule(WorkflowNode, CalculationNode, triple, unique),
+        LinkType.CALL_WORK: LinkRule(WorkflowNode, WorkflowNode, triple, unique),
+        LinkType.CREATE: LinkRule(CalculationNode, Data, pair, unique),
+        LinkType.INPUT_CALC: LinkRule(Data, CalculationNode, triple, pair),
+        LinkType.INPUT_WORK: LinkRule(Data, WorkflowNode, triple, pair),
+        LinkType.RETURN: LinkRule(WorkflowNode, Data, pair, triple),
+    }
+
+
+def link_rule(link_type: LinkType) -> LinkRule:
+    """The endpoint and degree rule of ``link_type``."""
+    return _rules()[link_type]
+
+
+def validate_link_label(link_label: Any) -> str:
+    """Return the label if it is valid: letters, digits and ``_``, a Python identifier, no ``_`` at the ends.
+
+    Nested port namespaces are flattened with ``__`` (``parameters__x``).
+    """
+    if not isinstance(link_label, str):
+        raise LinkValidationError(f"link label {link_label!r} is a {type(link_label).__name__}, not a str")
+    problem = None
+    if not _LABEL.fullmatch(link_label):
+        problem = "may contain only letters, digits and underscores"
+    elif link_label.startswith("_") or link_label.endswith("_"):
+        problem = "may not start or end with an underscore"
+    elif not link_label.isidentifier():
+        problem = "must be a valid Python identifier (no leading digit)"
+    elif len(link_label) > _LABEL_MAX:
+        problem = f"may be at most {_LABEL_MAX} characters long"
+    if problem:
+        raise LinkValidationError(f"invalid link label {link_label!r}: a label {problem}")
+    return link_label
+
+
+def validate_link(source: Node, target: Node, link_type: LinkType, link_label: str) -> None:
+    """Raise ``LinkValidationError`` unless a ``link_type`` link ``source`` -> ``target`` is allowed."""
+    from provgraph.orm.nodes.node import Node
+
+    if not isinstance(link_type, LinkType):
+        raise LinkValidationError(f"link_type must be a LinkType, got {link_type!r}")
+    for role, node in (("source", source), ("target", target)):
+        if not isinstance(node, Node):
+            raise LinkValidationError(f"the {role} of a link must be a Node, got {type(node).__name__}")
+    if source.backend is not target.backend:
+        raise LinkValidationError(
+            f"cannot link nodes of different storages: {source.backend} and {target.backend}"
+        )
+    if source.uuid == target.uuid:
+        raise LinkValidationError(f"cannot link node {_name(source)} to itself")
+    validate_link_label(link_label)
+    rule = link_rule(link_type)
+    if not isinstance(source, rule.source) or not isinstance(target, rule.target):
+        raise LinkValidationError(
+            f"a {link_type.value} link goes from a {rule.source.__name__} to a {rule.target.__name__}, "
+            f"not from {type(source).__name__} {_name(source)} to {type(target).__name__} {_name(target)}"
+        )
+    _check_outdegree(source, target, link_type, link_label, rule.outdegree)
+    _check_indegree(source, target, link_type, link_label, rule.indegree)
+
+
+def check_cycle(source: Node, target: Node, link_type: LinkType) -> None:
+    """Refuse a provenance link whose source descends from its target (both stored)."""
+    if link_type not in CYCLE_CHECKED or source.pk is None or target.pk is None:
+        return
+    if target.backend.is_reachable(target.pk, source.pk):
+        raise LinkValidationError(
+            f"a {link_type.value} link from {_name(source)} to {_name(target)} would close a cycle: "
+            f"{_name(source)} already descends from {_name(target)}"
+        )
+
+
+def _name(node: Node) -> str:
+    return (
+        f"<{type(node).__name__} pk={node.pk}>"
+        if node.pk is not None
+        else f"<{type(node).__name__} {node.uuid}>"
+    )
+
+
+def _cached(target: Node) -> list[Any]:
+    """The target's unstored incoming links (LinkTriples)."""
+    return target.base.links._incoming_cache
+
+
+def _stored_count(node: Node, **filters: Any) -> int:
+    return node.backend.count_rows(EntityTypes.LINK, filters)
+
+
+def _triple_exists(source: Node, target: Node, link_type: LinkType, link_label: str) -> bool:
+    for triple in _cached(target):
+        if (
+            triple.node.uuid == source.uuid
+            and triple.link_type is link_type
+            and triple.link_label == link_label
+        ):
+            return True
+    if source.pk is None or target.pk is None:
+        return False
+    filters = {"input_id": source.pk, "output_id": target.pk, "type": link_type.value, "label": link_label}
+    return _stored_count(target, **filters) > 0
+
+
+def _check_outdegree(source: Node, target: Node, link_type: LinkType, label: str, degree: Degree) -> None:
+    kind = link_type.value
+    if degree is Degree.UNIQUE_TRIPLE:
+        if _triple_exists(source, target, link_type, label):
+            raise LinkValidationError(
+                f"{_name(source)} already has a {kind} link labelled {label!r} to {_name(target)}"
+            )
+        return
+    with_label = degree is Degree.UNIQUE_PAIR
+    for triple in _cached(target):
+        same_label = not with_label or triple.link_label == label
+        if triple.node.uuid == source.uuid and triple.link_type is link_type and same_label:
+            raise LinkValidationError(_out_message(source, kind, label if with_label else None))
+    if source.pk is None:
+        return
+    filters: dict[str, Any] = {"input_id": source.pk, "type": kind}
+    if with_label:
+        filters["label"] = label
+    if _stored_count(source, **filters):
+        raise LinkValidationError(_out_message(source, kind, label if with_label else None))
+
+
+def _out_message(source: Node, kind: str, label: str | None) -> str:
+    labelled = f" labelled {label!r}" if label is not None else ""
+    return f"{_name(source)} already has an outgoing {kind} link{labelled}; choose another label"
+
+
+def _check_indegree(source: Node, target: Node, link_type: LinkType, label: str, degree: Degree) -> None:
+    kind = link_type.value
+    if degree is Degree.UNIQUE_TRIPLE:
+        if _triple_exists(source, target, link_type, label):
+            raise LinkValidationError(
+                f"{_name(target)} already has a {kind} link labelled {label!r} from {_name(source)}"
+            )
+        return
+    with_label = degree is Degree.UNIQUE_PAIR
+    found = any(
+        triple.link_type is link_type and (not with_label or triple.link_label == label)
+        for triple in _cached(target)
+    )
+    if not found and target.pk is not None:
+        filters: dict[str, Any] = {"output_id": target.pk, "type": kind}
+        if with_label:
+            filters["label"] = label
+        found = _stored_count(target, **filters) > 0
+    if found:
+        if with_label:
+            raise LinkValidationError(
+                f"{_name(target)} already has an incoming {kind} link labelled {label!r}; "
+                "choose another label"
+            )
+        what = "creator" if link_type is LinkType.CREATE else "caller"
+        raise LinkValidationError(
+            f"{_name(target)} already has an incoming {kind} link: a node has at most one {what}"
+        )

@@ -1,0 +1,411 @@
+"""``Node``: a vertex of the provenance graph, one row of ``db_dbnode``.
+
+Creating a node fills its whole row in memory (uuid, times, default user), so storing it is one
+INSERT, plus one for its incoming links, in one transaction; nothing is read back. Attributes,
+extras, links, files and comments hang off ``node.base``, built on first use so that nodes that
+never touch them (most loaded nodes) cost one dict.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+from uuid import uuid4
+
+from provgraph.exceptions import (
+    InputValidationError,
+    InvalidOperation,
+    LinkValidationError,
+    NotExistent,
+    StoredEntityError,
+)
+from provgraph.orm.entities import Collection, Entity
+from provgraph.orm.json import clean_value
+from provgraph.orm.nodes import link_rules
+from provgraph.orm.nodes.attributes import NodeAttributes, NodeExtras, refuse_stored_change
+from provgraph.orm.nodes.link_types import LinkType
+from provgraph.orm.nodes.links import NodeLinks
+from provgraph.orm.nodes.types import NodeTypeField, class_for_node_type, query_prefix, register_node_class
+from provgraph.storage.abstract import EntityTypes, Like, RowFilters, StorageBackend
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from provgraph.orm.computers import Computer
+    from provgraph.orm.nodes.comments import NodeComments
+    from provgraph.orm.nodes.repository import NodeRepository
+    from provgraph.orm.users import User
+
+__all__ = ["Node", "NodeBase", "NodeCollection"]
+
+_LABEL_MAX = 255  # db_dbnode.label is VARCHAR(255)
+
+
+def _default_user_id(backend: StorageBackend) -> int:
+    """The pk of the profile's default user; the users module caches it per storage, so creating a
+    node reads nothing (and ``UserCollection.reset_default`` resets it for nodes too)."""
+    from provgraph.orm.users import UserCollection
+
+    return cast(int, UserCollection(_user_class(), backend).get_default().pk)
+
+
+def _user_class() -> type[User]:
+    from provgraph.orm.users import User
+
+    return User
+
+
+class NodeCollection(Collection["Node"]):
+    """The nodes of one storage (``Node.collection``); a subclass sees its own node types only."""
+
+    def __call__(self, backend: StorageBackend) -> NodeCollection:
+        return NodeCollection(self._entity_class, backend)
+
+
+class NodeBase:
+    """``node.base``: the parts of a node that have an API of their own, built on first use."""
+
+    __slots__ = ("_attributes", "_comments", "_extras", "_links", "_node", "_repository")
+
+    def __init__(self, node: Node) -> None:
+        self._node = node
+        self._attributes: NodeAttributes | None = None
+        self._extras: NodeExtras | None = None
+        self._links: NodeLinks | None = None
+        self._repository: NodeRepository | None = None
+        self._comments: NodeComments | None = None
+
+    @property
+    def attributes(self) -> NodeAttributes:
+        if self._attributes is None:
+            self._attributes = NodeAttributes(self._node)
+        return self._attributes
+
+    @property
+    def extras(self) -> NodeExtras:
+        if self._extras is None:
+            self._extras = NodeExtras(self._node)
+        return self._extras
+
+    @property
+    def links(self) -> NodeLinks:
+        if self._links is None:
+            self._links = NodeLinks(self._node)
+        return self._links
+
+    @property
+    def repository(self) -> NodeRepository:
+        if self._repository is None:
+            from provgraph.orm.nodes.repository import NodeRepository
+
+            self._repository = NodeRepository(self._node)
+        return self._repository
+
+    @property
+    def comments(self) -> NodeComments:
+        if self._comments is None:
+            from provgraph.orm.nodes.comments import NodeComments
+
+            self._comments = NodeComments(self._node)
+        return self._comments
+
+
+class Node(Entity):
+    """A node of the provenance graph; use a storable subclass (Data, CalcFunctionNode, ...)."""
+
+    _entity_type: ClassVar[EntityTypes] = EntityTypes.NODE
+    _collection_class: ClassVar[type[Collection[Any]]] = NodeCollection
+
+    class_node_type: ClassVar[str] = ""
+    _is_registered: ClassVar[bool] = True
+    _query_prefix: ClassVar[str] = ""
+    _storable: ClassVar[bool] = False
+    _unstorable_message: ClassVar[str] = "only subclasses such as Data or CalcFunctionNode can be stored"
+    _updatable_attributes: ClassVar[frozenset[str]] = frozenset()
+    _cachable: ClassVar[bool] = False
+
+    node_type: ClassVar[NodeTypeField] = NodeTypeField()
+
+    _base: NodeBase | None
+    _user: User | None
+    _computer: Computer | None
+
+    def __init_subclass__(cls, *, node_type: str | None = None, **kwargs: Any) -> None:
+        """``class Int(Data, node_type="data.core.int.Int.")`` registers the class for loading."""
+        super().__init_subclass__(**kwargs)
+        if node_type is None:
+            # Not registered: it can be used in memory but not stored (AiiDA: no entry point).
+            cls._is_registered = False
+            cls.class_node_type = f"{cls.__module__}.{cls.__qualname__}.".removeprefix("provgraph.orm.nodes.")
+            return
+        register_node_class(cls, node_type)
+        cls._is_registered = True
+        cls.class_node_type = node_type
+        cls._query_prefix = query_prefix(node_type)
+
+    def __init__(
+        self,
+        backend: StorageBackend | None = None,
+        user: User | None = None,
+        computer: Computer | None = None,
+        extras: dict[str, Any] | None = None,
+        *,
+        label: str = "",
+        description: str = "",
+    ) -> None:
+        super().__init__(backend)
+        now = datetime.now(timezone.utc)
+        self._row = {
+            "uuid": str(uuid4()),
+            "node_type": self.class_node_type,
+            "process_type": None,
+            "label": _checked_label(label),
+            "description": _checked_text(description, "description"),
+            "ctime": now,
+            "mtime": now,
+            "attributes": {},
+            "extras": {},
+            "repository_metadata": {},
+            "dbcomputer_id": None if computer is None else _stored_pk(computer, "computer"),
+            "user_id": _default_user_id(self._backend) if user is None else _stored_pk(user, "user"),
+        }
+        self._base = None
+        self._user = user
+        self._computer = computer
+        if extras:
+            self.base.extras.set_many(extras)
+
+    @classmethod
+    def _from_row(cls, backend: StorageBackend, row: Any) -> Self:
+        """Wrap a stored row as the class its node_type names (closest ancestor if unknown)."""
+        node_class = class_for_node_type(row["node_type"])
+        node = node_class.__new__(node_class)
+        node._backend = backend
+        node._row = dict(row)
+        node._init_from_row()
+        return cast("Self", node)
+
+    def _init_from_row(self) -> None:
+        self._base = None
+        self._user = None
+        self._computer = None
+
+    @classmethod
+    def _class_filters(cls) -> RowFilters:
+        return {"node_type": Like(cls._query_prefix + "%")} if cls._query_prefix else {}
+
+    @classmethod
+    def _columns_of(cls, fields: dict[str, Any]) -> dict[str, Any]:
+        fields = super()._columns_of(fields)
+        for name, column in (("user", "user_id"), ("computer", "dbcomputer_id")):
+            if name in fields:
+                value = fields.pop(name)
+                fields[column] = value.pk if isinstance(value, Entity) else value
+        return fields
+
+    @classmethod
+    def _delete(cls, backend: StorageBackend, pk: int) -> None:
+        """Delete a node that has no links (AiiDA's rule: use graph deletion for linked nodes)."""
+        with backend.transaction():
+            if not backend.count_rows(EntityTypes.NODE, {"id": pk}):
+                raise NotExistent(f"no node with pk {pk}")
+            for column in ("input_id", "output_id"):
+                if backend.count_rows(EntityTypes.LINK, {column: pk}):
+                    raise InvalidOperation(
+                        f"node pk={pk} has links and cannot be deleted alone; delete it with its "
+                        "provenance (graph deletion) instead"
+                    )
+            backend.delete_nodes_and_connections([pk])
+
+    # -- fields ---------------------------------------------------------------------------------
+
+    @property
+    def base(self) -> NodeBase:
+        if self._base is None:
+            self._base = NodeBase(self)
+        return self._base
+
+    @property
+    def uuid(self) -> str:
+        return str(self._row["uuid"])
+
+    @property
+    def ctime(self) -> datetime:
+        return cast(datetime, self._row["ctime"])
+
+    @property
+    def mtime(self) -> datetime:
+        return cast(datetime, self._row["mtime"])
+
+    @property
+    def label(self) -> str:
+        return str(self._row["label"])
+
+    @label.setter
+    def label(self, value: str) -> None:
+        self._update(label=_checked_label(value))
+
+    @property
+    def description(self) -> str:
+        return str(self._row["description"])
+
+    @description.setter
+    def description(self, value: str) -> None:
+        self._update(description=_checked_text(value, "description"))
+
+    @property
+    def process_type(self) -> str | None:
+        value = self._row["process_type"]
+        return None if value is None else str(value)
+
+    @process_type.setter
+    def process_type(self, value: str | None) -> None:
+        self._require_unstored("the process_type")
+        self._row["process_type"] = None if value is None else _checked_text(value, "process_type")
+
+    @property
+    def repository_metadata(self) -> dict[str, Any]:
+        return cast(dict[str, Any], self._row["repository_metadata"] or {})
+
+    @repository_metadata.setter
+    def repository_metadata(self, value: dict[str, Any]) -> None:
+        self._require_unstored("the repository_metadata")
+        self._row["repository_metadata"] = clean_value(value, "repository_metadata", "value")
+
+    @property
+    def user(self) -> User:
+        if self._user is None:
+            from provgraph.orm.users import UserCollection
+
+            self._user = UserCollection(_user_class(), self._backend).get(pk=self._row["user_id"])
+        return self._user
+
+    @user.setter
+    def user(self, user: User) -> None:
+        self._require_unstored("the user")
+        self._row["user_id"] = _stored_pk(user, "user")
+        self._user = user
+
+    @property
+    def computer(self) -> Computer | None:
+        pk = self._row["dbcomputer_id"]
+        if pk is None:
+            return None
+        if self._computer is None:
+            from provgraph.orm.computers import Computer, ComputerCollection
+
+            self._computer = ComputerCollection(Computer, self._backend).get(pk=pk)
+        return self._computer
+
+    @computer.setter
+    def computer(self, computer: Computer | None) -> None:
+        self._require_unstored("the computer")
+        self._row["dbcomputer_id"] = None if computer is None else _stored_pk(computer, "computer")
+        self._computer = computer
+
+    def _require_unstored(self, what: str) -> None:
+        if self.is_stored:
+            raise refuse_stored_change(self, what)
+
+    def _update(self, **columns: Any) -> None:
+        """Change columns; on a stored node write them (and a new mtime) before touching memory."""
+        if self.is_stored:
+            columns["mtime"] = datetime.now(timezone.utc)
+            self._backend.bulk_update(EntityTypes.NODE, [{"id": self._row["id"], **columns}])
+        self._row.update(columns)
+
+    # -- rules that subclasses refine -----------------------------------------------------------
+
+    def _check_attributes_mutable(self, keys: Any) -> None:
+        """Raise unless the attribute ``keys`` (None: all of them) may change now."""
+        if not self.is_stored:
+            return
+        if keys is not None and self._updatable_attributes.issuperset(keys):
+            return
+        raise refuse_stored_change(self, "attributes")
+
+    def _validate_incoming(self, source: Node, link_type: LinkType, link_label: str) -> None:
+        """Raise ``LinkValidationError`` unless ``source`` may link into this node."""
+        link_rules.validate_link(source, self, link_type, link_label)
+        link_rules.check_cycle(source, self, link_type)
+
+    def _validate_outgoing(self, target: Node, link_type: LinkType, link_label: str) -> None:
+        """Raise ``LinkValidationError`` unless this node may link to ``target``."""
+        if not isinstance(link_type, LinkType):
+            raise LinkValidationError(f"link_type must be a LinkType, got {link_type!r}")
+        if not isinstance(target, Node):
+            raise LinkValidationError(f"the target of a link must be a Node, got {type(target).__name__}")
+
+    def _validate(self) -> None:
+        """Hook: a subclass checks its own content before it is stored."""
+
+    # -- storing --------------------------------------------------------------------------------
+
+    def store(self) -> Self:
+        """Write the node with its attributes, extras, files and incoming links; all or nothing."""
+        if not self.is_stored:
+            self._store()
+        return self
+
+    def store_all(self) -> Self:
+        """Store the node together with the unstored sources of its incoming links."""
+        from provgraph.orm.batch import store_many
+
+        if not self.is_stored:
+            sources = [triple.node for triple in self.base.links._incoming_cache if not triple.node.is_stored]
+            store_many([*sources, self])
+        return self
+
+    def _store(self) -> None:
+        from provgraph.orm.batch import store_node
+
+        store_node(self)
+
+    def _check_storable(self) -> None:
+        cls = type(self)
+        if not cls._storable:
+            raise InvalidOperation(f"{cls.__name__} nodes cannot be stored: {cls._unstorable_message}")
+        if not cls._is_registered:
+            raise InvalidOperation(
+                f"{cls.__name__} cannot be stored: it has no node_type; declare it as "
+                f"`class {cls.__name__}(..., node_type='data.<plugin>.{cls.__name__}.')`"
+            )
+        self._validate()
+
+    # -- identity -------------------------------------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Node):
+            return NotImplemented
+        return self.uuid == other.uuid
+
+    def __hash__(self) -> int:
+        return hash(self.uuid)
+
+    def __str__(self) -> str:
+        state = f"pk: {self.pk}" if self.is_stored else "unstored"
+        return f"uuid: {self.uuid} ({state})"
+
+
+register_node_class(Node, "")
+
+
+def _checked_text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise InputValidationError(f"a node's {what} must be a str, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _checked_label(value: Any) -> str:
+    label = _checked_text(value, "label")
+    if len(label) > _LABEL_MAX:
+        raise InputValidationError(f"a node label may be at most {_LABEL_MAX} characters, got {len(label)}")
+    return label
+
+
+def _stored_pk(entity: Entity, what: str) -> int:
+    if not isinstance(entity, Entity) or entity._entity_type is not EntityTypes(what):
+        raise InputValidationError(f"expected a {what.capitalize()}, got {type(entity).__name__}")
+    if entity.pk is None:
+        raise StoredEntityError(f"the {what} {entity} is not stored; store it before using it on a node")
+    return entity.pk

@@ -1,0 +1,15 @@
+"""Process nodes: the records of calculations and workflows that ran."""
+
+from provgraph.orm.nodes.process.calculation import CalcFunctionNode, CalcJobNode, CalculationNode
+from provgraph.orm.nodes.process.process import ProcessNode
+from provgraph.orm.nodes.process.workflow import WorkChainNode, WorkflowNode, WorkFunctionNode
+
+__all__ = [
+    "CalcFunctionNode",
+    "CalcJobNode",
+    "CalculationNode",
+    "ProcessNode",
+    "WorkChainNode",
+    "WorkFunctionNode",
+    "WorkflowNode",
+]
