@@ -108,7 +108,7 @@ def run(workloads: list[str], scale: float) -> dict[str, Any]:
         group = orm.Group(label=f"bench-{uuid.uuid4().hex[:8]}").store()
         add = timed(lambda: group.add_nodes(members))
         query = orm.QueryBuilder().append(orm.Group, filters={"id": group.pk}, tag="g")
-        query.append(orm.Node, with_group="g", project="id")
+        query.append(orm.Node, with_group="g", project="*")  # node objects, as provgraph's group.nodes
         listing: list[Any] = []
         list_seconds = timed(lambda: listing.extend(query.all(flat=True)))
         assert len(listing) == n_members

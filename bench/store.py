@@ -160,7 +160,11 @@ with tempfile.TemporaryDirectory(prefix="pg-bench-") as folder, provgraph_profil
 
 
 def plain_sqlite(n_single: int, n_batch: int) -> dict[str, dict[str, float]]:
-    """Insert Int-shaped node rows with the sqlite3 module into a real sqlite_dos database file."""
+    """Insert Int-shaped node rows with the sqlite3 module into a real sqlite_dos database file.
+
+    W1 and the batch use the same journal and synchronous settings as provgraph (WAL, NORMAL);
+    W7 adds what a durable object store must do for each file (write, fsync, rename, fsync dir).
+    """
     results: dict[str, dict[str, float]] = {}
     with (
         tempfile.TemporaryDirectory(prefix="pg-bench-") as folder,
@@ -192,7 +196,29 @@ def plain_sqlite(n_single: int, n_batch: int) -> dict[str, dict[str, float]]:
             connection.executemany(statement, [row(i) for i in range(n_batch)])
             connection.execute("COMMIT")
 
+        objects = Path(folder) / "plain-objects"
+        objects.mkdir()
+
+        def file_and_row_per_commit() -> None:
+            """The floor of W7 store: a durable 1 KiB file (fsync file and folder), then a row."""
+            folder_fd = os.open(objects, os.O_RDONLY)
+            try:
+                for i in range(n_single // 2):
+                    temporary = objects / f"tmp-{i}"
+                    with open(temporary, "wb") as handle:
+                        handle.write((f"{i:08d}".encode() * 128)[:1024])
+                        handle.flush()
+                        os.fsync(handle.fileno())
+                    os.replace(temporary, objects / f"object-{i}")
+                    os.fsync(folder_fd)
+                    connection.execute("BEGIN IMMEDIATE")
+                    connection.execute(statement, row(i))
+                    connection.execute("COMMIT")
+            finally:
+                os.close(folder_fd)
+
         results["W1"] = {"n": n_single, "seconds": timed(one_commit_per_row)}
+        results["W7 store"] = {"n": n_single // 2, "seconds": timed(file_and_row_per_commit)}
         results["batch store"] = {"n": n_batch, "seconds": timed(executemany)}
         connection.close()
     return results

@@ -3,6 +3,12 @@
 Every call opens the container for its own duration only (``with container``), so that the
 container's SQLite pack index is never held open between calls: several processes share one
 container, and a long-lived handle would pin old index snapshots.
+
+Reads take a fast path first: a loose object is a plain file at a path derived from its key, so
+it is opened directly, without opening the pack index (which costs milliseconds). Only keys not
+found loose go through the container (they are packed, or missing). This is safe against a
+concurrent ``pack``: an open file stays readable after its name is removed, and a loose file
+removed before we open it is then found in the pack by the fallback.
 """
 
 from __future__ import annotations
@@ -40,6 +46,18 @@ class DiskObjectStoreRepository(RepositoryBackend):
     def __init__(self, container_path: str | Path) -> None:
         self._path = Path(container_path)
         self._container = Container(self._path)
+        self._loose_prefix_len: int | None = None
+
+    def _loose_path(self, key: str) -> Path | None:
+        """Where ``key`` would lie as a loose object, or None for a key that cannot be one."""
+        if len(key) != 64 or not _is_lower_hex(key):
+            return None
+        if self._loose_prefix_len is None:
+            with self._container as container:
+                self._loose_prefix_len = int(container.loose_prefix_len)
+        cut = self._loose_prefix_len
+        folder = self._path / "loose"
+        return folder / key[:cut] / key[cut:] if cut else folder / key
 
     def __str__(self) -> str:
         return f"disk-objectstore container @ {self._path}"
@@ -76,6 +94,7 @@ class DiskObjectStoreRepository(RepositoryBackend):
             return container.is_initialised
 
     def erase(self) -> None:
+        self._loose_prefix_len = None
         self._container.close()
         if self._path.exists():
             shutil.rmtree(self._path)
@@ -88,8 +107,14 @@ class DiskObjectStoreRepository(RepositoryBackend):
             return container.add_streamed_object(handle)
 
     def has_objects(self, keys: Iterable[str]) -> list[bool]:
-        with self._container as container:
-            return container.has_objects(list(keys))
+        keys = list(keys)
+        found = [path is not None and path.is_file() for path in map(self._loose_path, keys)]
+        rest = [key for key, loose in zip(keys, found, strict=True) if not loose]
+        if rest:
+            with self._container as container:
+                packed = dict(zip(rest, container.has_objects(rest), strict=True))
+            found = [loose or packed[key] for key, loose in zip(keys, found, strict=True)]
+        return found
 
     def list_objects(self) -> Iterator[str]:
         with self._container as container:
@@ -98,10 +123,24 @@ class DiskObjectStoreRepository(RepositoryBackend):
 
     @contextmanager
     def open(self, key: str) -> Iterator[BinaryIO]:
+        loose = self._open_loose(key)
+        if loose is not None:
+            with loose:
+                yield loose
+            return
         if not self.has_object(key):
             raise FileNotFoundError(f"no object with key {key!r} in {self}")
         with self._container as container, container.get_object_stream(key) as handle:
             yield cast(BinaryIO, handle)
+
+    def _open_loose(self, key: str) -> BinaryIO | None:
+        path = self._loose_path(key)
+        if path is None:
+            return None
+        try:
+            return path.open("rb")
+        except FileNotFoundError:
+            return None
 
     def iter_object_streams(self, keys: Iterable[str]) -> Iterator[tuple[str, BinaryIO]]:
         with (
@@ -182,3 +221,7 @@ class DiskObjectStoreRepository(RepositoryBackend):
                 LOGGER.info("cleaning the container (vacuum=%s)", do_vacuum)
                 if not dry_run:
                     container.clean_storage(vacuum=do_vacuum)
+
+
+def _is_lower_hex(text: str) -> bool:
+    return all(char in "0123456789abcdef" for char in text)
