@@ -6,7 +6,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from provgraph.cli import computer as computer_module
+from provgraph.cli import prompts
 from provgraph.cli.computer import computer
 from provgraph.config import Config
 from provgraph.config.profile import Profile
@@ -109,7 +109,7 @@ def test_setup_errors(registered: Profile) -> None:
 
 
 def test_setup_prompts_on_a_terminal(registered: Profile, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(computer_module, "_stdin_is_tty", lambda: True)
+    monkeypatch.setattr(prompts, "stdin_is_tty", lambda: True)
     result = run("setup", input="prompted\nhost.example.org\n")
     assert result.exit_code == 0, result.output
     assert load_computer("prompted").hostname == "host.example.org"

@@ -6,7 +6,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from provgraph.cli import group as group_module
+from provgraph.cli import prompts
 from provgraph.cli.group import group
 from provgraph.config import Config
 from provgraph.config.profile import Profile
@@ -154,7 +154,7 @@ def test_delete_needs_force_without_a_terminal(registered: Profile) -> None:
 
 
 def test_delete_asks_on_a_terminal(registered: Profile, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(group_module, "_stdin_is_tty", lambda: True)
+    monkeypatch.setattr(prompts, "stdin_is_tty", lambda: True)
     Group("asked").store()
     kept = run("delete", "asked", input="n\n")
     assert kept.exit_code == 1  # click's Abort

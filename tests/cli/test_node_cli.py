@@ -72,7 +72,7 @@ def test_show(registered: Profile) -> None:
 def test_show_errors(registered: Profile) -> None:
     result = run("show", "999999")
     assert result.exit_code == 1
-    assert result.output.startswith("Error: no node with pk")
+    assert result.output.startswith("Error: no Node with pk")
     backend = get_manager().get_profile_storage()
     user_id = backend.get_rows(EntityTypes.USER)[0]["id"]
     uuids = ["0123abcd-0000-4000-8000-000000000001", "0123abcd-0000-4000-8000-000000000002"]

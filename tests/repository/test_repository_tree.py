@@ -33,10 +33,12 @@ def container(tmp_path: Path) -> DiskObjectStoreRepository:
     return backend
 
 
-@pytest.fixture(params=["sandbox", "disk-objectstore"])
+@pytest.fixture(params=["sandbox", "sandbox-on-disk", "disk-objectstore"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> RepositoryBackend:
     if request.param == "sandbox":
         return SandboxRepositoryBackend(tmp_path / "sandboxes")
+    if request.param == "sandbox-on-disk":  # every non-empty object spills to a file
+        return SandboxRepositoryBackend(tmp_path / "sandboxes", spill_threshold=0)
     result: RepositoryBackend = request.getfixturevalue("container")
     return result
 
@@ -377,6 +379,41 @@ def test_clone_streams_a_sandbox_into_a_container(
     assert sorted(container.list_objects()) == sorted({sha(c) for c in [b"top", b"one", b"two", b"three"]})
     with pytest.raises(TypeError, match="Repository"):
         stored.clone(sandbox.serialize())  # type: ignore[arg-type]
+
+
+def test_clone_merges_into_an_existing_tree(backend: RepositoryBackend, tmp_path: Path) -> None:
+    source = Repository(SandboxRepositoryBackend(tmp_path / "source", spill_threshold=2))
+    build_sample(source)
+    target = Repository(backend)
+    put(target, "a/one.txt", b"old one")
+    put(target, "a/mine.txt", b"mine")
+    target.create_directory("d/kept")
+    target.clone(source)
+    assert target.list_object_names() == ["a", "c", "d", "top.txt"]
+    assert target.list_object_names("a") == ["b", "empty", "mine.txt", "one.txt"]
+    assert list(target.get_directory("a").objects) == ["one.txt", "mine.txt", "b", "empty"], (
+        "a replaced file keeps its place, new entries follow the source's order"
+    )
+    contents = {path: target.get_object_content(path) for path in ("a/one.txt", "a/mine.txt", "a/b/two.txt")}
+    assert contents == {"a/one.txt": b"one", "a/mine.txt": b"mine", "a/b/two.txt": b"two"}
+    assert target.get_object("a/empty").is_dir()
+    assert target.get_object("d/kept").is_dir()
+    assert source.get_object_content("c/three.txt") == b"three", "the source is left as it was"
+
+
+def test_clone_refuses_a_file_where_a_directory_is_and_the_reverse(
+    backend: RepositoryBackend, tmp_path: Path
+) -> None:
+    source = Repository(SandboxRepositoryBackend(tmp_path / "source"))
+    build_sample(source)
+    target = Repository(backend)
+    put(target, "a/b", b"a file where the source has a directory")
+    with pytest.raises(NotADirectoryError, match=re.escape("cannot create directory 'a/b': 'a/b' is a file")):
+        target.clone(source)
+    other = Repository(backend)
+    other.create_directory("c/three.txt")
+    with pytest.raises(IsADirectoryError, match=re.escape("cannot put a file at 'c/three.txt': a directory")):
+        other.clone(source)
 
 
 def test_file_equality_and_repr() -> None:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import shlex
-import sys
-from typing import TYPE_CHECKING
 
 import click
 
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
-
-if TYPE_CHECKING:
-    from rich.table import Table
+from provgraph.cli.output import make_table, print_rich
+from provgraph.cli.prompts import required_value
 
 __all__ = ["computer"]
 
@@ -19,35 +16,6 @@ __all__ = ["computer"]
 @click.group(cls=ProvgraphGroup)
 def computer() -> None:
     """Set up and inspect computers: where calculations run and how to reach them."""
-
-
-def _table(*columns: str) -> Table:
-    from rich.table import Table
-
-    table = Table(box=None, header_style="bold")
-    for column in columns:
-        table.add_column(column, no_wrap=column == "value")
-    return table
-
-
-def _print(table: Table) -> None:
-    from rich.console import Console
-
-    Console().print(table)
-
-
-def _stdin_is_tty() -> bool:
-    return sys.stdin.isatty()
-
-
-def _required(value: str | None, option: str, prompt: str, non_interactive: bool) -> str:
-    """The option's value, prompting for it on a terminal; a usage error otherwise."""
-    if value:
-        return value
-    if non_interactive or not _stdin_is_tty():
-        raise click.UsageError(f"Missing option '{option}'.")
-    answer: str = click.prompt(prompt, type=str)
-    return answer
 
 
 @computer.command("setup")
@@ -93,8 +61,8 @@ def setup(
     """Create a new computer in the profile's storage."""
     from provgraph.orm.computers import Computer
 
-    label = _required(label, "--label", "Computer label", non_interactive)
-    hostname = _required(hostname, "--hostname", "Hostname", non_interactive)
+    label = required_value(label, "--label", "Computer label", non_interactive)
+    hostname = required_value(hostname, "--hostname", "Hostname", non_interactive)
     new = Computer(
         label,
         hostname,
@@ -124,10 +92,10 @@ def list_computers(ctx: ProvgraphContext) -> None:
     if not found:
         click.echo("No computers yet. Create one with `provgraph computer setup`.")
         return
-    table = _table("pk", "label", "hostname", "transport", "scheduler")
+    table = make_table("pk", "label", "hostname", "transport", "scheduler")
     for item in found:
         table.add_row(str(item.pk), item.label, item.hostname, item.transport_type, item.scheduler_type)
-    _print(table)
+    print_rich(table)
 
 
 @computer.command("show")
@@ -142,7 +110,7 @@ def show(ctx: ProvgraphContext, identifier: str) -> None:
 
     chosen = load_computer(identifier, backend=ctx.get_storage())
     mpiprocs = chosen.get_default_mpiprocs_per_machine()
-    table = _table("property", "value")
+    table = make_table("property", "value", no_wrap=["value"])
     for name, value in (
         ("label", chosen.label),
         ("pk", str(chosen.pk)),
@@ -158,4 +126,4 @@ def show(ctx: ProvgraphContext, identifier: str) -> None:
         ("configured for default user", "yes" if chosen.is_configured else "no"),
     ):
         table.add_row(name, value)
-    _print(table)
+    print_rich(table)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
+from provgraph.cli.output import make_table, print_rich
+from provgraph.cli.prompts import confirm_or_force
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
     from provgraph.orm.groups import Group
     from provgraph.orm.nodes.node import Node
     from provgraph.storage.abstract import StorageBackend
@@ -22,25 +21,6 @@ __all__ = ["group"]
 @click.group(cls=ProvgraphGroup)
 def group() -> None:
     """Create, inspect and change groups: named sets of nodes."""
-
-
-def _table(*columns: str) -> Table:
-    from rich.table import Table
-
-    table = Table(box=None, header_style="bold")
-    for column in columns:
-        table.add_column(column, no_wrap=column == "uuid", min_width=36 if column == "uuid" else None)
-    return table
-
-
-def _print(renderable: Any) -> None:
-    from rich.console import Console
-
-    Console().print(renderable)
-
-
-def _stdin_is_tty() -> bool:
-    return sys.stdin.isatty()
 
 
 def _load(storage: StorageBackend, identifier: str) -> Group:
@@ -83,10 +63,10 @@ def list_groups(ctx: ProvgraphContext, all_types: bool, type_string: str | None)
     if not found:
         click.echo("No groups found. Create one with `provgraph group create LABEL`.")
         return
-    table = _table("pk", "label", "type_string", "user", "nodes")
+    table = make_table("pk", "label", "type_string", "user", "nodes")
     for item in found:
         table.add_row(str(item.pk), item.label, item.type_string, item.user.email, str(item.count()))
-    _print(table)
+    print_rich(table)
 
 
 @group.command("show")
@@ -99,7 +79,7 @@ def show(ctx: ProvgraphContext, identifier: str, limit: int | None) -> None:
     GROUP is a pk, a uuid (or unique uuid prefix) or a label.
     """
     chosen = _load(ctx.get_storage(), identifier)
-    details = _table("property", "value")
+    details = make_table("property", "value")
     for name, value in (
         ("label", chosen.label),
         ("pk", str(chosen.pk)),
@@ -111,16 +91,16 @@ def show(ctx: ProvgraphContext, identifier: str, limit: int | None) -> None:
         ("nodes", str(chosen.count())),
     ):
         details.add_row(name, value)
-    _print(details)
+    print_rich(details)
     members = chosen.nodes
     if not members:
         return
     shown = members[:limit] if limit is not None else members
-    table = _table("pk", "uuid", "type", "label")
+    table = make_table("pk", "uuid", "type", "label")
     for node in shown:
         table.add_row(str(node.pk), node.uuid, type(node).__name__, node.label)
     click.echo()
-    _print(table)
+    print_rich(table)
     hidden = len(members) - len(shown)
     if hidden:
         click.echo(f"... {hidden} more member{'s' if hidden > 1 else ''} not shown (raise --limit).")
@@ -135,12 +115,8 @@ def add_nodes(ctx: ProvgraphContext, identifier: str, nodes: tuple[str, ...]) ->
 
     GROUP is a pk, uuid or label; each NODE a pk, uuid or unique uuid prefix.
     """
-    storage = ctx.get_storage()
-    chosen = _load(storage, identifier)
-    before = chosen.count()
-    chosen.add_nodes(_load_nodes(storage, nodes))
-    after = chosen.count()
-    click.echo(f"Added {after - before} nodes to group {chosen.label!r}; it has {after} now.")
+    chosen, change, after = _change_members(ctx, identifier, nodes, add=True)
+    click.echo(f"Added {change} nodes to group {chosen.label!r}; it has {after} now.")
 
 
 @group.command("remove-nodes")
@@ -152,12 +128,24 @@ def remove_nodes(ctx: ProvgraphContext, identifier: str, nodes: tuple[str, ...])
 
     GROUP is a pk, uuid or label; each NODE a pk, uuid or unique uuid prefix.
     """
+    chosen, change, after = _change_members(ctx, identifier, nodes, add=False)
+    click.echo(f"Removed {change} nodes from group {chosen.label!r}; it has {after} now.")
+
+
+def _change_members(
+    ctx: ProvgraphContext, identifier: str, nodes: tuple[str, ...], *, add: bool
+) -> tuple[Group, int, int]:
+    """(group, how many nodes joined or left it, its size now): the counts are what users check."""
     storage = ctx.get_storage()
     chosen = _load(storage, identifier)
     before = chosen.count()
-    chosen.remove_nodes(_load_nodes(storage, nodes))
+    members = _load_nodes(storage, nodes)
+    if add:
+        chosen.add_nodes(members)
+    else:
+        chosen.remove_nodes(members)
     after = chosen.count()
-    click.echo(f"Removed {before - after} nodes from group {chosen.label!r}; it has {after} now.")
+    return chosen, abs(after - before), after
 
 
 @group.command("relabel")
@@ -189,10 +177,9 @@ def delete(ctx: ProvgraphContext, identifier: str, force: bool) -> None:
     storage = ctx.get_storage()
     chosen = _load(storage, identifier)
     count = chosen.count()
-    if not force:
-        if not _stdin_is_tty():
-            raise click.UsageError("Deleting a group needs confirmation: pass --force.")
-        click.confirm(f"Delete group {chosen.label!r} (pk {chosen.pk}, {count} nodes)?", abort=True)
+    confirm_or_force(
+        force, "Deleting a group", f"Delete group {chosen.label!r} (pk {chosen.pk}, {count} nodes)?"
+    )
     assert chosen.pk is not None  # loaded groups are stored
     Group.collection(storage).delete(chosen.pk)
     click.echo(f"Deleted group {chosen.label!r}; its {count} nodes were kept.")

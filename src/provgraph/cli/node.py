@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
+from provgraph.cli.prompts import confirm_or_force
 
 if TYPE_CHECKING:
     from provgraph.orm.comments import Comment
+    from provgraph.orm.nodes.attributes import NodeAttributes, NodeExtras
     from provgraph.orm.nodes.links import LinkTriple
     from provgraph.orm.nodes.node import Node
 
@@ -102,8 +104,7 @@ def _links(title: str, triples: list[LinkTriple]) -> str:
 @pass_provgraph
 def attributes(ctx: ProvgraphContext, identifier: str, keys: tuple[str, ...]) -> None:
     """Print the attributes of a node as JSON."""
-    values = _load(ctx, identifier).base.attributes
-    click.echo(_json(dict(zip(keys, values.get_many(keys), strict=True)) if keys else values.all))
+    _echo_values(_load(ctx, identifier).base.attributes, keys)
 
 
 @node.command("extras")
@@ -112,7 +113,11 @@ def attributes(ctx: ProvgraphContext, identifier: str, keys: tuple[str, ...]) ->
 @pass_provgraph
 def extras(ctx: ProvgraphContext, identifier: str, keys: tuple[str, ...]) -> None:
     """Print the extras of a node as JSON."""
-    values = _load(ctx, identifier).base.extras
+    _echo_values(_load(ctx, identifier).base.extras, keys)
+
+
+def _echo_values(values: NodeAttributes | NodeExtras, keys: tuple[str, ...]) -> None:
+    """The ``keys`` of the attributes or extras (all of them if none are named) as JSON."""
     click.echo(_json(dict(zip(keys, values.get_many(keys), strict=True)) if keys else values.all))
 
 
@@ -230,9 +235,6 @@ def comment_remove(ctx: ProvgraphContext, comment_pk: int, force: bool) -> None:
     from provgraph.orm.comments import Comment
 
     found = _comment(ctx, comment_pk)
-    if not force:
-        if not sys.stdin.isatty():
-            raise click.UsageError("Removing a comment needs confirmation: pass --force.")
-        click.confirm(f"Remove comment {comment_pk}: {found.content[:60]!r}?", abort=True)
+    confirm_or_force(force, "Removing a comment", f"Remove comment {comment_pk}: {found.content[:60]!r}?")
     Comment.collection(ctx.get_storage()).delete(comment_pk)
     click.echo(f"Removed comment {comment_pk}")

@@ -1,16 +1,47 @@
-"""Rendering for the terminal: nested mappings as indented text, secrets masked."""
+"""Rendering for the terminal: tables, nested mappings as indented text, secrets masked."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["mask_secrets", "render_mapping"]
+if TYPE_CHECKING:
+    from rich.table import Table
+
+__all__ = ["make_table", "mask_secrets", "print_rich", "render_mapping"]
+
+_UUID_WIDTH = 36
 
 _SECRET_KEY = re.compile(r"password|secret|token", re.IGNORECASE)
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]+:)(?P<password>[^@\s]+)(?P<tail>@)")
 MASK = "****"
+
+
+def make_table(*columns: str, no_wrap: Iterable[str] = ()) -> Table:
+    """A borderless table with bold headers, as the list and show commands print.
+
+    A ``uuid`` column is never wrapped, so it can be copied whole; ``no_wrap`` names more such
+    columns.
+    """
+    from rich.table import Table
+
+    unwrapped = {"uuid", *no_wrap}
+    table = Table(box=None, header_style="bold")
+    for column in columns:
+        table.add_column(
+            column,
+            no_wrap=column in unwrapped,
+            min_width=_UUID_WIDTH if column == "uuid" else None,
+        )
+    return table
+
+
+def print_rich(renderable: Any) -> None:
+    """Print a rich table (or other renderable) to standard output."""
+    from rich.console import Console
+
+    Console().print(renderable)
 
 
 def mask_secrets(value: Any) -> Any:

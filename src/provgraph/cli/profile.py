@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
+from provgraph.cli.prompts import confirm_or_force, is_interactive, required_value
 
 __all__ = ["profile"]
 
@@ -51,25 +51,12 @@ def _setup_options(func: F) -> F:
     return func
 
 
-def _is_interactive(non_interactive: bool) -> bool:
-    return not non_interactive and sys.stdin.isatty()
-
-
-def _resolve_name(name: str | None, non_interactive: bool) -> str:
-    if name is not None:
-        return name
-    if _is_interactive(non_interactive):
-        value: str = click.prompt("Profile name", type=str)
-        return value
-    raise click.UsageError("Missing option '--profile NAME'.")
-
-
 def _resolve_email(email: str | None, non_interactive: bool) -> str:
     from provgraph.config.profile import DEFAULT_USER_EMAIL
 
     if email:
         return email
-    if _is_interactive(non_interactive):
+    if is_interactive(non_interactive):
         value: str = click.prompt("Email of the default user", default=DEFAULT_USER_EMAIL)
         return value
     return DEFAULT_USER_EMAIL
@@ -99,7 +86,7 @@ def setup_sqlite_dos(
     from provgraph.config import Config
     from provgraph.profiles import create_profile, default_storage_location
 
-    name = _resolve_name(name, non_interactive)
+    name = required_value(name, "--profile NAME", "Profile name", non_interactive)
     email = _resolve_email(email, non_interactive)
     profile_uuid = uuid.uuid4().hex
     folder = (
@@ -142,11 +129,8 @@ def setup_psql_dos(
     from provgraph.profiles import create_profile, default_storage_location
     from provgraph.storage import get_storage_class
 
-    name = _resolve_name(name, non_interactive)
-    if not database_url:
-        if not _is_interactive(non_interactive):
-            raise click.UsageError("Missing option '--database-url URL'.")
-        database_url = click.prompt("Database URL", type=str)
+    name = required_value(name, "--profile NAME", "Profile name", non_interactive)
+    database_url = required_value(database_url, "--database-url URL", "Database URL", non_interactive)
     email = _resolve_email(email, non_interactive)
     profile_uuid = uuid.uuid4().hex
     folder = (
@@ -161,22 +145,18 @@ def setup_psql_dos(
 @profile.command("list")
 def list_profiles() -> None:
     """List the profiles; the default one is marked with `*`."""
-    from rich.console import Console
-    from rich.table import Table
-
+    from provgraph.cli.output import make_table, print_rich
     from provgraph.config import Config
 
     config = Config.load(create=True)
     if not config.profile_names:
         click.echo("No profiles yet. Create one with `provgraph quickstart`.")
         return
-    table = Table(box=None, header_style="bold")
-    for column in ("", "name", "backend", "location"):
-        table.add_column(column)
+    table = make_table("", "name", "backend", "location")
     for item in config.profiles:
         marker = "*" if item.name == config.default_profile_name else ""
         table.add_row(marker, item.name, item.storage_backend, _location(item.storage_config))
-    Console().print(table)
+    print_rich(table)
 
 
 def _location(storage_config: dict[str, Any]) -> str:
@@ -225,11 +205,8 @@ def delete(name: str, force: bool, keep_data: bool) -> None:
     from provgraph.profiles import delete_profile
 
     Config.load().get_profile(name)  # fail early on an unknown name
-    if not force:
-        if not sys.stdin.isatty():
-            raise click.UsageError("Deleting a profile needs confirmation: pass --force.")
-        what = "the profile" if keep_data else "the profile AND ALL ITS DATA (database and repository)"
-        click.confirm(f"Delete {what} {name!r}?", abort=True)
+    what = "the profile" if keep_data else "the profile AND ALL ITS DATA (database and repository)"
+    confirm_or_force(force, "Deleting a profile", f"Delete {what} {name!r}?")
     result = delete_profile(name, keep_data=keep_data)
     click.echo(f"Deleted profile {name!r}" + ("." if result.data_deleted else " (data kept)."))
     if result.was_default:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
+from provgraph.cli.prompts import confirm_or_force
 
 __all__ = ["storage"]
 
@@ -59,10 +58,7 @@ def migrate(ctx: ProvgraphContext, force: bool) -> None:
     if current == head:
         click.echo(f"Storage of {profile.name!r} is already at the latest schema version {head!r}.")
         return
-    if not force:
-        if not sys.stdin.isatty():
-            raise click.UsageError("Migrating needs confirmation: pass --force.")
-        click.confirm(f"Migrate storage of {profile.name!r} from {current!r} to {head!r}?", abort=True)
+    confirm_or_force(force, "Migrating", f"Migrate storage of {profile.name!r} from {current!r} to {head!r}?")
     with ProfileAccessManager(profile).lock():
         storage_cls.migrate(profile)
     click.echo(f"Migrated storage of {profile.name!r} from {current!r} to {head!r}.")

@@ -18,17 +18,13 @@ def user() -> None:
 @pass_provgraph
 def list_users(ctx: ProvgraphContext) -> None:
     """List the users; the profile's default user is marked with `*`."""
-    from rich.console import Console
-    from rich.table import Table
-
+    from provgraph.cli.output import make_table, print_rich
     from provgraph.orm.users import User
 
     storage = ctx.get_storage()
     default_email = storage.profile.default_user_email
-    table = Table(box=None, header_style="bold")
-    for column in ("", "email", "first name", "last name", "institution"):
-        table.add_column(column)
+    table = make_table("", "email", "first name", "last name", "institution")
     for item in User.collection(storage).find(order_by=["email"]):
         marker = "*" if item.email == default_email else ""
         table.add_row(marker, item.email, item.first_name, item.last_name, item.institution)
-    Console().print(table)
+    print_rich(table)

@@ -8,6 +8,7 @@ Computer's ``configure``/``get_authinfo`` are the usual way in; they call the fu
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from provgraph.exceptions import InputValidationError, NotExistent, StoredEntityError
@@ -97,22 +98,15 @@ class AuthInfo(Entity):
             if not entity.is_stored:
                 raise StoredEntityError(f"store {what} before storing its AuthInfo")
         self._row.update(dbcomputer_id=computer.pk, aiidauser_id=user.pk)
-        try:
-            super()._store()
-        except InputValidationError as exc:
-            if computer.is_user_configured(user):
-                raise InputValidationError(
-                    f"computer {computer.label!r} is already configured for user {user.email!r}; "
-                    "change that AuthInfo (computer.get_authinfo(user)) instead of storing another"
-                ) from exc
-            raise
+        super()._store()
 
-    @classmethod
-    def _delete(cls, backend: StorageBackend, pk: int) -> None:
-        with backend.transaction():
-            if not backend.count_rows(EntityTypes.AUTHINFO, {"id": pk}):
-                raise NotExistent(f"no AuthInfo with pk {pk}")
-            backend.delete_rows(EntityTypes.AUTHINFO, [pk])
+    def _explain_conflict(self, columns: Mapping[str, Any], cause: InputValidationError) -> None:
+        computer, user = self.computer, self.user
+        if not self.is_stored and computer.is_user_configured(user):
+            raise InputValidationError(
+                f"computer {computer.label!r} is already configured for user {user.email!r}; "
+                "change that AuthInfo (computer.get_authinfo(user)) instead of storing another"
+            ) from cause
 
 
 def find_authinfo(computer: Computer, user: User) -> AuthInfo:

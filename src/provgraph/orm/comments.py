@@ -9,10 +9,10 @@ from __future__ import annotations
 import uuid as uuid_module
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from provgraph.exceptions import InputValidationError, NotExistent, StoredEntityError
-from provgraph.orm.entities import Collection, Entity, _CollectionDescriptor, get_default_backend
+from provgraph.exceptions import NotExistent, StoredEntityError
+from provgraph.orm.entities import BulkDeleteCollection, CollectionDescriptor, Entity
 from provgraph.storage.abstract import EntityTypes, StorageBackend
 
 if TYPE_CHECKING:
@@ -22,39 +22,16 @@ if TYPE_CHECKING:
 __all__ = ["Comment", "CommentCollection"]
 
 
-class CommentCollection(Collection["Comment"]):
+class CommentCollection(BulkDeleteCollection["Comment"]):
     """The comments of one storage."""
-
-    def __call__(self, backend: StorageBackend) -> CommentCollection:
-        return CommentCollection(self._entity_class, backend)
-
-    def delete_many(self, filters: Mapping[str, Any]) -> list[int]:
-        """Delete the comments matching ``filters`` (at least one filter) and return their pks."""
-        if not filters:
-            raise InputValidationError("delete_many needs filters; call delete_all() to delete every comment")
-        return self._delete_matching(filters)
-
-    def delete_all(self) -> None:
-        self._delete_matching({})
-
-    def _delete_matching(self, filters: Mapping[str, Any]) -> list[int]:
-        with self._backend.transaction():
-            ids = [comment.pk for comment in self.find(filters) if comment.pk is not None]
-            self._backend.delete_rows(EntityTypes.COMMENT, ids)
-        return ids
-
-
-class _CommentCollectionDescriptor(_CollectionDescriptor):
-    def __get__(self, instance: object, owner: type[Entity]) -> CommentCollection:
-        return CommentCollection(Comment, get_default_backend())
 
 
 class Comment(Entity):
     """A user's note on a stored node."""
 
     _entity_type: ClassVar[EntityTypes] = EntityTypes.COMMENT
-    _collection_class: ClassVar[type[Collection[Any]]] = CommentCollection
-    collection: ClassVar[_CommentCollectionDescriptor] = _CommentCollectionDescriptor()
+    collection = CollectionDescriptor(CommentCollection)
+    _relation_columns: ClassVar[Mapping[str, str]] = {"node": "dbnode_id", "user": "user_id"}
 
     def __init__(
         self, node: Node, user: User, content: str = "", backend: StorageBackend | None = None
@@ -73,16 +50,6 @@ class Comment(Entity):
             "user_id": user.pk,
             "content": content or "",
         }
-
-    @classmethod
-    def _columns_of(cls, fields: dict[str, Any]) -> dict[str, Any]:
-        """Accept ``node``/``user`` (entities or pks) for the ``dbnode_id``/``user_id`` columns."""
-        fields = super()._columns_of(fields)
-        for name, column in (("node", "dbnode_id"), ("user", "user_id")):
-            if name in fields:
-                value = fields.pop(name)
-                fields[column] = value.pk if isinstance(value, Entity) else value
-        return fields
 
     def __str__(self) -> str:
         return f"Comment<{self.pk}> for node<{self._row['dbnode_id']}> on {self.ctime:%Y-%m-%d %H:%M:%S}"
@@ -134,10 +101,3 @@ class Comment(Entity):
         if not user.is_stored:
             raise StoredEntityError(f"store user {user.email!r} before making it own a comment")
         self._update(user_id=user.pk)
-
-    @classmethod
-    def _delete(cls, backend: StorageBackend, pk: int) -> None:
-        with backend.transaction():
-            if not backend.count_rows(EntityTypes.COMMENT, {"id": pk}):
-                raise NotExistent(f"no Comment with pk {pk}")
-            backend.delete_rows(EntityTypes.COMMENT, [pk])

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 import uuid as uuid_module
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from provgraph.exceptions import (
-    InputValidationError,
-    InvalidOperation,
-    MultipleObjectsError,
-    NotExistent,
-)
-from provgraph.orm.entities import Collection, Entity, EntityT, _CollectionDescriptor, get_default_backend
-from provgraph.storage.abstract import EntityTypes, Like, StorageBackend
+from provgraph.exceptions import InputValidationError, InvalidOperation, NotExistent
+from provgraph.orm.entities import Collection, CollectionDescriptor
+from provgraph.orm.labelled import LabelledEntity
+from provgraph.orm.loaders import load_entity
+from provgraph.storage.abstract import EntityTypes, StorageBackend
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -29,16 +25,13 @@ if TYPE_CHECKING:
     from provgraph.orm.authinfos import AuthInfo
     from provgraph.orm.users import User
 
-__all__ = ["Computer", "ComputerCollection", "load_computer", "load_entity"]
+__all__ = ["Computer", "ComputerCollection", "load_computer"]
 
 _MISSING = object()
 
 
 class ComputerCollection(Collection["Computer"]):
     """The computers of one storage."""
-
-    def __call__(self, backend: StorageBackend) -> ComputerCollection:
-        return ComputerCollection(self._entity_class, backend)
 
     def get_or_create(self, label: str, **kwargs: Any) -> tuple[bool, Computer]:
         """``(False, computer)`` if one is labelled ``label``, else ``(True, new unstored computer)``."""
@@ -52,12 +45,7 @@ class ComputerCollection(Collection["Computer"]):
         return [str(row["label"]) for row in rows]
 
 
-class _ComputerCollectionDescriptor(_CollectionDescriptor):
-    def __get__(self, instance: object, owner: type[Entity]) -> ComputerCollection:
-        return ComputerCollection(Computer, get_default_backend())
-
-
-class Computer(Entity):
+class Computer(LabelledEntity):
     """A machine that runs calculations, with its scheduler and transport settings."""
 
     PROPERTY_MINIMUM_SCHEDULER_POLL_INTERVAL = "minimum_scheduler_poll_interval"
@@ -68,8 +56,7 @@ class Computer(Entity):
     DEFAULT_MPIRUN_COMMAND = ("mpirun", "-np", "{tot_num_mpiprocs}")
 
     _entity_type: ClassVar[EntityTypes] = EntityTypes.COMPUTER
-    _collection_class: ClassVar[type[Collection[Any]]] = ComputerCollection
-    collection: ClassVar[_ComputerCollectionDescriptor] = _ComputerCollectionDescriptor()
+    collection = CollectionDescriptor(ComputerCollection)
 
     def __init__(
         self,
@@ -102,33 +89,12 @@ class Computer(Entity):
     # -- columns --------------------------------------------------------------------------------
 
     @property
-    def uuid(self) -> str:
-        return str(self._row["uuid"])
-
-    @property
-    def label(self) -> str:
-        return str(self._row["label"])
-
-    @label.setter
-    def label(self, value: str) -> None:
-        _check_label(value)
-        self._set(label=value)
-
-    @property
-    def description(self) -> str:
-        return str(self._row["description"])
-
-    @description.setter
-    def description(self, value: str) -> None:
-        self._set(description=value)
-
-    @property
     def hostname(self) -> str:
         return str(self._row["hostname"])
 
     @hostname.setter
     def hostname(self, value: str) -> None:
-        self._set(hostname=value)
+        self._update(hostname=value)
 
     @property
     def transport_type(self) -> str:
@@ -136,7 +102,7 @@ class Computer(Entity):
 
     @transport_type.setter
     def transport_type(self, value: str) -> None:
-        self._set(transport_type=value)
+        self._update(transport_type=value)
 
     @property
     def scheduler_type(self) -> str:
@@ -144,7 +110,7 @@ class Computer(Entity):
 
     @scheduler_type.setter
     def scheduler_type(self, value: str) -> None:
-        self._set(scheduler_type=value)
+        self._update(scheduler_type=value)
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -153,7 +119,7 @@ class Computer(Entity):
 
     @metadata.setter
     def metadata(self, value: dict[str, Any]) -> None:
-        self._set(metadata=copy.deepcopy(dict(value)))
+        self._update(metadata=copy.deepcopy(dict(value)))
 
     # -- metadata properties (AiiDA's names and defaults) ---------------------------------------
 
@@ -295,7 +261,7 @@ class Computer(Entity):
 
     def validate(self) -> None:
         """Refuse settings that cannot work, naming the field (called by ``store``)."""
-        _check_label(self.label)
+        self._check_label(self.label)
         if not self.hostname.strip():
             raise InputValidationError(f"computer {self.label!r} has no hostname; set one before storing")
         _check_workdir(self.get_workdir())
@@ -306,29 +272,6 @@ class Computer(Entity):
             self.validate()
             self._store()
         return self
-
-    def _store(self) -> None:
-        try:
-            super()._store()
-        except InputValidationError as exc:
-            self._raise_if_label_taken(self.label, exc)
-            raise
-
-    def _set(self, **columns: Any) -> None:
-        old = self._row.copy()
-        try:
-            self._update(**columns)
-        except InputValidationError as exc:
-            self._row = old
-            if "label" in columns:
-                self._raise_if_label_taken(columns["label"], exc)
-            raise
-
-    def _raise_if_label_taken(self, label: str, cause: Exception) -> None:
-        if self._backend.count_rows(EntityTypes.COMPUTER, {"label": label}):
-            raise InputValidationError(
-                f"a computer labelled {label!r} exists already; choose another label"
-            ) from cause
 
     @classmethod
     def _delete(cls, backend: StorageBackend, pk: int) -> None:
@@ -357,15 +300,9 @@ def load_computer(
     """The computer with this pk, uuid (or unique uuid prefix) or label.
 
     A bare ``identifier`` is tried as pk (digits), full uuid, label, then uuid prefix; a
-    trailing ``!`` forces a label.
+    trailing ``!`` forces a label (see :func:`provgraph.orm.loaders.load_entity`).
     """
-    collection = Computer.collection(backend if backend is not None else get_default_backend())
-    return load_entity(collection, identifier, pk=pk, uuid=uuid, label=label)
-
-
-def _check_label(label: str) -> None:
-    if not isinstance(label, str) or not label.strip():
-        raise InputValidationError(f"invalid computer label {label!r}: give a non-empty string")
+    return load_entity(Computer, identifier, pk=pk, uuid=uuid, label=label, backend=backend)
 
 
 def _check_workdir(workdir: str) -> None:
@@ -383,89 +320,3 @@ def _check_workdir(workdir: str) -> None:
 def _check_positive_int(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise InputValidationError(f"invalid {name} {value!r}: give a positive integer or None")
-
-
-# -- loading by identifier (shared with groups) -------------------------------------------------
-
-_HEX_AND_DASHES = re.compile(r"^[0-9a-f-]+$")
-_UUID_GROUP_ENDS = (8, 12, 16, 20, 32)
-
-
-def load_entity(
-    collection: Collection[EntityT],
-    identifier: int | str | None = None,
-    *,
-    pk: int | None = None,
-    uuid: str | None = None,
-    label: str | None = None,
-) -> EntityT:
-    """The one entity of ``collection`` named by exactly one of identifier, pk, uuid or label.
-
-    A bare string is tried, in turn, as pk (digits only), full uuid, exact label and uuid
-    prefix, and the first kind that matches decides; ``label!`` is only ever a label. The
-    exact label comes before the prefix so that a label made of hex letters still loads.
-    """
-    given = {
-        name: value
-        for name, value in (("identifier", identifier), ("pk", pk), ("uuid", uuid), ("label", label))
-        if value is not None
-    }
-    name = collection.entity_type.__name__
-    if len(given) != 1:
-        raise InputValidationError(
-            f"load a {name} by exactly one of identifier, pk, uuid or label; got {sorted(given) or 'none'}"
-        )
-    ((kind, value),) = given.items()
-    candidates = _candidates(kind, value, name)
-    for what, filters in candidates:
-        found = collection.find(filters, limit=2)
-        if len(found) == 1:
-            return found[0]
-        if found:
-            raise MultipleObjectsError(
-                f"several {name}s match {what} {value!r}; use the pk or the full uuid instead"
-            )
-    *others, last = dict.fromkeys(what for what, _ in candidates)
-    kinds = f"{', '.join(others)} or {last}" if others else last
-    raise NotExistent(f"no {name} with {kinds} {value!r}")
-
-
-def _candidates(kind: str, value: Any, name: str) -> list[tuple[str, dict[str, Any]]]:
-    """The (description, filters) lookups to try, most specific first."""
-    if kind == "pk" or (kind == "identifier" and isinstance(value, int)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InputValidationError(f"a {name} pk is an integer, got {value!r}")
-        return [("pk", {"id": value})]
-    if not isinstance(value, str):
-        raise InputValidationError(f"a {name} identifier is an int or a string, got {value!r}")
-    text = value.strip()
-    if kind == "label" or (kind == "identifier" and text.endswith("!")):
-        return [("label", {"label": text.removesuffix("!") if kind == "identifier" else value})]
-    uuid_lookups = _uuid_candidates(text)
-    if kind == "uuid":
-        if not uuid_lookups:
-            raise InputValidationError(f"{value!r} is not a uuid or uuid prefix (hex digits and dashes)")
-        return uuid_lookups
-    candidates = [("pk", {"id": int(text)})] if text.isdigit() else []
-    full = [lookup for lookup in uuid_lookups if lookup[0] == "uuid"]
-    prefix = [lookup for lookup in uuid_lookups if lookup[0] == "uuid prefix"]
-    return [*candidates, *full, ("label", {"label": text}), *prefix]
-
-
-def _uuid_candidates(text: str) -> list[tuple[str, dict[str, Any]]]:
-    """An exact uuid lookup for a full uuid, a LIKE lookup for a prefix, nothing for other text."""
-    lowered = text.lower()
-    if not lowered or not _HEX_AND_DASHES.match(lowered):
-        return []
-    try:
-        return [("uuid", {"uuid": str(uuid_module.UUID(lowered))})]
-    except ValueError:
-        pass
-    if "-" not in lowered:  # a prefix typed without dashes: put them where a uuid has them
-        start, parts = 0, []
-        for end in _UUID_GROUP_ENDS:
-            if start < len(lowered):
-                parts.append(lowered[start:end])
-            start = end
-        lowered = "-".join(parts)
-    return [("uuid prefix", {"uuid": Like(f"{lowered}%")})]

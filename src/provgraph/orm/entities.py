@@ -11,15 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from provgraph.exceptions import MultipleObjectsError, NotExistent
+from provgraph.exceptions import InputValidationError, MultipleObjectsError, NotExistent
 from provgraph.storage.abstract import EntityTypes, RowFilters, StorageBackend
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["Collection", "Entity", "get_default_backend"]
+__all__ = ["BulkDeleteCollection", "Collection", "CollectionDescriptor", "Entity", "get_default_backend"]
 
 EntityT = TypeVar("EntityT", bound="Entity")
+CollectionT_co = TypeVar("CollectionT_co", bound="Collection[Any]", covariant=True)
 
 
 def get_default_backend() -> StorageBackend:
@@ -41,7 +42,7 @@ class Collection(Generic[EntityT]):
         self._entity_class = entity_class
         self._backend = backend
 
-    def __call__(self, backend: StorageBackend) -> Collection[EntityT]:
+    def __call__(self, backend: StorageBackend) -> Self:
         """The same collection in another storage (AiiDA's ``Entity.collection(backend)``)."""
         return type(self)(self._entity_class, backend)
 
@@ -106,19 +107,49 @@ class Collection(Generic[EntityT]):
         self._entity_class._delete(self._backend, pk)
 
 
-class _CollectionDescriptor:
-    """``Entity.collection``: the class's collection in the loaded profile's storage."""
+class BulkDeleteCollection(Collection[EntityT]):
+    """A collection whose entities can also be deleted by filter (AiiDA's comments and logs)."""
 
-    def __get__(self, instance: object, owner: type[Entity]) -> Collection[Any]:
-        return owner._collection_class(owner, get_default_backend())
+    def delete_many(self, filters: Mapping[str, Any]) -> list[int]:
+        """Delete the entities matching ``filters`` (at least one filter) and return their pks."""
+        if not filters:
+            noun = self._entity_class.__name__.lower()
+            raise InputValidationError(f"delete_many needs filters; call delete_all() to delete every {noun}")
+        return self._delete_matching(filters)
+
+    def delete_all(self) -> None:
+        self._delete_matching({})
+
+    def _delete_matching(self, filters: Mapping[str, Any]) -> list[int]:
+        with self._backend.transaction():
+            ids = [entity.pk for entity in self.find(filters) if entity.pk is not None]
+            self._backend.delete_rows(self._entity_class._entity_type, ids)
+        return ids
+
+
+class CollectionDescriptor(Generic[CollectionT_co]):
+    """``Entity.collection``: the owner class's collection in the loaded profile's storage.
+
+    Generic in the collection class, so that a subclass declares it once
+    (``collection = CollectionDescriptor(UserCollection)``) and ``User.collection.get_default()``
+    type-checks; subclasses of that class (``Data`` under ``Node``) inherit it and get a
+    collection of their own class.
+    """
+
+    def __init__(self, collection_class: type[CollectionT_co]) -> None:
+        self._collection_class = collection_class
+
+    def __get__(self, instance: object, owner: type[Entity]) -> CollectionT_co:
+        return self._collection_class(owner, get_default_backend())
 
 
 class Entity:
     """One row of an AiiDA table, stored or not yet stored."""
 
     _entity_type: ClassVar[EntityTypes]
-    _collection_class: ClassVar[type[Collection[Any]]] = Collection
-    collection: ClassVar[_CollectionDescriptor] = _CollectionDescriptor()
+    collection: ClassVar[CollectionDescriptor[Collection[Any]]] = CollectionDescriptor(Collection)
+    #: Fields that name another entity -> their foreign-key column; filters may give the entity or its pk.
+    _relation_columns: ClassVar[Mapping[str, str]] = {}
 
     _backend: StorageBackend
     _row: dict[str, Any]
@@ -141,9 +172,13 @@ class Entity:
 
     @classmethod
     def _columns_of(cls, fields: dict[str, Any]) -> dict[str, Any]:
-        """Translate public field names in a filter to column names (``pk`` -> ``id``)."""
+        """Translate public field names in a filter to columns (``pk`` -> ``id``, ``user`` -> ``user_id``)."""
         if "pk" in fields:
             fields["id"] = fields.pop("pk")
+        for name, column in cls._relation_columns.items():
+            if name in fields:
+                value = fields.pop(name)
+                fields[column] = value.pk if isinstance(value, Entity) else value
         return fields
 
     @classmethod
@@ -153,7 +188,11 @@ class Entity:
 
     @classmethod
     def _delete(cls, backend: StorageBackend, pk: int) -> None:
-        backend.delete_rows(cls._entity_type, [pk])
+        """Delete the row; classes with rows that point at theirs check those first."""
+        with backend.transaction():
+            if not backend.count_rows(cls._entity_type, {"id": pk}):
+                raise NotExistent(f"no {cls.__name__} with pk {pk}")
+            backend.delete_rows(cls._entity_type, [pk])
 
     # -- identity -------------------------------------------------------------------------------
 
@@ -184,13 +223,28 @@ class Entity:
     def _store(self) -> None:
         """Insert the row in one statement; subclasses that write more wrap it in a transaction."""
         row = {key: value for key, value in self._row.items() if key != "id"}
-        (self._row["id"],) = self._backend.bulk_insert(self._entity_type, [row], allow_defaults=True)
+        try:
+            (self._row["id"],) = self._backend.bulk_insert(self._entity_type, [row], allow_defaults=True)
+        except InputValidationError as exc:
+            self._explain_conflict(row, exc)
+            raise
 
     def _update(self, **columns: Any) -> None:
-        """Change columns: in memory if unstored, in memory and in the row if stored."""
-        self._row.update(columns)
+        """Change columns, in the row first if stored, so a refused change leaves the entity as it was."""
         if self.is_stored:
-            self._backend.bulk_update(self._entity_type, [{"id": self._row["id"], **columns}])
+            try:
+                self._backend.bulk_update(self._entity_type, [{"id": self._row["id"], **columns}])
+            except InputValidationError as exc:
+                self._explain_conflict(columns, exc)
+                raise
+        self._row.update(columns)
+
+    def _explain_conflict(self, columns: Mapping[str, Any], cause: InputValidationError) -> None:
+        """Hook: raise a clearer error if ``columns`` clash with another stored row.
+
+        The storage reports a broken unique constraint in its own terms; a class with unique
+        fields names the taken value and what to do instead. Return to keep the storage's error.
+        """
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self) or not isinstance(other, Entity):

@@ -16,9 +16,10 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from provgraph.exceptions import InputValidationError, NotExistent, StoredEntityError
-from provgraph.orm.computers import load_entity
-from provgraph.orm.entities import Collection, Entity, _CollectionDescriptor, get_default_backend
+from provgraph.orm.entities import Collection, CollectionDescriptor, Entity
 from provgraph.orm.json import clean_value, validate_key
+from provgraph.orm.labelled import LabelledEntity
+from provgraph.orm.loaders import load_entity
 from provgraph.orm.users import User
 from provgraph.storage.abstract import EntityTypes, In, StorageBackend
 
@@ -38,9 +39,6 @@ _MISSING: Any = object()
 class GroupCollection(Collection["Group"]):
     """The groups of one storage, of every type_string."""
 
-    def __call__(self, backend: StorageBackend) -> GroupCollection:
-        return GroupCollection(self._entity_class, backend)
-
     def get_or_create(self, label: str, **kwargs: Any) -> tuple[Group, bool]:
         """``(group, created)``: the stored group labelled ``label``, stored now if it was missing.
 
@@ -51,11 +49,6 @@ class GroupCollection(Collection["Group"]):
         if found:
             return found[0], False
         return Group(label, backend=self._backend, **kwargs).store(), True
-
-
-class _GroupCollectionDescriptor(_CollectionDescriptor):
-    def __get__(self, instance: object, owner: type[Entity]) -> GroupCollection:
-        return GroupCollection(Group, get_default_backend())
 
 
 class GroupExtras:
@@ -137,12 +130,11 @@ class GroupBase:
         return GroupExtras(self._group)
 
 
-class Group(Entity):
+class Group(LabelledEntity):
     """A named set of stored nodes, owned by a user."""
 
     _entity_type: ClassVar[EntityTypes] = EntityTypes.GROUP
-    _collection_class: ClassVar[type[Collection[Any]]] = GroupCollection
-    collection: ClassVar[_GroupCollectionDescriptor] = _GroupCollectionDescriptor()
+    collection = CollectionDescriptor(GroupCollection)
 
     def __init__(
         self,
@@ -156,7 +148,7 @@ class Group(Entity):
         backend: StorageBackend | None = None,
     ) -> None:
         super().__init__(backend)
-        _check_label(label)
+        self._check_label(label)
         if user is None:
             user = User.collection(self._backend).get_default()
         elif not user.is_stored:
@@ -181,34 +173,6 @@ class Group(Entity):
         return GroupBase(self)
 
     # -- fields ---------------------------------------------------------------------------------
-
-    @property
-    def uuid(self) -> str:
-        return str(self._row["uuid"])
-
-    @property
-    def label(self) -> str:
-        return str(self._row["label"])
-
-    @label.setter
-    def label(self, value: str) -> None:
-        """Relabel; a stored group is renamed at once, refused if the label is taken in its type."""
-        _check_label(value)
-        old = self._row.copy()
-        try:
-            self._update(label=value)
-        except InputValidationError as exc:
-            self._row = old
-            self._raise_if_label_taken(value, exc)
-            raise
-
-    @property
-    def description(self) -> str:
-        return str(self._row["description"])
-
-    @description.setter
-    def description(self, value: str) -> None:
-        self._update(description=value)
 
     @property
     def type_string(self) -> str:
@@ -312,19 +276,9 @@ class Group(Entity):
 
     # -- storing and deleting -------------------------------------------------------------------
 
-    def _store(self) -> None:
-        try:
-            super()._store()
-        except InputValidationError as exc:
-            self._raise_if_label_taken(self.label, exc)
-            raise
-
-    def _raise_if_label_taken(self, label: str, cause: Exception) -> None:
-        kind = self.type_string
-        if self._backend.count_rows(EntityTypes.GROUP, {"label": label, "type_string": kind}):
-            raise InputValidationError(
-                f"a group labelled {label!r} of type {kind!r} exists already; choose another label"
-            ) from cause
+    def _label_scope(self) -> tuple[dict[str, Any], str]:
+        """Labels are unique per type: a tool's group may share the label of a user's group."""
+        return {"type_string": self.type_string}, f" of type {self.type_string!r}"
 
     @classmethod
     def _delete(cls, backend: StorageBackend, pk: int) -> None:
@@ -350,13 +304,7 @@ def load_group(
     """The group with this pk, uuid (or unique uuid prefix) or label, of any type_string.
 
     A label shared by groups of several types is ambiguous (``MultipleObjectsError``): use
-    the pk or uuid then. See :func:`provgraph.orm.computers.load_entity` for how a bare
+    the pk or uuid then. See :func:`provgraph.orm.loaders.load_entity` for how a bare
     identifier is read.
     """
-    collection = Group.collection(backend if backend is not None else get_default_backend())
-    return load_entity(collection, identifier, pk=pk, uuid=uuid, label=label)
-
-
-def _check_label(label: str) -> None:
-    if not isinstance(label, str) or not label.strip():
-        raise InputValidationError(f"invalid group label {label!r}: give a non-empty string")
+    return load_entity(Group, identifier, pk=pk, uuid=uuid, label=label, backend=backend)

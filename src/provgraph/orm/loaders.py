@@ -1,27 +1,34 @@
-"""``load_node``: find one node by pk, UUID, UUID prefix or label, as AiiDA's ``orm.load_node``.
+"""Finding one entity by pk, uuid, uuid prefix or label, as AiiDA's ``load_node`` and friends.
 
-Every lookup is one indexed query. An ambiguous UUID prefix is refused with the matching nodes
-listed, so the user can pick one.
+One reading of identifiers serves nodes, groups and computers (``load_group`` and
+``load_computer`` live beside their classes and call :func:`load_entity`). Every lookup is one
+indexed query; an ambiguous uuid prefix or label is refused with the matches listed, so the
+user can pick one.
 """
 
 from __future__ import annotations
 
 import re
 import uuid as uuid_module
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from provgraph.exceptions import InputValidationError, MultipleObjectsError, NotExistent
-from provgraph.orm.entities import get_default_backend
-from provgraph.storage.abstract import EntityTypes, Like
+from provgraph.orm.entities import Collection, Entity, EntityT, get_default_backend
+from provgraph.storage.abstract import Like
 
 if TYPE_CHECKING:
     from provgraph.orm.nodes.node import Node
     from provgraph.storage.abstract import StorageBackend
 
-__all__ = ["load_node"]
+__all__ = ["load_entity", "load_node"]
 
-_UUID_PREFIX = re.compile(r"[0-9a-fA-F-]+")
-_LISTED = 10  # matches named in the error for an ambiguous prefix
+_HEX_AND_DASHES = re.compile(r"[0-9a-f-]+")
+_UUID_GROUP_ENDS = (8, 12, 16, 20, 32)
+_LISTED = 10  # matches named in the error for an ambiguous identifier
+
+# (what the user gave, e.g. "uuid prefix"; the row filters that find it)
+_Lookup = tuple[str, dict[str, Any]]
 
 
 def load_node(
@@ -36,81 +43,121 @@ def load_node(
     """The one node named by exactly one of ``identifier``, ``pk``, ``uuid`` (or prefix) or ``label``.
 
     A bare ``identifier`` is a pk if it is an int or all digits, else a full UUID or a unique
-    UUID prefix (with or without dashes). ``sub_classes`` restricts the result to those classes.
-    Raises ``NotExistent`` if nothing matches and ``MultipleObjectsError`` if several do.
+    UUID prefix (with or without dashes); never a label, since node labels are not unique.
+    ``sub_classes`` restricts the result to those classes. Raises ``NotExistent`` if nothing
+    matches and ``MultipleObjectsError`` if several do.
     """
     from provgraph.orm.nodes.node import Node
 
+    node = load_entity(Node, identifier, pk=pk, uuid=uuid, label=label, backend=backend, bare_labels=False)
+    if sub_classes is not None and not isinstance(node, tuple(sub_classes)):
+        names = ", ".join(cls.__name__ for cls in sub_classes)
+        raise NotExistent(f"node pk {node.pk} ({node.uuid}) is a {type(node).__name__}, not one of: {names}")
+    return node
+
+
+def load_entity(
+    entity_class: type[EntityT],
+    identifier: int | str | None = None,
+    *,
+    pk: int | None = None,
+    uuid: str | None = None,
+    label: str | None = None,
+    backend: StorageBackend | None = None,
+    bare_labels: bool = True,
+) -> EntityT:
+    """The one ``entity_class`` entity named by exactly one of identifier, pk, uuid or label.
+
+    An int or all-digit ``identifier`` is a pk; other text a full uuid or a uuid prefix (hex
+    digits, with or without dashes). With ``bare_labels`` (groups and computers, whose labels
+    are what users type) a bare string may also be an exact label: it is then tried, in turn,
+    as pk, full uuid, label and uuid prefix, and the first kind that matches decides (so a
+    label made of hex letters still loads); a trailing ``!`` makes it only a label. Without
+    ``bare_labels`` its form alone decides, and labels need ``label=``.
+    """
     given = {
         name: value
         for name, value in (("identifier", identifier), ("pk", pk), ("uuid", uuid), ("label", label))
         if value is not None
     }
+    name = entity_class.__name__
     if len(given) != 1:
         raise InputValidationError(
-            f"load_node needs exactly one of identifier, pk, uuid or label; got {sorted(given) or 'none'}"
+            f"load a {name} by exactly one of identifier, pk, uuid or label; got {sorted(given) or 'none'}"
         )
     ((kind, value),) = given.items()
-    backend = backend if backend is not None else get_default_backend()
-    what, filters = _lookup(kind, value)
-    rows = backend.get_rows(EntityTypes.NODE, filters, limit=_LISTED + 1)
-    if not rows:
-        raise NotExistent(f"no node with {what} {value!r}")
-    if len(rows) > 1:
-        listed = ", ".join(f"pk {row['id']} ({row['uuid']})" for row in rows[:_LISTED])
-        more = " and more" if len(rows) > _LISTED else ""
-        hint = "a longer UUID prefix" if what == "UUID prefix" else "the pk or full UUID"
-        raise MultipleObjectsError(f"{what} {value!r} matches several nodes: {listed}{more}; use {hint}")
-    node = Node._from_row(backend, rows[0])
-    if sub_classes is not None and not isinstance(node, tuple(sub_classes)):
-        names = ", ".join(cls.__name__ for cls in sub_classes)
-        raise NotExistent(f"node with {what} {value!r} is a {type(node).__name__}, not one of: {names}")
-    return node
+    lookups = _lookups(kind, value, name, bare_labels)
+    if not lookups:
+        raise NotExistent(
+            f"no {name} with pk or uuid {value!r}: it is neither digits nor hex digits and dashes"
+        )
+    collection = Collection(entity_class, backend if backend is not None else get_default_backend())
+    for what, filters in lookups:
+        found = collection.find(filters, limit=_LISTED + 1)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise MultipleObjectsError(_ambiguous(name, what, value, found))
+    *others, last = dict.fromkeys(what for what, _ in lookups)
+    kinds = f"{', '.join(others)} or {last}" if others else last
+    raise NotExistent(f"no {name} with {kinds} {value!r}")
 
 
-def _lookup(kind: str, value: Any) -> tuple[str, dict[str, Any]]:
-    """(description, row filters) for one identifier."""
-    if kind == "label":
-        if not isinstance(value, str):
-            raise InputValidationError(f"a node label is a str, got {value!r}")
-        return "label", {"label": value}
+def _lookups(kind: str, value: Any, name: str, bare_labels: bool) -> list[_Lookup]:
+    """The lookups to try for one identifier, most specific first."""
     if kind == "pk" or (kind == "identifier" and isinstance(value, int)):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise InputValidationError(f"a node pk is an int, got {value!r}")
-        return "pk", {"id": value}
+            raise InputValidationError(f"a {name} pk is an int, got {value!r}")
+        return [("pk", {"id": value})]
     if not isinstance(value, str):
-        raise InputValidationError(
-            f"a node identifier is an int or a str, got {type(value).__name__} {value!r}"
-        )
+        expected = "an int or a str" if kind == "identifier" else "a str"
+        raise InputValidationError(f"a {name} {kind} is {expected}, got {type(value).__name__} {value!r}")
+    if kind == "label":
+        return [("label", {"label": value})]
     text = value.strip()
-    if kind == "identifier" and text.isdigit():
-        return "pk", {"id": int(text)}
-    return _uuid_lookup(text, value)
+    uuid_lookup = _uuid_lookup(text)
+    if kind == "uuid":
+        if uuid_lookup is None:
+            raise InputValidationError(f"{value!r} is not a uuid or uuid prefix (hex digits and dashes)")
+        return [uuid_lookup]
+    if bare_labels and text.endswith("!"):
+        return [("label", {"label": text.removesuffix("!")})]
+    lookups: list[_Lookup] = [("pk", {"id": int(text)})] if text.isdigit() else []
+    if uuid_lookup is not None and uuid_lookup[0] == "uuid":
+        lookups.append(uuid_lookup)
+    if bare_labels:
+        lookups.append(("label", {"label": text}))
+    if uuid_lookup is not None and uuid_lookup[0] == "uuid prefix":
+        lookups.append(uuid_lookup)
+    return lookups if bare_labels else lookups[:1]
 
 
-def _uuid_lookup(text: str, original: str) -> tuple[str, dict[str, Any]]:
+def _uuid_lookup(text: str) -> _Lookup | None:
+    """An exact lookup for a full uuid, a LIKE lookup for a prefix, None for other text."""
+    lowered = text.lower()
+    if not _HEX_AND_DASHES.fullmatch(lowered):
+        return None
     try:
-        return "UUID", {"uuid": str(uuid_module.UUID(text))}
+        return "uuid", {"uuid": str(uuid_module.UUID(lowered))}
     except ValueError:
         pass
-    if not _UUID_PREFIX.fullmatch(text):
-        raise NotExistent(
-            f"no node with pk or UUID {original!r}: it is neither digits nor hex digits and dashes"
-        )
-    return "UUID prefix", {"uuid": Like(_dashed_prefix(text.lower()) + "%")}
+    if "-" not in lowered:  # a prefix typed without dashes: put them where a uuid has them
+        start, parts = 0, []
+        for end in _UUID_GROUP_ENDS:
+            if start < len(lowered):
+                parts.append(lowered[start:end])
+            start = end
+        lowered = "-".join(parts)
+    return "uuid prefix", {"uuid": Like(f"{lowered}%")}
 
 
-def _dashed_prefix(prefix: str) -> str:
-    """Insert the dashes of the canonical form into an undashed prefix (``1234567890`` -> ``12345678-90``)."""
-    if "-" in prefix:
-        return prefix
-    cuts = (8, 12, 16, 20)
-    parts = []
-    start = 0
-    for cut in cuts:
-        if len(prefix) <= cut:
-            break
-        parts.append(prefix[start:cut])
-        start = cut
-    parts.append(prefix[start:])
-    return "-".join(parts)
+def _ambiguous(name: str, what: str, value: Any, found: Sequence[Entity]) -> str:
+    """One line naming up to ``_LISTED`` of the matches, so the user can pick one."""
+    listed = ", ".join(f"pk {entity.pk} ({_uuid_of(entity)})" for entity in found[:_LISTED])
+    more = " and more" if len(found) > _LISTED else ""
+    hint = "a longer uuid prefix" if what == "uuid prefix" else "the pk or the full uuid"
+    return f"several {name}s match {what} {value!r}: {listed}{more}; use {hint} instead"
+
+
+def _uuid_of(entity: Entity) -> str:
+    return str(entity._row.get("uuid", "no uuid"))

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from provgraph.exceptions import InputValidationError, NotExistent, StoredEntityError
-from provgraph.orm.entities import Collection, Entity, _CollectionDescriptor, get_default_backend
+from provgraph.orm.entities import BulkDeleteCollection, CollectionDescriptor, Entity
 from provgraph.storage.abstract import EntityTypes, StorageBackend
 
 if TYPE_CHECKING:
@@ -33,11 +33,8 @@ OrderBy = Sequence[str | Mapping[str, str]]
 _SKIPPED_RECORD_FIELDS = frozenset({"msg", "args", "exc_info"})
 
 
-class LogCollection(Collection["Log"]):
+class LogCollection(BulkDeleteCollection["Log"]):
     """The log entries of one storage."""
-
-    def __call__(self, backend: StorageBackend) -> LogCollection:
-        return LogCollection(self._entity_class, backend)
 
     def get_logs_for(self, entity: Node, order_by: OrderBy | None = None) -> list[Log]:
         """The entries of a stored node, oldest first unless ``order_by`` says otherwise."""
@@ -67,21 +64,6 @@ class LogCollection(Collection["Log"]):
             backend=self._backend,
         )
 
-    def delete_many(self, filters: Mapping[str, Any]) -> list[int]:
-        """Delete the entries matching ``filters`` (at least one filter) and return their pks."""
-        if not filters:
-            raise InputValidationError("delete_many needs filters; call delete_all() to delete every log")
-        return self._delete_matching(filters)
-
-    def delete_all(self) -> None:
-        self._delete_matching({})
-
-    def _delete_matching(self, filters: Mapping[str, Any]) -> list[int]:
-        with self._backend.transaction():
-            ids = [log.pk for log in self.find(filters) if log.pk is not None]
-            self._backend.delete_rows(EntityTypes.LOG, ids)
-        return ids
-
 
 def _order_names(order_by: OrderBy | None) -> list[str]:
     names: list[str] = []
@@ -105,17 +87,11 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-class _LogCollectionDescriptor(_CollectionDescriptor):
-    def __get__(self, instance: object, owner: type[Entity]) -> LogCollection:
-        return LogCollection(Log, get_default_backend())
-
-
 class Log(Entity):
     """One message a logger reported about a node."""
 
     _entity_type: ClassVar[EntityTypes] = EntityTypes.LOG
-    _collection_class: ClassVar[type[Collection[Any]]] = LogCollection
-    collection: ClassVar[_LogCollectionDescriptor] = _LogCollectionDescriptor()
+    collection = CollectionDescriptor(LogCollection)
 
     def __init__(
         self,
@@ -184,10 +160,3 @@ class Log(Entity):
         if not self._backend.count_rows(EntityTypes.NODE, {"id": self.dbnode_id}):
             raise NotExistent(f"no node with pk {self.dbnode_id}: a log entry must belong to a stored node")
         super()._store()
-
-    @classmethod
-    def _delete(cls, backend: StorageBackend, pk: int) -> None:
-        with backend.transaction():
-            if not backend.count_rows(EntityTypes.LOG, {"id": pk}):
-                raise NotExistent(f"no Log with pk {pk}")
-            backend.delete_rows(EntityTypes.LOG, [pk])

@@ -8,10 +8,11 @@ A user is identified by its email; there is no uuid. The profile names one user 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from provgraph.exceptions import InputValidationError, InvalidOperation, NotExistent
-from provgraph.orm.entities import Collection, Entity, _CollectionDescriptor, get_default_backend
+from provgraph.orm.entities import Collection, CollectionDescriptor, Entity
 from provgraph.storage.abstract import EntityTypes, StorageBackend
 
 __all__ = ["User", "UserCollection"]
@@ -31,9 +32,6 @@ _REFERENCES = (
 
 class UserCollection(Collection["User"]):
     """The users of one storage, plus the profile's default user."""
-
-    def __call__(self, backend: StorageBackend) -> UserCollection:
-        return UserCollection(self._entity_class, backend)
 
     def get_or_create(self, email: str, **kwargs: str) -> tuple[bool, User]:
         """``(False, user)`` for the stored user with ``email``, else ``(True, new unstored user)``."""
@@ -63,17 +61,11 @@ class UserCollection(Collection["User"]):
         _DEFAULT_ROWS.pop(self._backend, None)
 
 
-class _UserCollectionDescriptor(_CollectionDescriptor):
-    def __get__(self, instance: object, owner: type[Entity]) -> UserCollection:
-        return UserCollection(User, get_default_backend())
-
-
 class User(Entity):
     """A person, identified by email, who owns nodes, groups, comments and computer settings."""
 
     _entity_type: ClassVar[EntityTypes] = EntityTypes.USER
-    _collection_class: ClassVar[type[Collection[Any]]] = UserCollection
-    collection: ClassVar[_UserCollectionDescriptor] = _UserCollectionDescriptor()
+    collection = CollectionDescriptor(UserCollection)
 
     def __init__(
         self,
@@ -161,29 +153,16 @@ class User(Entity):
 
     # -- storing --------------------------------------------------------------------------------
 
-    def _store(self) -> None:
-        try:
-            super()._store()
-        except InputValidationError as exc:
-            self._raise_if_email_taken(self.email, exc)
-            raise
-
     def _set(self, **columns: str) -> None:
         """Change fields; a stored user's row and the cached default user follow."""
-        old = self._row.copy()
-        try:
-            self._update(**columns)
-        except InputValidationError as exc:
-            self._row = old
-            if "email" in columns:
-                self._raise_if_email_taken(columns["email"], exc)
-            raise
+        self._update(**columns)
         cached = _DEFAULT_ROWS.get(self._backend)
         if self.is_stored and cached is not None and cached.get("id") == self.pk:
             cached.update(columns)
 
-    def _raise_if_email_taken(self, email: str, cause: Exception) -> None:
-        if self._backend.count_rows(EntityTypes.USER, {"email": email}):
+    def _explain_conflict(self, columns: Mapping[str, Any], cause: InputValidationError) -> None:
+        email = columns.get("email")
+        if email is not None and self._backend.count_rows(EntityTypes.USER, {"email": email}):
             raise InputValidationError(
                 f"a user with email {email!r} exists already; load it with "
                 f"User.collection.get(email={email!r})"

@@ -249,20 +249,37 @@ class Repository:
                 self.put_object_from_file(Path(root) / filename, base / relative / filename)
 
     def clone(self, source: Repository) -> None:
-        """Copy every file and directory of ``source`` into this tree, streaming into this backend."""
+        """Copy every file and directory of ``source`` into this tree, streaming into this backend.
+
+        Walks both trees entry by entry instead of going through the path-based public methods:
+        the paths are already valid, and re-parsing them cost more than a small object's copy.
+        """
         if not isinstance(source, Repository):
             raise TypeError(f"can only clone a Repository, got {type(source).__name__}")
-        self._clone_directory(source, source._root, PurePosixPath())
+        self._clone_directory(source, source._root, self._root, "")
 
-    def _clone_directory(self, source: Repository, directory: File, prefix: PurePosixPath) -> None:
+    def _clone_directory(self, source: Repository, directory: File, target: File, prefix: str) -> None:
+        """Merge ``directory`` (of ``source``) into ``target``; ``prefix`` is their path, for errors."""
         for name, entry in directory._objects.items():
+            existing = target._objects.get(name)
             if entry.is_dir():
-                self._make_directories(prefix / name)
-                self._clone_directory(source, entry, prefix / name)
-            else:
-                assert entry.key is not None
-                with source._backend.open(entry.key) as handle:
-                    self.put_object_from_filelike(handle, prefix / name)
+                if existing is None:
+                    existing = target._objects[name] = File(name)
+                elif existing.is_file():
+                    where = prefix + name
+                    raise NotADirectoryError(
+                        f"cannot create directory {where!r}: {where!r} is a file; delete it first"
+                    )
+                self._clone_directory(source, entry, existing, f"{prefix}{name}/")
+                continue
+            if existing is not None and existing.is_dir():
+                raise IsADirectoryError(
+                    f"cannot put a file at {prefix + name!r}: a directory exists there; choose another path"
+                )
+            assert entry.key is not None
+            with source._backend.open(entry.key) as handle:
+                key = self._backend.put_object_from_filelike(handle)
+            target._objects[name] = File(name, FileType.FILE, key)
 
     # -- reading --------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ import pytest
 from provgraph.exceptions import ModificationNotAllowed
 from provgraph.orm.nodes.repository import NodeRepository
 from provgraph.repository import FileType
+from provgraph.repository import sandbox as sandbox_module
 from provgraph.storage.abstract import EntityTypes, StorageBackend
 
 
@@ -74,6 +75,12 @@ def node(backend: StorageBackend, sandbox_root: Path) -> StandInNode:
     return StandInNode(backend)
 
 
+@pytest.fixture
+def spilling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sandboxes made from now on put every non-empty file on disk, as they do with big files."""
+    monkeypatch.setattr(sandbox_module, "SPILL_THRESHOLD", 0)
+
+
 def sandboxes(root: Path) -> list[Path]:
     return sorted(root.iterdir()) if root.exists() else []
 
@@ -92,6 +99,16 @@ def test_nodes_without_files_cost_nothing(node: StandInNode, sandbox_root: Path)
     assert StandInNode.load(node.backend, node.pk).repository.list_objects() == []
 
 
+def test_small_files_make_no_sandbox_folder(node: StandInNode, sandbox_root: Path) -> None:
+    node.repository.put_object_from_bytes(b"content", "f.txt")
+    assert sandboxes(sandbox_root) == [], "small contents stay in memory until store()"
+    assert node.repository.get_object_content("f.txt") == "content"
+    node.store()
+    assert sandboxes(sandbox_root) == []
+    assert StandInNode.load(node.backend, node.pk).repository.get_object_content("f.txt") == "content"
+
+
+@pytest.mark.usefixtures("spilling")
 def test_first_write_makes_a_sandbox_under_the_profile_option(node: StandInNode, sandbox_root: Path) -> None:
     node.repository.put_object_from_bytes(b"content", "f.txt")
     (folder,) = sandboxes(sandbox_root)
@@ -150,6 +167,7 @@ def test_bad_modes_and_content_types(node: StandInNode) -> None:
         node.repository.put_object_from_bytes(b"x", "../up")
 
 
+@pytest.mark.usefixtures("spilling")
 def test_delete_and_erase_while_unstored(node: StandInNode, sandbox_root: Path) -> None:
     repository = node.repository
     repository.put_object_from_bytes(b"1", "d/one")
@@ -168,6 +186,7 @@ def test_delete_and_erase_while_unstored(node: StandInNode, sandbox_root: Path) 
     assert StandInNode.load(node.backend, node.pk).repository.list_object_names() == ["three"]
 
 
+@pytest.mark.usefixtures("spilling")
 def test_an_unstored_nodes_sandbox_goes_with_it(backend: StorageBackend, sandbox_root: Path) -> None:
     node = StandInNode(backend)
     node.repository.put_object_from_bytes(b"garbage", "f")
@@ -229,6 +248,7 @@ def test_equal_contents_are_stored_once(backend: StorageBackend, sandbox_root: P
     }
 
 
+@pytest.mark.usefixtures("spilling")
 def test_a_failed_insert_can_be_retried(node: StandInNode, sandbox_root: Path) -> None:
     node.repository.put_object_from_bytes(b"retry me", "r.txt")
     first = node.repository._prepare_store()  # the row insert "fails": no _after_store

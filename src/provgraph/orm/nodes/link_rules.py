@@ -159,13 +159,18 @@ def _triple_exists(source: Node, target: Node, link_type: LinkType, link_label: 
     return _stored_count(target, **filters) > 0
 
 
+def _check_triple(source: Node, target: Node, link_type: LinkType, label: str) -> None:
+    """``UNIQUE_TRIPLE`` in either direction: only this very link may not exist yet."""
+    if _triple_exists(source, target, link_type, label):
+        raise LinkValidationError(
+            f"{_name(source)} already has a {link_type.value} link labelled {label!r} to {_name(target)}"
+        )
+
+
 def _check_outdegree(source: Node, target: Node, link_type: LinkType, label: str, degree: Degree) -> None:
     kind = link_type.value
     if degree is Degree.UNIQUE_TRIPLE:
-        if _triple_exists(source, target, link_type, label):
-            raise LinkValidationError(
-                f"{_name(source)} already has a {kind} link labelled {label!r} to {_name(target)}"
-            )
+        _check_triple(source, target, link_type, label)
         return
     with_label = degree is Degree.UNIQUE_PAIR
     for triple in _cached(target):
@@ -189,10 +194,7 @@ def _out_message(source: Node, kind: str, label: str | None) -> str:
 def _check_indegree(source: Node, target: Node, link_type: LinkType, label: str, degree: Degree) -> None:
     kind = link_type.value
     if degree is Degree.UNIQUE_TRIPLE:
-        if _triple_exists(source, target, link_type, label):
-            raise LinkValidationError(
-                f"{_name(target)} already has a {kind} link labelled {label!r} from {_name(source)}"
-            )
+        _check_triple(source, target, link_type, label)
         return
     with_label = degree is Degree.UNIQUE_PAIR
     found = any(

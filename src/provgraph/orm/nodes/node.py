@@ -8,6 +8,7 @@ never touch them (most loaded nodes) cost one dict.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 from uuid import uuid4
@@ -19,7 +20,7 @@ from provgraph.exceptions import (
     NotExistent,
     StoredEntityError,
 )
-from provgraph.orm.entities import Collection, Entity
+from provgraph.orm.entities import Collection, CollectionDescriptor, Entity
 from provgraph.orm.json import clean_value
 from provgraph.orm.nodes import link_rules
 from provgraph.orm.nodes.attributes import NodeAttributes, NodeExtras, refuse_stored_change
@@ -57,9 +58,6 @@ def _user_class() -> type[User]:
 
 class NodeCollection(Collection["Node"]):
     """The nodes of one storage (``Node.collection``); a subclass sees its own node types only."""
-
-    def __call__(self, backend: StorageBackend) -> NodeCollection:
-        return NodeCollection(self._entity_class, backend)
 
 
 class NodeBase:
@@ -114,7 +112,8 @@ class Node(Entity):
     """A node of the provenance graph; use a storable subclass (Data, CalcFunctionNode, ...)."""
 
     _entity_type: ClassVar[EntityTypes] = EntityTypes.NODE
-    _collection_class: ClassVar[type[Collection[Any]]] = NodeCollection
+    collection = CollectionDescriptor(NodeCollection)
+    _relation_columns: ClassVar[Mapping[str, str]] = {"user": "user_id", "computer": "dbcomputer_id"}
 
     class_node_type: ClassVar[str] = ""
     _is_registered: ClassVar[bool] = True
@@ -193,15 +192,6 @@ class Node(Entity):
     @classmethod
     def _class_filters(cls) -> RowFilters:
         return {"node_type": Like(cls._query_prefix + "%")} if cls._query_prefix else {}
-
-    @classmethod
-    def _columns_of(cls, fields: dict[str, Any]) -> dict[str, Any]:
-        fields = super()._columns_of(fields)
-        for name, column in (("user", "user_id"), ("computer", "dbcomputer_id")):
-            if name in fields:
-                value = fields.pop(name)
-                fields[column] = value.pk if isinstance(value, Entity) else value
-        return fields
 
     @classmethod
     def _delete(cls, backend: StorageBackend, pk: int) -> None:

@@ -103,7 +103,8 @@ class NodeRepository:
         stored = Repository(self._node.backend.get_repository())
         stored.clone(self._sandbox)
         self._stored = stored
-        LOGGER.debug("copied %d files of an unstored node into %s", len(stored.get_file_keys()), stored)
+        if LOGGER.isEnabledFor(logging.DEBUG):  # counting walks the tree; skip it on the hot path
+            LOGGER.debug("copied %d files of an unstored node into %s", len(stored.get_file_keys()), stored)
         return stored.serialize()
 
     def _after_store(self) -> None:

@@ -1,0 +1,3 @@
+"""Pure helpers shared by several layers (no ORM or storage imports here)."""
+
+__all__: list[str] = []
