@@ -20,7 +20,29 @@ from provgraph.orm.groups import Group, load_group
 from provgraph.orm.loaders import load_node
 from provgraph.orm.logs import Log
 from provgraph.orm.nodes.data import Data
-from provgraph.orm.nodes.data.core import Dict
+from provgraph.orm.nodes.data.core import (
+    AbstractCode,
+    ArrayData,
+    BaseType,
+    Bool,
+    Dict,
+    EnumData,
+    Float,
+    FolderData,
+    InstalledCode,
+    Int,
+    Kind,
+    List,
+    NumericType,
+    PortableCode,
+    RemoteData,
+    SinglefileData,
+    Site,
+    Str,
+    StructureData,
+    XyData,
+)
+from provgraph.orm.nodes.data.to_node import to_node
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.node import Node
 from provgraph.orm.nodes.process import (
@@ -34,8 +56,14 @@ from provgraph.orm.nodes.process import (
 )
 from provgraph.orm.users import User
 
+to_aiida_type = to_node  # the name aiida-core users know
+
 __all__ = [
+    "AbstractCode",
+    "ArrayData",
     "AuthInfo",
+    "BaseType",
+    "Bool",
     "CalcFunctionNode",
     "CalcJobNode",
     "CalculationNode",
@@ -45,17 +73,34 @@ __all__ = [
     "Data",
     "Dict",
     "Entity",
+    "EnumData",
+    "Float",
+    "FolderData",
     "Group",
+    "InstalledCode",
+    "Int",
+    "Kind",
     "LinkType",
+    "List",
     "Log",
     "Node",
+    "NumericType",
+    "PortableCode",
     "ProcessNode",
+    "RemoteData",
+    "SinglefileData",
+    "Site",
+    "Str",
+    "StructureData",
     "User",
     "WorkChainNode",
     "WorkFunctionNode",
     "WorkflowNode",
+    "XyData",
     "load_computer",
     "load_group",
     "load_node",
     "store_many",
+    "to_aiida_type",
+    "to_node",
 ]

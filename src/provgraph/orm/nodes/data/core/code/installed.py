@@ -1,0 +1,68 @@
+"""``InstalledCode``: an executable already installed on a computer (``data.core.code.installed.``).
+
+The node stores the executable's path on that computer (attribute ``filepath_executable``) and
+the computer itself (the node's computer column), as AiiDA does.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from provgraph.exceptions import InputValidationError
+from provgraph.orm.nodes.data.core.code.abstract import AbstractCode, check_type
+
+if TYPE_CHECKING:
+    from provgraph.orm.computers import Computer
+
+__all__ = ["InstalledCode"]
+
+KEY_FILEPATH_EXECUTABLE = "filepath_executable"
+
+
+class InstalledCode(AbstractCode, node_type="data.core.code.installed.InstalledCode."):
+    """An executable on a computer: ``InstalledCode(computer, "/usr/bin/pw.x", label="pw")``."""
+
+    def __init__(self, computer: Computer | str, filepath_executable: str | PurePath, **kwargs: Any) -> None:
+        """``computer`` is a stored Computer or its label."""
+        if isinstance(computer, str):
+            from provgraph.orm.computers import load_computer
+
+            computer = load_computer(label=computer, backend=kwargs.get("backend"))
+        if computer is None:
+            raise TypeError("InstalledCode needs the computer the executable is installed on, got None")
+        super().__init__(computer=computer, **kwargs)
+        self.filepath_executable = filepath_executable
+
+    @property
+    def filepath_executable(self) -> PurePosixPath:
+        """The path of the executable on the computer."""
+        return PurePosixPath(str(self.base.attributes.get(KEY_FILEPATH_EXECUTABLE)))
+
+    @filepath_executable.setter
+    def filepath_executable(self, value: str | PurePath) -> None:
+        check_type("filepath_executable", value, (str, PurePath))
+        text = value.as_posix() if isinstance(value, PurePath) else value
+        if not text:
+            raise ValueError("a code's filepath_executable may not be empty")
+        self.base.attributes.set(KEY_FILEPATH_EXECUTABLE, text)
+
+    def can_run_on_computer(self, computer: Computer) -> bool:
+        """Only on the computer it is installed on."""
+        return computer.pk is not None and computer.pk == self._row["dbcomputer_id"]
+
+    def get_executable(self) -> PurePosixPath:
+        return self.filepath_executable
+
+    @property
+    def full_label(self) -> str:
+        """``label@computer``, as AiiDA names installed codes."""
+        computer = self.computer
+        return f"{self.label}@{computer.label if computer is not None else '?'}"
+
+    def _validate(self) -> None:
+        super()._validate()
+        if self._row["dbcomputer_id"] is None:
+            raise InputValidationError(f"InstalledCode {self.label!r} has no computer; set code.computer")
+        if KEY_FILEPATH_EXECUTABLE not in self.base.attributes:
+            raise InputValidationError(f"InstalledCode {self.label!r} has no filepath_executable")
