@@ -8,14 +8,14 @@ Run from the project root with provgraph installed:
 
 Every figure is printed with its ratio to aiida-core 2.9.4 (run in its own virtualenv, see
 README.md) and, where there is one, to plain SQL on the same database file with the same journal
-and synchronous settings (the physical limit). Until issue 5 brings `Int` and `Dict`, W1 stores
-`Data` nodes with one `value` attribute (the same row an `Int` writes) and W2 `Data` nodes with
-the 20-key attribute dict; W7 stores `Data` nodes with one 1 KiB file.
+and synchronous settings (the physical limit). Both sides store the same things: `Int` (W1),
+`Dict` of 20 keys (W2), `SinglefileData` of 1 KiB (W7).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import resource
@@ -83,19 +83,15 @@ def provgraph_workloads(backend: str, scale: float, batch_n: int) -> dict[str, d
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="pg-bench-") as folder, provgraph_profile(backend, Path(folder)):
         n_nodes = max(1, int(2000 * scale))
-        orm.Data().store()  # warm up: default user, connections
+        orm.Int(0).store()  # warm up: default user, connections
 
         def store_values() -> None:
             for i in range(n_nodes):
-                node = orm.Data()
-                node.base.attributes.set("value", i)
-                node.store()
+                orm.Int(i).store()
 
         def store_dicts() -> None:
             for i in range(n_nodes):
-                node = orm.Data()
-                node.base.attributes.set_many(dict_value(i))
-                node.store()
+                orm.Dict(dict_value(i)).store()
 
         results["W1"] = {"n": n_nodes, "seconds": timed(store_values)}
         results["W2"] = {"n": n_nodes, "seconds": timed(store_dicts)}
@@ -113,14 +109,12 @@ def provgraph_workloads(backend: str, scale: float, batch_n: int) -> dict[str, d
 
         def store_files() -> None:
             for i in range(n_files):
-                node = orm.Data()
-                node.base.repository.put_object_from_bytes((f"{i:08d}".encode() * 128)[:1024], "file.txt")
-                stored.append(node.store().pk)
+                content = io.BytesIO((f"{i:08d}".encode() * 128)[:1024])
+                stored.append(orm.SinglefileData(content, filename="file.txt").store().pk)
 
         def read_files() -> None:
             for pk in stored:
-                content = orm.load_node(pk).base.repository.get_object_content("file.txt", mode="rb")
-                assert len(content) == 1024
+                assert len(orm.load_node(pk).get_content(mode="rb")) == 1024
 
         results["W7 store"] = {"n": n_files, "seconds": timed(store_files)}
         results["W7 read"] = {"n": n_files, "seconds": timed(read_files)}
@@ -131,9 +125,7 @@ def provgraph_workloads(backend: str, scale: float, batch_n: int) -> dict[str, d
 
 
 def _value_node(orm: Any, value: int) -> Any:
-    node = orm.Data()
-    node.base.attributes.set("value", value)
-    return node
+    return orm.Int(value)
 
 
 def peak_rss_of_million(backend: str, total: int, batch: int) -> dict[str, float]:

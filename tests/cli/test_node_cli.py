@@ -93,7 +93,7 @@ def test_attributes_and_extras(registered: Profile) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"value": {"a": [1, 2]}}
     result = run("extras", out.uuid)
-    assert json.loads(result.output) == {"tag": "ünï"}
+    assert json.loads(result.output) == {"tag": "ünï", "_aiida_hash": out.base.caching.get_hash()}
     result = run("attributes", str(out.pk), "-k", "value")
     assert json.loads(result.output) == {"value": {"a": [1, 2]}}
     result = run("attributes", str(out.pk), "-k", "missing")

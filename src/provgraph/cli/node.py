@@ -1,4 +1,4 @@
-"""``provgraph node``: inspect nodes: fields, links, attributes, extras, files and comments.
+"""``provgraph node``: inspect nodes (fields, links, attributes, extras, files, comments) and rehash them.
 
 NODE arguments take a pk, a UUID or a unique UUID prefix; an ambiguous prefix is refused with
 the matching nodes listed.
@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from provgraph.orm.nodes.attributes import NodeAttributes, NodeExtras
     from provgraph.orm.nodes.links import LinkTriple
     from provgraph.orm.nodes.node import Node
+    from provgraph.storage.abstract import StorageBackend
 
 __all__ = ["node"]
 
@@ -238,3 +239,47 @@ def comment_remove(ctx: ProvgraphContext, comment_pk: int, force: bool) -> None:
     confirm_or_force(force, "Removing a comment", f"Remove comment {comment_pk}: {found.content[:60]!r}?")
     Comment.collection(ctx.get_storage()).delete(comment_pk)
     click.echo(f"Removed comment {comment_pk}")
+
+
+# -- hashes ---------------------------------------------------------------------------------------
+
+
+@node.command("rehash")
+@click.argument("identifiers", metavar="[NODES]...", nargs=-1)
+@click.option(
+    "-e",
+    "--entry-point",
+    "node_type_prefix",
+    default=None,
+    metavar="NODE_TYPE_PREFIX",
+    help="Only nodes whose node_type starts with this, e.g. 'data.core.int.' or 'process.'.",
+)
+@click.option("-f", "--force", is_flag=True, help="Do not ask for confirmation.")
+@pass_provgraph
+def rehash(
+    ctx: ProvgraphContext, identifiers: tuple[str, ...], node_type_prefix: str | None, force: bool
+) -> None:
+    """Recompute the stored hash (extra _aiida_hash) of NODES, or of all nodes if none are given."""
+    from provgraph.orm.nodes.caching_store import select_node_ids
+
+    storage = ctx.get_storage()
+    pks = [cast(int, _load(ctx, identifier).pk) for identifier in identifiers] if identifiers else None
+    selected = select_node_ids(storage, pks, node_type_prefix)
+    if not selected:
+        click.echo("No nodes to rehash")
+        return
+    confirm_or_force(force, "Rehashing nodes", f"Recompute the hash of {len(selected)} nodes?")
+    click.echo(f"Rehashed {_rehash_with_progress(storage, selected)} nodes")
+
+
+def _rehash_with_progress(storage: StorageBackend, selected: list[int]) -> int:
+    """Rehash with a progress bar on standard error, so standard output stays script-friendly."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from provgraph.orm.nodes.caching_store import rehash_nodes
+
+    columns = (TextColumn("Rehashing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("rehash", total=len(selected))
+        return rehash_nodes(storage, selected, on_batch=lambda done: progress.advance(task, done))

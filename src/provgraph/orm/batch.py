@@ -9,6 +9,10 @@ Storing nodes one by one costs a transaction each; a batch costs one, with one I
 node rows and one of all links, whatever its size. Links may point at nodes earlier in the same
 batch: the batch is ordered so that every source is written before its targets (a cycle is
 refused), and each link gets its source's new pk once the node rows are in.
+
+Every row carries its content hash (the ``_aiida_hash`` extra) when it is inserted, computed
+from the row just before the INSERT, so hashing adds no statement. In a batch, a process's
+inputs stored in the same batch are hashed first and their hashes passed on.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from provgraph.exceptions import InputValidationError, LinkValidationError, ModificationNotAllowed
 from provgraph.orm.json import clean_value
+from provgraph.orm.nodes.caching import HASH_EXTRA_KEY, NodeCaching
 from provgraph.orm.nodes.link_rules import Degree, link_rule
 from provgraph.storage.abstract import EntityTypes
 
@@ -40,6 +45,7 @@ def store_node(node: Node) -> None:
                 f"{triple.link_label!r} is not stored; store it first, or use store_all()"
             )
     row = _row_to_insert(node)
+    row["extras"][HASH_EXTRA_KEY] = NodeCaching(node).compute_hash_for_store(row)
     backend = node.backend
     if links:
         with backend.transaction():
@@ -70,7 +76,7 @@ def store_many(nodes: Iterable[Node]) -> list[Node]:
     links = {id(node): _incoming(node) for node in batch}
     ordered = _topological(batch, links)
     _check_batch_outdegree(batch, links)
-    rows = [_row_to_insert(node) for node in ordered]
+    rows = _rows_with_hashes(ordered)
     with backend.transaction():
         pks = backend.bulk_insert(EntityTypes.NODE, rows)
         new_pk = {id(node): pk for node, pk in zip(ordered, pks, strict=True)}
@@ -101,6 +107,19 @@ def _row_to_insert(node: Node) -> dict[str, Any]:
     if repository is not None:
         row["repository_metadata"] = repository._prepare_store()
     return row
+
+
+def _rows_with_hashes(ordered: list[Node]) -> list[dict[str, Any]]:
+    """The rows of the batch (sources first), each hashed with its in-batch sources' hashes."""
+    known: dict[str, str | None] = {}
+    rows = []
+    for node in ordered:
+        row = _row_to_insert(node)
+        row["extras"][HASH_EXTRA_KEY] = known[node.uuid] = NodeCaching(node).compute_hash_for_store(
+            row, known
+        )
+        rows.append(row)
+    return rows
 
 
 def _clean_all(values: dict[str, Any], what: str) -> dict[str, Any]:

@@ -204,6 +204,11 @@ class StorageBackend(abc.ABC):
         """
 
     @abc.abstractmethod
+    def find_nodes_by_hash(self, node_type: str, node_hash: str) -> list[int]:
+        """The pks, ascending, of the nodes of exactly ``node_type`` whose ``_aiida_hash`` extra is
+        ``node_hash`` (cache look-ups; one indexed-by-type query instead of reading extras)."""
+
+    @abc.abstractmethod
     def add_group_nodes(self, group_id: int, node_ids: Sequence[int]) -> None:
         """Make nodes members of a group; existing memberships are left as they are."""
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from provgraph.orm.computers import Computer
+    from provgraph.orm.nodes.caching import NodeCaching
     from provgraph.orm.nodes.comments import NodeComments
     from provgraph.orm.nodes.repository import NodeRepository
     from provgraph.orm.users import User
@@ -63,7 +64,7 @@ class NodeCollection(Collection["Node"]):
 class NodeBase:
     """``node.base``: the parts of a node that have an API of their own, built on first use."""
 
-    __slots__ = ("_attributes", "_comments", "_extras", "_links", "_node", "_repository")
+    __slots__ = ("_attributes", "_caching", "_comments", "_extras", "_links", "_node", "_repository")
 
     def __init__(self, node: Node) -> None:
         self._node = node
@@ -72,6 +73,7 @@ class NodeBase:
         self._links: NodeLinks | None = None
         self._repository: NodeRepository | None = None
         self._comments: NodeComments | None = None
+        self._caching: NodeCaching | None = None
 
     @property
     def attributes(self) -> NodeAttributes:
@@ -106,6 +108,15 @@ class NodeBase:
 
             self._comments = NodeComments(self._node)
         return self._comments
+
+    @property
+    def caching(self) -> NodeCaching:
+        """The node's content hash and cache look-ups (``_aiida_hash`` and related extras)."""
+        if self._caching is None:
+            from provgraph.orm.nodes.caching import NodeCaching
+
+            self._caching = NodeCaching(self._node)
+        return self._caching
 
 
 class Node(Entity):
