@@ -20,7 +20,7 @@ from provgraph.config.profile import Profile
 from provgraph.exceptions import CorruptStorage
 from provgraph.repository.disk_objectstore import DiskObjectStoreRepository
 from provgraph.storage.abstract import EntityTypes, RowFilters, StorageBackend
-from provgraph.storage.sql import dos, graph, rows
+from provgraph.storage.sql import dos, graph, hashes, rows
 from provgraph.storage.sql.location import DosLocation
 from provgraph.storage.sql.migrator import Migrator
 from provgraph.storage.sql.store import SqlStore, translate_errors
@@ -156,6 +156,9 @@ class SqlDosBackend(StorageBackend):
     def is_reachable(self, source_id: int, target_id: int) -> bool:
         with translate_errors(f"following links from node {source_id}"), self._store.connection() as conn:
             return graph.is_reachable(conn, source_id, target_id)
+
+    def find_nodes_by_hash(self, node_type: str, node_hash: str) -> list[int]:
+        return hashes.find_nodes_by_hash(self._store, node_type, node_hash)
 
     def add_group_nodes(self, group_id: int, node_ids: Sequence[int]) -> None:
         with translate_errors(f"adding nodes to group {group_id}"), self._store.transaction() as conn:

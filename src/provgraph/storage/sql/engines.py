@@ -41,10 +41,15 @@ SQLITE_SYNCHRONOUS_MODES = ("NORMAL", "FULL")
 _WRITE_OPTION = "provgraph_write"
 
 
+# One shared encoder: ``json.dumps`` with a non-default option builds a new encoder per call,
+# which costs as much as encoding a small dict. Encoding keeps no state, so sharing is safe.
+_JSON_ENCODER = json.JSONEncoder(allow_nan=False)
+
+
 def json_dumps(value: Any) -> str:
     """Serialise for a JSON column; NaN and infinities are refused rather than stored unreadable."""
     try:
-        return json.dumps(value, allow_nan=False)
+        return _JSON_ENCODER.encode(value)
     except ValueError as exc:
         raise InputValidationError(
             f"JSON cannot hold NaN or infinite floats ({exc}); store None or a string instead"
