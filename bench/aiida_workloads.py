@@ -114,6 +114,19 @@ def run(workloads: list[str], scale: float) -> dict[str, Any]:
         assert len(listing) == n_members
         results["W6 add"] = {"n": n_members, "seconds": add}
         results["W6 list"] = {"n": n_members, "seconds": list_seconds}
+    if "W3" in workloads:
+        from aiida.engine import calcfunction
+
+        @calcfunction
+        def add(x: Any, y: Any) -> Any:
+            return x + y
+
+        n_calls = max(1, int(500 * scale))
+        add(orm.Int(0), orm.Int(0))  # warm up
+        results["W3"] = {
+            "n": n_calls,
+            "seconds": timed(lambda: [add(orm.Int(i), orm.Int(i)) for i in range(n_calls)]),
+        }
     if "W7" in workloads:
         import io
 

@@ -226,9 +226,17 @@ def _entity(name: str) -> Any:
 
 
 def aiida_workloads(backend: str, scale: float) -> dict[str, dict[str, float]] | None:
+    return aiida_workloads_for(backend, scale, "W1,W2,W6,W7")
+
+
+def aiida_workloads_for(backend: str, scale: float, workloads: str) -> dict[str, dict[str, float]] | None:
+    """Run ``workloads`` on aiida-core in its own virtualenv; None if it is not there or fails."""
     if not Path(AIIDA_PYTHON).exists():
         return None
-    command = [AIIDA_PYTHON, str(HERE / "aiida_workloads.py"), "--backend", backend, "--scale", str(scale)]
+    command = [
+        AIIDA_PYTHON, str(HERE / "aiida_workloads.py"),
+        "--backend", backend, "--scale", str(scale), "--workloads", workloads,
+    ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         print(f"aiida-core run failed:\n{result.stderr[-2000:]}", file=sys.stderr)

@@ -12,9 +12,11 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from provgraph import orm
+from provgraph.caching import enable_caching
 from provgraph.exceptions import ProvgraphError
 from provgraph.manager import get_manager, get_profile, load_profile, unload_profile
 from provgraph.orm import load_node
+from provgraph.provenance import ExitCode, calcfunction, workfunction
 
 try:
     __version__ = version("provgraph")
@@ -22,12 +24,16 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 __all__ = [
+    "ExitCode",
     "ProvgraphError",
     "__version__",
+    "calcfunction",
+    "enable_caching",
     "get_manager",
     "get_profile",
     "load_node",
     "load_profile",
     "orm",
     "unload_profile",
+    "workfunction",
 ]

@@ -1,7 +1,7 @@
 """Process nodes: the records of calculations and workflows that ran."""
 
 from provgraph.orm.nodes.process.calculation import CalcFunctionNode, CalcJobNode, CalculationNode
-from provgraph.orm.nodes.process.process import ProcessNode
+from provgraph.orm.nodes.process.process import ProcessNode, ProcessState
 from provgraph.orm.nodes.process.workflow import WorkChainNode, WorkflowNode, WorkFunctionNode
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "CalcJobNode",
     "CalculationNode",
     "ProcessNode",
+    "ProcessState",
     "WorkChainNode",
     "WorkFunctionNode",
     "WorkflowNode",

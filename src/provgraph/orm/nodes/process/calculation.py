@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from provgraph.exceptions import LinkValidationError
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.node import Node
+from provgraph.orm.nodes.process.function import FunctionNodeMixin
 from provgraph.orm.nodes.process.process import ProcessNode
 
 __all__ = ["CalcFunctionNode", "CalcJobNode", "CalculationNode"]
@@ -19,7 +20,9 @@ class CalculationNode(ProcessNode, node_type="process.calculation.CalculationNod
     _cachable: ClassVar[bool] = True
 
 
-class CalcFunctionNode(CalculationNode, node_type="process.calculation.calcfunction.CalcFunctionNode."):
+class CalcFunctionNode(
+    FunctionNodeMixin, CalculationNode, node_type="process.calculation.calcfunction.CalcFunctionNode."
+):
     """The run of a calcfunction (a Python function recorded as a calculation)."""
 
     def _validate_outgoing(self, target: Node, link_type: LinkType, link_label: str) -> None:
@@ -45,3 +48,42 @@ class CalcJobNode(CalculationNode, node_type="process.calculation.calcjob.CalcJo
         "last_job_info",
         "detailed_job_info",
     }
+
+    REMOTE_WORKDIR_KEY: ClassVar[str] = "remote_workdir"
+    SCHEDULER_STATE_KEY: ClassVar[str] = "scheduler_state"
+    JOB_ID_KEY: ClassVar[str] = "job_id"
+    CALC_JOB_STATE_KEY: ClassVar[str] = "state"
+
+    def _get(self, key: str) -> Any:
+        return self.base.attributes.get(key, None)
+
+    @property
+    def remote_workdir(self) -> str | None:
+        """The directory on the computer where the job ran."""
+        value = self._get(self.REMOTE_WORKDIR_KEY)
+        return None if value is None else str(value)
+
+    def set_remote_workdir(self, remote_workdir: str) -> None:
+        self.base.attributes.set(self.REMOTE_WORKDIR_KEY, remote_workdir)
+
+    @property
+    def scheduler_state(self) -> str | None:
+        """The job's state as the scheduler last reported it (AiiDA's ``JobState`` value)."""
+        value = self._get(self.SCHEDULER_STATE_KEY)
+        return None if value is None else str(value)
+
+    def set_scheduler_state(self, state: str) -> None:
+        self.base.attributes.set(self.SCHEDULER_STATE_KEY, getattr(state, "value", state))
+
+    @property
+    def job_id(self) -> str | None:
+        value = self._get(self.JOB_ID_KEY)
+        return None if value is None else str(value)
+
+    def set_job_id(self, job_id: str | int) -> None:
+        self.base.attributes.set(self.JOB_ID_KEY, str(job_id))
+
+    def get_state(self) -> str | None:
+        """The engine's calculation-job state (``state`` attribute), e.g. ``'retrieving'``."""
+        value = self._get(self.CALC_JOB_STATE_KEY)
+        return None if value is None else str(value)

@@ -1,27 +1,61 @@
 """``ProcessNode``: the record of a process run; not storable itself (use a concrete subclass).
 
-Only what the graph core needs is here (node_type strings, link rules, the attributes that stay
-updatable while a process runs); the process behaviour (states, sealing) comes with the engine.
+A process node is stored when its process starts, with its inputs; while it runs only the
+``_updatable_attributes`` (state, exit status, ...) change and outgoing links are added. When the
+process terminates the engine seals the node: from then on nothing about it changes except its
+extras, label, description, comments and logs (AiiDA's ``Sealable``).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+import enum
+import logging
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from provgraph.exceptions import LinkValidationError
+from provgraph.exceptions import InputValidationError, LinkValidationError, ModificationNotAllowed
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.node import Node
 
-__all__ = ["ProcessNode"]
+if TYPE_CHECKING:
+    from provgraph.provenance.exit_code import ExitCode
+
+__all__ = ["ProcessNode", "ProcessState"]
+
+SEALED_KEY = "sealed"
+
+
+class ProcessState(enum.Enum):
+    """The states of a process; the value is what the ``process_state`` attribute holds."""
+
+    CREATED = "created"
+    WAITING = "waiting"
+    RUNNING = "running"
+    FINISHED = "finished"
+    EXCEPTED = "excepted"
+    KILLED = "killed"
+
+
+_TERMINAL = frozenset({ProcessState.FINISHED, ProcessState.EXCEPTED, ProcessState.KILLED})
 
 
 class ProcessNode(Node, node_type="process.ProcessNode."):
     """A process run: its inputs come in before it is stored, its outputs go out afterwards."""
 
+    CHECKPOINT_KEY: ClassVar[str] = "checkpoints"
+    EXCEPTION_KEY: ClassVar[str] = "exception"
+    EXIT_MESSAGE_KEY: ClassVar[str] = "exit_message"
+    EXIT_STATUS_KEY: ClassVar[str] = "exit_status"
+    PROCESS_PAUSED_KEY: ClassVar[str] = "paused"
+    PROCESS_LABEL_KEY: ClassVar[str] = "process_label"
+    PROCESS_STATE_KEY: ClassVar[str] = "process_state"
+    PROCESS_STATUS_KEY: ClassVar[str] = "process_status"
+    METADATA_INPUTS_KEY: ClassVar[str] = "metadata_inputs"
+
     _unstorable_message: ClassVar[str] = "store a CalculationNode or WorkflowNode subclass instead"
+    _hash_ignored_attributes: ClassVar[tuple[str, ...]] = ("metadata_inputs",)
     _updatable_attributes: ClassVar[frozenset[str]] = frozenset(
         {
-            "sealed",
+            SEALED_KEY,
             "paused",
             "checkpoints",
             "exception",
@@ -33,10 +67,181 @@ class ProcessNode(Node, node_type="process.ProcessNode."):
         }
     )
 
+    # -- sealing ----------------------------------------------------------------------------------
+
+    @property
+    def is_sealed(self) -> bool:
+        return bool(self.base.attributes.get(SEALED_KEY, False))
+
+    def seal(self) -> ProcessNode:
+        """Freeze the node: no more attribute changes or links. Sealing twice is harmless."""
+        if not self.is_sealed:
+            self.base.attributes.set(SEALED_KEY, True)
+        return self
+
+    def _check_attributes_mutable(self, keys: Any) -> None:
+        if self.is_stored and self.is_sealed:
+            raise ModificationNotAllowed(
+                f"cannot change the attributes of sealed process node pk={self.pk}: a terminated "
+                "process is immutable (extras, label and description stay changeable)"
+            )
+        super()._check_attributes_mutable(keys)
+
     def _validate_incoming(self, source: Node, link_type: LinkType, link_label: str) -> None:
+        if self.is_sealed:
+            raise ModificationNotAllowed(f"cannot add a link into sealed process node {self.pk or self.uuid}")
         if self.is_stored:
             raise LinkValidationError(
                 f"cannot add a {getattr(link_type, 'value', link_type)} link into stored process node "
                 f"pk={self.pk}: the inputs of a process are attached before it is stored"
             )
         super()._validate_incoming(source, link_type, link_label)
+
+    def _validate_outgoing(self, target: Node, link_type: LinkType, link_label: str) -> None:
+        if self.is_sealed:
+            raise ModificationNotAllowed(
+                f"cannot add a link from sealed process node {self.pk or self.uuid}: it has terminated"
+            )
+        super()._validate_outgoing(target, link_type, link_label)
+
+    # -- state --------------------------------------------------------------------------------------
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The logger whose records about this node go to ``db_dblog`` (AiiDA's logger name)."""
+        return logging.getLogger(self.logger_name())
+
+    @classmethod
+    def logger_name(cls) -> str:
+        """AiiDA names a node's logger after its class path: ``aiida.orm.nodes.<node_type>``."""
+        return "aiida.orm.nodes." + cls.class_node_type.rstrip(".")
+
+    @property
+    def process_label(self) -> str | None:
+        return _optional_str(self.base.attributes.get(self.PROCESS_LABEL_KEY, None))
+
+    def set_process_label(self, label: str) -> None:
+        self.base.attributes.set(self.PROCESS_LABEL_KEY, label)
+
+    @property
+    def process_state(self) -> ProcessState | None:
+        value = self.base.attributes.get(self.PROCESS_STATE_KEY, None)
+        return None if value is None else ProcessState(value)
+
+    def set_process_state(self, state: ProcessState | str | None) -> None:
+        value = None if state is None else ProcessState(state).value
+        self.base.attributes.set(self.PROCESS_STATE_KEY, value)
+
+    @property
+    def process_status(self) -> str | None:
+        return _optional_str(self.base.attributes.get(self.PROCESS_STATUS_KEY, None))
+
+    def set_process_status(self, status: str | None) -> None:
+        if status is None:
+            if self.PROCESS_STATUS_KEY in self.base.attributes:
+                self.base.attributes.delete(self.PROCESS_STATUS_KEY)
+            return
+        if not isinstance(status, str):
+            raise InputValidationError(
+                f"process_status must be a str, got {type(status).__name__} {status!r}"
+            )
+        self.base.attributes.set(self.PROCESS_STATUS_KEY, status)
+
+    @property
+    def is_terminated(self) -> bool:
+        return self.process_state in _TERMINAL
+
+    @property
+    def is_excepted(self) -> bool:
+        return self.process_state is ProcessState.EXCEPTED
+
+    @property
+    def is_killed(self) -> bool:
+        return self.process_state is ProcessState.KILLED
+
+    @property
+    def is_finished(self) -> bool:
+        return self.process_state is ProcessState.FINISHED
+
+    @property
+    def is_finished_ok(self) -> bool:
+        return self.is_finished and self.exit_status == 0
+
+    @property
+    def is_failed(self) -> bool:
+        return self.is_finished and self.exit_status != 0
+
+    @property
+    def exit_code(self) -> ExitCode | None:
+        from provgraph.provenance.exit_code import ExitCode
+
+        status = self.exit_status
+        return None if status is None else ExitCode(status, self.exit_message)
+
+    @property
+    def exit_status(self) -> int | None:
+        value = self.base.attributes.get(self.EXIT_STATUS_KEY, None)
+        return None if value is None else int(value)
+
+    def set_exit_status(self, status: int | enum.Enum | None) -> None:
+        if isinstance(status, enum.Enum):
+            status = status.value
+        if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
+            raise InputValidationError(f"exit_status must be an int, got {type(status).__name__} {status!r}")
+        self.base.attributes.set(self.EXIT_STATUS_KEY, status)
+
+    @property
+    def exit_message(self) -> str | None:
+        return _optional_str(self.base.attributes.get(self.EXIT_MESSAGE_KEY, None))
+
+    def set_exit_message(self, message: str | None) -> None:
+        if message is None:
+            return
+        if not isinstance(message, str):
+            raise InputValidationError(
+                f"exit_message must be a str, got {type(message).__name__} {message!r}"
+            )
+        self.base.attributes.set(self.EXIT_MESSAGE_KEY, message)
+
+    @property
+    def exception(self) -> str | None:
+        """The exception text of an excepted process ('' if none was recorded), else None."""
+        if not self.is_excepted:
+            return None
+        return str(self.base.attributes.get(self.EXCEPTION_KEY, ""))
+
+    def set_exception(self, exception: str) -> None:
+        if not isinstance(exception, str):
+            raise InputValidationError(f"exception must be a str, got {type(exception).__name__}")
+        self.base.attributes.set(self.EXCEPTION_KEY, exception)
+
+    @property
+    def checkpoint(self) -> str | None:
+        return _optional_str(self.base.attributes.get(self.CHECKPOINT_KEY, None))
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.base.attributes.get(self.PROCESS_PAUSED_KEY, False))
+
+    @property
+    def metadata_inputs(self) -> dict[str, Any] | None:
+        value = self.base.attributes.get(self.METADATA_INPUTS_KEY, None)
+        return None if value is None else dict(value)
+
+    # -- neighbours -------------------------------------------------------------------------------
+
+    @property
+    def called(self) -> list[ProcessNode]:
+        """The processes this one called (CALL_CALC / CALL_WORK)."""
+        triples = self.base.links.get_outgoing(link_type=(LinkType.CALL_CALC, LinkType.CALL_WORK))
+        return [node for node in triples.all_nodes() if isinstance(node, ProcessNode)]
+
+    @property
+    def caller(self) -> ProcessNode | None:
+        """The process that called this one, or None for a top-level process."""
+        found = self.base.links.get_incoming(link_type=(LinkType.CALL_CALC, LinkType.CALL_WORK)).first()
+        return found.node if found is not None and isinstance(found.node, ProcessNode) else None
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -7,6 +7,7 @@ from typing import ClassVar
 from provgraph.exceptions import LinkValidationError
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.node import Node
+from provgraph.orm.nodes.process.function import FunctionNodeMixin
 from provgraph.orm.nodes.process.process import ProcessNode
 
 __all__ = ["WorkChainNode", "WorkFunctionNode", "WorkflowNode"]
@@ -26,7 +27,9 @@ class WorkflowNode(ProcessNode, node_type="process.workflow.WorkflowNode."):
             )
 
 
-class WorkFunctionNode(WorkflowNode, node_type="process.workflow.workfunction.WorkFunctionNode."):
+class WorkFunctionNode(
+    FunctionNodeMixin, WorkflowNode, node_type="process.workflow.workfunction.WorkFunctionNode."
+):
     """The run of a workfunction (a Python function recorded as a workflow)."""
 
 

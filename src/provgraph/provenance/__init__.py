@@ -1,0 +1,7 @@
+"""Recording Python functions as processes of the provenance graph (calcfunction, workfunction)."""
+
+from provgraph.provenance.exit_code import ExitCode
+from provgraph.provenance.functions import ProcessFunction, calcfunction, workfunction
+from provgraph.provenance.runner import current_process
+
+__all__ = ["ExitCode", "ProcessFunction", "calcfunction", "current_process", "workfunction"]

@@ -1,0 +1,84 @@
+"""ProcessNode state, sealing and updatable attributes."""
+
+from __future__ import annotations
+
+import pytest
+
+from provgraph import orm
+from provgraph.exceptions import LinkValidationError, ModificationNotAllowed
+from provgraph.orm import LinkType
+from provgraph.orm.nodes.process import ProcessState
+
+
+def _running() -> orm.CalcFunctionNode:
+    node = orm.CalcFunctionNode()
+    node.set_process_state(ProcessState.RUNNING)
+    node.base.attributes.set("fixed", 1)
+    node.base.links.add_incoming(orm.Int(1).store(), LinkType.INPUT_CALC, "x")
+    return node.store()
+
+
+def test_states_and_predicates() -> None:
+    node = _running()
+    assert node.process_state is ProcessState.RUNNING
+    assert not node.is_terminated
+    node.set_exit_status(1)
+    node.set_exit_message("bad")
+    node.set_process_state("finished")
+    assert node.is_finished
+    assert node.is_failed
+    assert not node.is_finished_ok
+    assert node.is_terminated
+    loaded = orm.load_node(node.pk)
+    assert (loaded.exit_status, loaded.exit_message, loaded.exception) == (1, "bad", None)
+
+
+def test_updatable_attributes_change_until_sealed() -> None:
+    node = _running()
+    node.set_process_status("waiting for nothing")
+    assert orm.load_node(node.pk).process_status == "waiting for nothing"
+    with pytest.raises(ModificationNotAllowed):
+        node.base.attributes.set("fixed", 2)
+    node.seal()
+    assert orm.load_node(node.pk).is_sealed
+    with pytest.raises(ModificationNotAllowed, match="sealed"):
+        node.set_process_state(ProcessState.FINISHED)
+    node.seal()  # sealing twice is harmless
+
+
+def test_sealed_node_accepts_no_links() -> None:
+    node = _running()
+    orm.Int(2).base.links.add_incoming(node, LinkType.CREATE, "before")
+    node.seal()
+    with pytest.raises(ModificationNotAllowed):
+        orm.Int(3).base.links.add_incoming(node, LinkType.CREATE, "after")
+
+
+def test_stored_process_accepts_no_inputs() -> None:
+    node = _running()
+    with pytest.raises(LinkValidationError):
+        node.base.links.add_incoming(orm.Int(5).store(), LinkType.INPUT_CALC, "y")
+
+
+def test_excepted_node_exception_text() -> None:
+    node = _running()
+    node.set_process_state(ProcessState.EXCEPTED)
+    assert node.exception == ""
+    node.set_exception("ValueError: x")
+    assert orm.load_node(node.pk).exception == "ValueError: x"
+
+
+def test_calcjob_attributes_stay_updatable() -> None:
+    node = orm.CalcJobNode()
+    node.store()
+    node.set_remote_workdir("/scratch/job")
+    node.set_scheduler_state("running")
+    node.set_job_id(42)
+    loaded = orm.load_node(node.pk)
+    assert (loaded.remote_workdir, loaded.scheduler_state, loaded.job_id) == ("/scratch/job", "running", "42")
+
+
+def test_logger_name_is_aiidas() -> None:
+    assert (
+        orm.WorkFunctionNode.logger_name() == "aiida.orm.nodes.process.workflow.workfunction.WorkFunctionNode"
+    )
