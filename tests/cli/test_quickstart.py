@@ -18,6 +18,9 @@ def test_quickstart_creates_default_profile_once(provgraph_path: Path) -> None:
     assert first.exit_code == 0, first.output
     assert "Created profile 'default'" in first.output
     assert "Users:" in first.output
+    assert "Recorded an example workflow" in first.output
+    for expected in ("analyse<", "normalise<", "summarise<", "report: SinglefileData<", "finished [0]"):
+        assert expected in first.output
     config = Config.load()
     assert config.default_profile_name == "default"
     assert config.get_profile("default").storage_backend == "core.sqlite_dos"

@@ -149,3 +149,25 @@ def test_erase(repository: DiskObjectStoreRepository) -> None:
     assert not repository.is_initialised
     repository.initialise()
     assert list(repository.list_objects()) == []
+
+
+def test_in_memory_content_already_stored_is_not_written_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Storing known content again costs a hash, not a write with fsyncs (W3: source files)."""
+    import os
+
+    repository = DiskObjectStoreRepository(tmp_path / "container")
+    repository.initialise()
+    first = repository.put_object_from_filelike(io.BytesIO(b"same content"))
+    fsyncs: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (fsyncs.append(fd), real_fsync(fd))[1])
+    again = io.BytesIO(b"same content")
+    assert repository.put_object_from_filelike(again) == first
+    assert again.read() == b""  # consumed, as a streamed put leaves it
+    assert fsyncs == []
+    other = repository.put_object_from_filelike(io.BytesIO(b"new content"))
+    assert other != first
+    assert fsyncs  # new content is still written durably
+    assert repository.get_object_content(other) == b"new content"

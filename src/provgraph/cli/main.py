@@ -8,6 +8,7 @@ from provgraph.cli.computer import computer
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup
 from provgraph.cli.group import group
 from provgraph.cli.node import node
+from provgraph.cli.process import process
 from provgraph.cli.profile import profile
 from provgraph.cli.quickstart import quickstart
 from provgraph.cli.storage import storage
@@ -35,7 +36,7 @@ def cli(ctx: click.Context, profile_name: str | None) -> None:
     ctx.obj = ProvgraphContext(profile_name=profile_name)
 
 
-for command in (profile, storage, node, group, user, computer, quickstart):
+for command in (profile, storage, node, process, group, user, computer, quickstart):
     cli.add_command(command)
 
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import click
 
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
+from provgraph.cli.output import print_rich
+
+if TYPE_CHECKING:
+    from rich.tree import Tree
 
 __all__ = ["quickstart"]
 
@@ -21,10 +27,11 @@ QUICKSTART_PROFILE = "default"
 @click.option("--email", help="Email of the default user (default: provgraph@localhost).")
 @pass_provgraph
 def quickstart(ctx: ProvgraphContext, profile_name: str, email: str | None) -> None:
-    """Create a default profile on SQLite if there is none, and show that it works.
+    """Create a default profile on SQLite if there is none, record an example workflow, show it.
 
     Needs no server: the profile keeps an SQLite database and a file repository under the
-    config folder (PROVGRAPH_PATH, default ~/.provgraph). Running it again reuses the profile.
+    config folder (PROVGRAPH_PATH, default ~/.provgraph). Running it again reuses the profile
+    and records the example once more.
     """
     import uuid
 
@@ -51,9 +58,58 @@ def quickstart(ctx: ProvgraphContext, profile_name: str, email: str | None) -> N
     click.echo(f"Profile {profile.name!r} is ready.")
     click.echo(f"Config folder: {Config.load().dirpath}")
     click.echo(f"Storage: {storage}")
+
+    from provgraph.provenance.example import record_example_workflow
+
+    workflow = record_example_workflow()
+    click.echo("")
+    click.echo("Recorded an example workflow (a workfunction calling two calcfunctions):")
+    print_rich(provenance_tree(workflow))
+    click.echo("")
     click.echo(render_mapping(storage.get_info()))
     click.echo("")
     click.echo("Next steps:")
-    click.echo("  provgraph profile list             the profiles; the default one is marked with *")
+    click.echo(f"  provgraph process status {workflow.pk:<10}the call tree of the example workflow")
+    click.echo(f"  provgraph node show {workflow.pk:<15}a node, its inputs and outputs")
+    click.echo("  provgraph process list --all       every recorded process")
     click.echo("  provgraph storage info --detailed  what the storage holds")
     click.echo("  provgraph --help                   every command")
+
+
+def provenance_tree(process: Any) -> Tree:
+    """A process with its inputs, the processes it called (recursively) and its outputs."""
+    from rich.tree import Tree
+
+    from provgraph.orm.nodes.link_types import LinkType
+
+    tree = Tree(f"[bold]{_describe(process)}[/bold]")
+    links = process.base.links
+    inputs = links.get_incoming(link_type=(LinkType.INPUT_CALC, LinkType.INPUT_WORK)).all()
+    if inputs:
+        branch = tree.add("inputs")
+        for triple in sorted(inputs, key=lambda item: item.link_label):
+            branch.add(f"{triple.link_label}: {_describe(triple.node)}")
+    called = links.get_outgoing(link_type=(LinkType.CALL_CALC, LinkType.CALL_WORK)).all()
+    if called:
+        branch = tree.add("calls")
+        for triple in sorted(called, key=lambda item: item.node.pk):
+            branch.add(provenance_tree(triple.node))
+    outputs = links.get_outgoing(link_type=(LinkType.CREATE, LinkType.RETURN)).all()
+    if outputs:
+        branch = tree.add("outputs")
+        for triple in sorted(outputs, key=lambda item: item.link_label):
+            branch.add(f"{triple.link_label}: {_describe(triple.node)}")
+    return tree
+
+
+def _describe(node: Any) -> str:
+    name = getattr(node, "process_label", None) or type(node).__name__
+    text = f"{name}<{node.pk}>"
+    state = getattr(node, "process_state", None)
+    if state is not None:
+        text += f" {getattr(state, 'value', state)}"
+        if getattr(node, "exit_status", None) is not None:
+            text += f" [{node.exit_status}]"
+    elif type(node).__name__ != name:
+        text = f"{type(node).__name__}<{node.pk}>"
+    return text

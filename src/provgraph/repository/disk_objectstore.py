@@ -14,6 +14,8 @@ removed before we open it is then found in the pack by the fallback.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import io
 import logging
 import shutil
 from collections.abc import Iterable, Iterator
@@ -103,8 +105,28 @@ class DiskObjectStoreRepository(RepositoryBackend):
     def put_object_from_filelike(self, handle: BinaryIO) -> str:
         if not hasattr(handle, "read") or isinstance(handle.read(0), str):
             raise TypeError(f"expected a binary stream, got {handle!r}")
+        known = self._known_in_memory_key(handle)
+        if known is not None:
+            return known
         with self._container as container:
             return container.add_streamed_object(handle)
+
+    def _known_in_memory_key(self, handle: BinaryIO) -> str | None:
+        """The key of an in-memory object that is already stored loose, else None.
+
+        Content stored again (a calcfunction's source file on every call) then costs a hash
+        instead of a write and two fsyncs. Like disk-objectstore's own ``trust_existing``, this
+        trusts an existing loose object, which is immutable.
+        """
+        if not isinstance(handle, io.BytesIO):
+            return None
+        position = handle.tell()
+        key = hashlib.sha256(handle.getbuffer()[position:]).hexdigest()
+        path = self._loose_path(key)
+        if path is not None and path.is_file():
+            handle.seek(0, io.SEEK_END)
+            return key
+        return None
 
     def has_objects(self, keys: Iterable[str]) -> list[bool]:
         keys = list(keys)
