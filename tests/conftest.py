@@ -170,3 +170,22 @@ def storage(profile: Profile) -> Iterator[object]:
         yield backend
     finally:
         backend.close()
+
+
+@pytest.fixture
+def registered_profile(profile: Profile) -> Iterator[Profile]:
+    """The initialised test profile, written to the config as default, with its default user, loaded."""
+    from provgraph.config import Config
+    from provgraph.manager import get_manager
+    from provgraph.storage import EntityTypes
+
+    with Config.modify() as config:
+        config.add_profile(profile)
+        config.set_default_profile(profile.name)
+    manager = get_manager()
+    manager.reset()
+    manager.load_profile(profile.name)
+    user = {"email": profile.default_user_email, "first_name": "", "last_name": "", "institution": ""}
+    manager.get_profile_storage().bulk_insert(EntityTypes.USER, [user])
+    yield profile
+    manager.reset()

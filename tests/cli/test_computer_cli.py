@@ -8,22 +8,15 @@ from click.testing import CliRunner, Result
 
 from provgraph.cli import prompts
 from provgraph.cli.computer import computer
-from provgraph.config import Config
 from provgraph.config.profile import Profile
-from provgraph.manager import get_manager
 from provgraph.orm.computers import Computer, load_computer
-from provgraph.storage import EntityTypes
 
 
 @pytest.fixture(autouse=True)
-def registered(profile: Profile, monkeypatch: pytest.MonkeyPatch) -> Profile:
+def registered(registered_profile: Profile, monkeypatch: pytest.MonkeyPatch) -> Profile:
+    """The loaded test profile (tests/conftest.py), with wide tables."""
     monkeypatch.setenv("COLUMNS", "200")
-    with Config.modify() as config:
-        config.add_profile(profile)
-        config.set_default_profile(profile.name)
-    row = {"email": profile.default_user_email, "first_name": "", "last_name": "", "institution": ""}
-    get_manager().get_profile_storage().bulk_insert(EntityTypes.USER, [row])
-    return profile
+    return registered_profile
 
 
 def run(*args: str, input: str | None = None) -> Result:

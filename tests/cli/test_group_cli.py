@@ -8,26 +8,18 @@ from click.testing import CliRunner, Result
 
 from provgraph.cli import prompts
 from provgraph.cli.group import group
-from provgraph.config import Config
 from provgraph.config.profile import Profile
-from provgraph.manager import get_manager
 from provgraph.orm.groups import Group, load_group
 from provgraph.orm.nodes.data.data import Data
 from provgraph.orm.nodes.node import Node
 from provgraph.orm.nodes.process.calculation import CalcFunctionNode
-from provgraph.storage import EntityTypes
 
 
 @pytest.fixture(autouse=True)
-def registered(profile: Profile, monkeypatch: pytest.MonkeyPatch) -> Profile:
-    """The test profile as the config's default, with its default user; tables wide enough."""
+def registered(registered_profile: Profile, monkeypatch: pytest.MonkeyPatch) -> Profile:
+    """The loaded test profile (tests/conftest.py), with wide tables."""
     monkeypatch.setenv("COLUMNS", "200")
-    with Config.modify() as config:
-        config.add_profile(profile)
-        config.set_default_profile(profile.name)
-    user = {"email": profile.default_user_email, "first_name": "", "last_name": "", "institution": ""}
-    get_manager().get_profile_storage().bulk_insert(EntityTypes.USER, [user])
-    return profile
+    return registered_profile
 
 
 def run(*args: str, input: str | None = None) -> Result:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from click.testing import CliRunner, Result
 
 from provgraph.cli import prompts
 from provgraph.cli.node import node
-from provgraph.config import Config
 from provgraph.config.profile import Profile
 from provgraph.manager import get_manager
 from provgraph.orm.nodes.data.core import Dict
@@ -23,17 +20,9 @@ def run(*args: str, input: str | None = None) -> Result:
 
 
 @pytest.fixture
-def registered(profile: Profile) -> Iterator[Profile]:
-    """The test profile as the config's default, loaded, with its default user."""
-    with Config.modify() as config:
-        config.add_profile(profile)
-        config.set_default_profile(profile.name)
-    manager = get_manager()
-    manager.load_profile(profile.name)
-    user = {"email": profile.default_user_email, "first_name": "", "last_name": "", "institution": ""}
-    manager.get_profile_storage().bulk_insert(EntityTypes.USER, [user])
-    yield profile
-    manager.reset()
+def registered(registered_profile: Profile) -> Profile:
+    """The loaded test profile (see ``registered_profile`` in tests/conftest.py)."""
+    return registered_profile
 
 
 def _stored_hash(node: Node) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -10,9 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from provgraph.cli.process import process
-from provgraph.config import Config
 from provgraph.config.profile import Profile
-from provgraph.manager import get_manager
 from provgraph.orm.logs import Log
 from provgraph.orm.nodes.data.data import Data
 from provgraph.orm.nodes.link_types import LinkType
@@ -26,17 +23,9 @@ def run(*args: str) -> Result:
 
 
 @pytest.fixture
-def registered(profile: Profile) -> Iterator[Profile]:
-    """The test profile as the config's default, loaded, with its default user."""
-    with Config.modify() as config:
-        config.add_profile(profile)
-        config.set_default_profile(profile.name)
-    manager = get_manager()
-    manager.load_profile(profile.name)
-    user = {"email": profile.default_user_email, "first_name": "", "last_name": "", "institution": ""}
-    manager.get_profile_storage().bulk_insert(EntityTypes.USER, [user])
-    yield profile
-    manager.reset()
+def registered(registered_profile: Profile) -> Profile:
+    """The loaded test profile (see ``registered_profile`` in tests/conftest.py)."""
+    return registered_profile
 
 
 def _process(

@@ -6,22 +6,15 @@ import pytest
 from click.testing import CliRunner
 
 from provgraph.cli.user import user
-from provgraph.config import Config
 from provgraph.config.profile import Profile
-from provgraph.manager import get_manager
 from provgraph.orm.users import User
-from provgraph.storage import EntityTypes
 
 
 @pytest.fixture(autouse=True)
-def registered(profile: Profile, monkeypatch: pytest.MonkeyPatch) -> Profile:
+def registered(registered_profile: Profile, monkeypatch: pytest.MonkeyPatch) -> Profile:
+    """The loaded test profile (tests/conftest.py), with wide tables."""
     monkeypatch.setenv("COLUMNS", "200")
-    with Config.modify() as config:
-        config.add_profile(profile)
-        config.set_default_profile(profile.name)
-    row = {"email": profile.default_user_email, "first_name": "", "last_name": "", "institution": ""}
-    get_manager().get_profile_storage().bulk_insert(EntityTypes.USER, [row])
-    return profile
+    return registered_profile
 
 
 def test_list_marks_the_default_user(registered: Profile) -> None:

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from provgraph.config import Config
 from provgraph.config.profile import Profile
 from provgraph.manager import get_manager
-from provgraph.storage import EntityTypes
 from provgraph.storage.abstract import StorageBackend
 
 
 @pytest.fixture(autouse=True)
-def loaded_profile(profile: Profile) -> Iterator[Profile]:
-    """The test profile, written to the config as default, with its default user, and loaded."""
-    with Config.modify() as config:
-        config.add_profile(profile)
-        config.set_default_profile(profile.name)
-    manager = get_manager()
-    manager.reset()
-    manager.load_profile(profile.name)
-    storage = manager.get_profile_storage()
-    row = {"email": profile.default_user_email, "first_name": "", "last_name": "", "institution": ""}
-    storage.bulk_insert(EntityTypes.USER, [row])
-    yield profile
-    manager.reset()
+def loaded_profile(registered_profile: Profile) -> Profile:
+    """Every ORM test gets the loaded test profile (see ``registered_profile``)."""
+    return registered_profile
 
 
 @pytest.fixture
