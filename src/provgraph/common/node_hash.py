@@ -29,6 +29,8 @@ from provgraph.common.hashing import HashingError, make_hash
 
 __all__ = [
     "AIIDA_CLASS_PATHS",
+    "CALCJOB_UPDATABLE_ATTRIBUTES",
+    "PROCESS_UPDATABLE_ATTRIBUTES",
     "HashRules",
     "class_representation",
     "compute_node_hash",
@@ -89,7 +91,9 @@ AIIDA_CLASS_PATHS: Mapping[str, str] = {
 """node_type -> the module path of aiida-core 2.9's class for it (where the class is defined,
 which is what ``str(cls)`` shows)."""
 
-_PROCESS_UPDATABLE = frozenset(
+# AiiDA's lists of attributes that may change after store (``_updatable_attributes``); the process
+# node classes use these same sets, so hashing and immutability cannot drift apart.
+PROCESS_UPDATABLE_ATTRIBUTES = frozenset(
     {
         "sealed",
         "paused",
@@ -102,7 +106,7 @@ _PROCESS_UPDATABLE = frozenset(
         "process_status",
     }
 )
-_CALCJOB_UPDATABLE = frozenset(
+CALCJOB_UPDATABLE_ATTRIBUTES = frozenset(
     {
         "state",
         "imported",
@@ -137,13 +141,13 @@ class HashRules:
 
 
 _DATA_RULES = HashRules()
-_PROCESS_RULES = HashRules(_PROCESS_UPDATABLE | {"metadata_inputs"}, is_process=True)
+_PROCESS_RULES = HashRules(PROCESS_UPDATABLE_ATTRIBUTES | {"metadata_inputs"}, is_process=True)
 # Longest prefix first: the first match wins.
 _RULES_BY_PREFIX = (
     (
         "process.calculation.calcjob.",
         HashRules(
-            _PROCESS_RULES.ignored_attributes | _CALCJOB_UPDATABLE | _CALCJOB_IGNORED,
+            _PROCESS_RULES.ignored_attributes | CALCJOB_UPDATABLE_ATTRIBUTES | _CALCJOB_IGNORED,
             hashes_repository=False,
             is_process=True,
         ),

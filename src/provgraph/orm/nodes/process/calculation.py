@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from provgraph.common.node_hash import CALCJOB_UPDATABLE_ATTRIBUTES
 from provgraph.exceptions import LinkValidationError
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.node import Node
@@ -36,18 +37,9 @@ class CalcFunctionNode(
 class CalcJobNode(CalculationNode, node_type="process.calculation.calcjob.CalcJobNode."):
     """The run of a calculation job (an external code, usually through a scheduler)."""
 
-    _updatable_attributes: ClassVar[frozenset[str]] = ProcessNode._updatable_attributes | {
-        "state",
-        "imported",
-        "remote_workdir",
-        "retrieve_list",
-        "retrieve_temporary_list",
-        "job_id",
-        "scheduler_state",
-        "scheduler_lastchecktime",
-        "last_job_info",
-        "detailed_job_info",
-    }
+    _updatable_attributes: ClassVar[frozenset[str]] = (
+        ProcessNode._updatable_attributes | CALCJOB_UPDATABLE_ATTRIBUTES
+    )
 
     REMOTE_WORKDIR_KEY: ClassVar[str] = "remote_workdir"
     SCHEDULER_STATE_KEY: ClassVar[str] = "scheduler_state"

@@ -12,6 +12,7 @@ import enum
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from provgraph.common.node_hash import PROCESS_UPDATABLE_ATTRIBUTES
 from provgraph.exceptions import InputValidationError, LinkValidationError, ModificationNotAllowed
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.node import Node
@@ -53,19 +54,7 @@ class ProcessNode(Node, node_type="process.ProcessNode."):
 
     _unstorable_message: ClassVar[str] = "store a CalculationNode or WorkflowNode subclass instead"
     _hash_ignored_attributes: ClassVar[tuple[str, ...]] = ("metadata_inputs",)
-    _updatable_attributes: ClassVar[frozenset[str]] = frozenset(
-        {
-            SEALED_KEY,
-            "paused",
-            "checkpoints",
-            "exception",
-            "exit_message",
-            "exit_status",
-            "process_label",
-            "process_state",
-            "process_status",
-        }
-    )
+    _updatable_attributes: ClassVar[frozenset[str]] = PROCESS_UPDATABLE_ATTRIBUTES
 
     # -- sealing ----------------------------------------------------------------------------------
 
