@@ -52,7 +52,9 @@ SCRIPT = textwrap.dedent(
         return digest.hexdigest()
 
     before = peak_mb()
-    node = SimpleNamespace(is_stored=False, backend=backend, _row={"repository_metadata": {}})
+    node = SimpleNamespace(
+        is_stored=False, backend=backend, _row={"repository_metadata": {}}, _repository_state=None
+    )
     node.base_repository = NodeRepository(node)
     node.base_repository.put_object_from_file(source, "data/big.bin")
     source.unlink()
@@ -61,7 +63,7 @@ SCRIPT = textwrap.dedent(
     node.is_stored = True
     node.base_repository._after_store()
     same_instance = read_back(node.base_repository)
-    loaded = SimpleNamespace(is_stored=True, backend=backend, _row=dict(node._row))
+    loaded = SimpleNamespace(is_stored=True, backend=backend, _row=dict(node._row), _repository_state=None)
     reloaded = read_back(NodeRepository(loaded))
     size_seen = NodeRepository(loaded).get_object_size("data/big.bin")
     after = peak_mb()

@@ -103,9 +103,8 @@ def _row_to_insert(node: Node) -> dict[str, Any]:
     row["attributes"] = _clean_all(attributes, "attribute") if attributes else {}
     row["extras"] = _clean_all(extras, "extra") if extras else {}
     row["mtime"] = datetime.now(timezone.utc)
-    repository = node._base._repository if node._base is not None else None
-    if repository is not None:
-        row["repository_metadata"] = repository._prepare_store()
+    if node._repository_state is not None:
+        row["repository_metadata"] = node.base.repository._prepare_store()
     return row
 
 
@@ -139,17 +138,13 @@ def _mark_stored(node: Node, pk: int, row: dict[str, Any]) -> None:
     """After the row committed: adopt it, forget the link cache, drop the sandbox."""
     row["id"] = pk
     node._row = row
-    base = node._base
-    if base is not None:
-        if base._links is not None:
-            base._links._clear_incoming_cache()
-        if base._repository is not None:
-            base._repository._after_store()
+    node._incoming_links = []
+    if node._repository_state is not None:
+        node.base.repository._after_store()
 
 
 def _incoming(node: Node) -> list[LinkTriple]:
-    base = node._base
-    return list(base._links._incoming_cache) if base is not None and base._links is not None else []
+    return list(node._incoming_links)
 
 
 def _topological(batch: list[Node], links: dict[int, list[LinkTriple]]) -> list[Node]:

@@ -112,10 +112,10 @@ def test_get_all_same_nodes_sees_stored_hashes_without_rehash(backend: StorageBa
     assert [node.pk for node in second.base.caching.get_all_same_nodes()] == [second.pk]
 
 
-def test_node_base_caching_is_one_object(backend: StorageBackend) -> None:
+def test_node_base_caching_is_a_view_of_the_node(backend: StorageBackend) -> None:
     node = Data()
     assert isinstance(node.base.caching, NodeCaching)
-    assert node.base.caching is node.base.caching
+    assert node.base.caching._node is node
 
 
 # -- cache sources --------------------------------------------------------------------------------

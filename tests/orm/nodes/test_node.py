@@ -256,3 +256,35 @@ def test_data_clone(backend: StorageBackend) -> None:
     assert original.base.attributes.get("a") == {"b": [1]}
     clone.store()
     assert Node.collection.get(pk=clone.pk).base.repository.get_object_content("f.txt") == "file"
+
+
+def test_a_dropped_node_is_freed_without_the_cycle_collector(backend: StorageBackend) -> None:
+    """Nodes must not form reference cycles with ``node.base``: batches of a million nodes are
+    only released promptly if reference counting alone frees them."""
+    import gc
+    import weakref
+
+    from provgraph.orm.nodes.data.core.int import Int
+    from provgraph.orm.nodes.link_types import LinkType
+    from provgraph.orm.nodes.process import CalculationNode
+
+    gc.disable()
+    try:
+        source = CalculationNode()
+        node = Int(1)
+        node.base.attributes.get("value")
+        node.base.extras.set("k", 1)
+        node.base.repository.put_object_from_bytes(b"content", "file.txt")
+        node.base.links.add_incoming(source, LinkType.CREATE, "result")
+        unstored = weakref.ref(node)
+        del node
+        assert unstored() is None, "an unstored node with links and files outlived its last reference"
+
+        stored = Int(2).store()
+        stored.base.repository.list_object_names()
+        stored.base.links.get_incoming().all()
+        dropped = weakref.ref(stored)
+        del stored
+        assert dropped() is None, "a stored node outlived its last reference"
+    finally:
+        gc.enable()

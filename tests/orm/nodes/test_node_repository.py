@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from provgraph.exceptions import ModificationNotAllowed
-from provgraph.orm.nodes.repository import NodeRepository
+from provgraph.orm.nodes.repository import NodeRepository, RepositoryState
 from provgraph.repository import FileType
 from provgraph.repository import sandbox as sandbox_module
 from provgraph.storage.abstract import EntityTypes, StorageBackend
@@ -34,6 +34,7 @@ class StandInNode:
 
     backend: StorageBackend
     _row: dict[str, Any] = field(default_factory=lambda: {"repository_metadata": {}})
+    _repository_state: RepositoryState | None = None
     repository: NodeRepository = field(init=False)
 
     def __post_init__(self) -> None:

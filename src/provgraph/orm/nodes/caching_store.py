@@ -109,10 +109,9 @@ def _check_cache_pair(node: Node, source: Node) -> None:
 
 def _share_files(node: Node, source: Node) -> None:
     """Point ``node`` at the source's objects (by key: nothing is copied), dropping its own sandbox."""
-    base = node.base
-    if base._repository is not None:
-        base._repository._after_store()  # erases the sandbox: its files are replaced, not merged
-        base._repository = None
+    if node._repository_state is not None:
+        node.base.repository._after_store()  # erases the sandbox: its files are replaced, not merged
+        node._repository_state = None
     node._row["repository_metadata"] = copy.deepcopy(source.repository_metadata)
 
 

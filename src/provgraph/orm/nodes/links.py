@@ -131,11 +131,19 @@ def _like(pattern: str, text: str) -> bool:
 class NodeLinks:
     """``node.base.links``: AiiDA's link API for one node."""
 
-    __slots__ = ("_incoming_cache", "_node")
+    __slots__ = ("_node",)
 
     def __init__(self, node: Node) -> None:
         self._node = node
-        self._incoming_cache: list[LinkTriple] = []
+
+    @property
+    def _incoming_cache(self) -> list[LinkTriple]:
+        """The node's own list (kept on the node, so that this view holds no state)."""
+        return self._node._incoming_links
+
+    @_incoming_cache.setter
+    def _incoming_cache(self, triples: list[LinkTriple]) -> None:
+        self._node._incoming_links = triples
 
     @property
     def incoming_cache(self) -> list[LinkTriple]:
@@ -143,7 +151,7 @@ class NodeLinks:
         return list(self._incoming_cache)
 
     def _clear_incoming_cache(self) -> None:
-        self._incoming_cache = []
+        self._node._incoming_links = []
 
     # -- adding ---------------------------------------------------------------------------------
 

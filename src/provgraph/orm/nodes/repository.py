@@ -31,7 +31,7 @@ from provgraph.repository.tree import FilePath, Repository
 if TYPE_CHECKING:
     from provgraph.storage.abstract import StorageBackend
 
-__all__ = ["NodeRepository"]
+__all__ = ["NodeRepository", "RepositoryState"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -39,6 +39,20 @@ SANDBOX_OPTION = "storage.sandbox"
 """Profile option naming the folder for unstored nodes' files (AiiDA's name); default: temp dir."""
 
 _CHUNK = 1 << 20
+
+
+class RepositoryState:
+    """The file trees of one node, kept on the node (``NodeRepository`` is a stateless view).
+
+    ``sandbox`` holds an unstored node's files; ``stored`` is the stored tree, read from the
+    row's metadata once.
+    """
+
+    __slots__ = ("sandbox", "stored")
+
+    def __init__(self) -> None:
+        self.sandbox: Repository | None = None
+        self.stored: Repository | None = None
 
 
 class RepositoryOwner(Protocol):
@@ -51,6 +65,7 @@ class RepositoryOwner(Protocol):
     def backend(self) -> StorageBackend: ...
 
     _row: dict[str, Any]
+    _repository_state: RepositoryState | None
 
 
 def _check_mode(mode: str) -> None:
@@ -63,10 +78,35 @@ def _check_mode(mode: str) -> None:
 class NodeRepository:
     """The file tree of ``node``: writable while the node is unstored, read-only after."""
 
+    __slots__ = ("_node",)
+
     def __init__(self, node: RepositoryOwner) -> None:
         self._node = node
-        self._sandbox: Repository | None = None
-        self._stored: Repository | None = None
+
+    @property
+    def _state(self) -> RepositoryState:
+        state = self._node._repository_state
+        if state is None:
+            state = self._node._repository_state = RepositoryState()
+        return state
+
+    @property
+    def _sandbox(self) -> Repository | None:
+        state = self._node._repository_state
+        return None if state is None else state.sandbox
+
+    @_sandbox.setter
+    def _sandbox(self, repository: Repository | None) -> None:
+        self._state.sandbox = repository
+
+    @property
+    def _stored(self) -> Repository | None:
+        state = self._node._repository_state
+        return None if state is None else state.stored
+
+    @_stored.setter
+    def _stored(self, repository: Repository | None) -> None:
+        self._state.stored = repository
 
     # -- which tree -----------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ class Data(Node, node_type="data.Data."):
 
         Extras and links are not copied: the clone is a new node with no history.
         """
-        clone = type(self)._from_row(self._backend, self._row)
+        clone = type(self)._from_row(self._backend, dict(self._row))
         now = datetime.now(timezone.utc)
         clone._row = {
             **{key: value for key, value in self._row.items() if key != "id"},
@@ -45,6 +45,6 @@ class Data(Node, node_type="data.Data."):
             "extras": {},
             "repository_metadata": {},
         }
-        if self.repository_metadata or (self._base is not None and self._base._repository is not None):
+        if self.repository_metadata or self._repository_state is not None:
             clone.base.repository._clone(self.base.repository)
         return clone
