@@ -30,6 +30,11 @@ def get_default_backend() -> StorageBackend:
     return get_manager().get_profile_storage()
 
 
+def _owned(row: Mapping[str, Any]) -> dict[str, Any]:
+    """``row`` itself if it is a dict (a storage's lazily converted row stays lazy), else a copy."""
+    return row if isinstance(row, dict) else dict(row)
+
+
 class Collection(Generic[EntityT]):
     """The entities of one class in one storage: ``Entity.collection`` returns one.
 
@@ -160,10 +165,14 @@ class Entity:
 
     @classmethod
     def _from_row(cls, backend: StorageBackend, row: Mapping[str, Any]) -> Self:
-        """Wrap a stored row without running ``__init__`` (which builds a new, unstored entity)."""
+        """Wrap a stored row without running ``__init__`` (which builds a new, unstored entity).
+
+        The entity takes ``row`` over when it is a dict (rows fresh from the storage, read in
+        bulk, are not copied again): pass a copy of a row you keep using.
+        """
         entity = cls.__new__(cls)
         entity._backend = backend
-        entity._row = dict(row)
+        entity._row = _owned(row)
         entity._init_from_row()
         return entity
 

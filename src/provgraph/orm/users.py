@@ -54,7 +54,7 @@ class UserCollection(Collection["User"]):
                     f"stored; store it with User({email!r}).store()"
                 )
             row = _DEFAULT_ROWS[self._backend] = rows[0]
-        return User._from_row(self._backend, row)
+        return User._from_row(self._backend, dict(row))  # the cached row stays unshared
 
     def reset_default(self) -> None:
         """Forget the cached default user (after the storage was cleared or the profile changed)."""

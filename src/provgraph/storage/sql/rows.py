@@ -10,17 +10,20 @@ a concurrent writer.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, delete, func, select
+from sqlalchemy import JSON, Column, ColumnElement, Connection, Table, Text, delete, func, select, type_coerce
 
 from provgraph.exceptions import InputValidationError
 from provgraph.storage.abstract import EntityTypes
 from provgraph.storage.sql.filters import column_of, compile_filters, order_clauses
+from provgraph.storage.sql.lazy_rows import LazyRow, decode_json, decode_sqlite_datetime
 from provgraph.storage.sql.tables import ENTITY_TABLES, METADATA, group_nodes, groups, users
+from provgraph.storage.sql.types import UtcDateTime
 
-__all__ = ["count_rows", "delete_rows", "get_rows"]
+__all__ = ["count_rows", "delete_rows", "get_rows", "lazy_rows"]
 
 # Ids per DELETE / reference check, well below the bound-parameter limits of both dialects.
 _CHUNK = 5000
@@ -61,14 +64,69 @@ def get_rows(
     table = _table(entity_type)
     _check_window(limit, offset)
     selected = list(table.c) if columns is None else [column_of(table, name) for name in columns]
+    lazy = conn.dialect.name == "sqlite" and any(column.name in _LAZY_DECODERS for column in selected)
     statement = (
-        select(*selected)
+        select(*(_raw(column) for column in selected) if lazy else selected)
         .where(*compile_filters(table, filters, conn.dialect))
         .order_by(*order_clauses(table, order_by))
         .limit(limit)
         .offset(offset)
     )
-    return [dict(row) for row in conn.execute(statement).mappings()]
+    result = conn.execute(statement)
+    keys = tuple(result.keys())
+    if lazy:
+        return list(lazy_rows(keys, result))
+    # zip over plain rows: RowMapping objects cost more than the rest of the conversion together
+    return [dict(zip(keys, row, strict=True)) for row in result]
+
+
+# Columns SQLite returns as text that cost real time to convert: left raw until read (LazyRow).
+_LAZY_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "attributes": decode_json,
+    "extras": decode_json,
+    "repository_metadata": decode_json,
+    "metadata": decode_json,
+    "auth_params": decode_json,
+    "ctime": decode_sqlite_datetime,
+    "mtime": decode_sqlite_datetime,
+    "time": decode_sqlite_datetime,
+}
+
+
+def _raw(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The column as SQLite stores it, skipping SQLAlchemy's conversion (done lazily instead)."""
+    name = getattr(column, "name", None)
+    if name in _LAZY_DECODERS and isinstance(column.type, (JSON, UtcDateTime)):
+        return type_coerce(column, Text).label(name)
+    return column
+
+
+def lazy_rows(keys: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[LazyRow]:
+    """Rows whose JSON and time columns (given raw, as SQLite stores them) convert on first read.
+
+    The split into ready and pending columns is worked out once for all rows, so each row costs
+    two dicts built in C.
+    """
+    lazy_positions = [index for index, key in enumerate(keys) if key in _LAZY_DECODERS]
+    ready_positions = [index for index in range(len(keys)) if index not in lazy_positions]
+    lazy_keys = tuple(keys[index] for index in lazy_positions)
+    ready_keys = tuple(keys[index] for index in ready_positions)
+    take_lazy = _picker(lazy_positions)
+    take_ready = _picker(ready_positions)
+    for row in rows:
+        ready = dict(zip(ready_keys, take_ready(row), strict=True))
+        yield LazyRow(ready, dict(zip(lazy_keys, take_lazy(row), strict=True)), _LAZY_DECODERS)
+
+
+def _picker(positions: Sequence[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """Select ``positions`` of a row as a tuple (``itemgetter`` returns a bare item for one position)."""
+    if not positions:
+        return lambda row: ()
+    if len(positions) == 1:
+        (position,) = positions
+        return lambda row: (row[position],)
+    getter: Callable[[Sequence[Any]], Sequence[Any]] = itemgetter(*positions)
+    return getter
 
 
 def count_rows(conn: Connection, entity_type: EntityTypes, filters: Mapping[str, Any] | None) -> int:
