@@ -171,3 +171,24 @@ def test_in_memory_content_already_stored_is_not_written_again(
     assert other != first
     assert fsyncs  # new content is still written durably
     assert repository.get_object_content(other) == b"new content"
+
+
+def test_in_memory_content_is_a_loose_object_disk_objectstore_reads(tmp_path: Path) -> None:
+    """The in-memory fast path writes what disk-objectstore itself would: a loose object under
+    its sha256 key, durable (file and folder fsynced), nothing left in the sandbox."""
+    from disk_objectstore import Container
+
+    repository = DiskObjectStoreRepository(tmp_path / "container")
+    repository.initialise()
+    content = b"x" * 5000 + bytes(range(256))
+    handle = io.BytesIO(b"skipped prefix" + content)
+    handle.seek(len(b"skipped prefix"))
+    key = repository.put_object_from_filelike(handle)
+    assert key == hashlib.sha256(content).hexdigest()
+    assert (tmp_path / "container" / "loose" / key[:2] / key[2:]).read_bytes() == content
+    assert list((tmp_path / "container" / "sandbox").iterdir()) == []
+    with Container(tmp_path / "container") as container:
+        assert container.get_object_content(key) == content
+        assert container.count_objects().loose == 1
+    repository.maintain(live=True)  # packed by disk-objectstore, still readable through us
+    assert repository.get_object_content(key) == content
