@@ -15,7 +15,7 @@ from provgraph import orm
 from provgraph.caching import enable_caching
 from provgraph.exceptions import ProvgraphError
 from provgraph.manager import get_manager, get_profile, load_profile, unload_profile
-from provgraph.orm import load_node
+from provgraph.orm import QueryBuilder, load_node
 from provgraph.provenance import ExitCode, calcfunction, workfunction
 
 try:
@@ -26,6 +26,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 __all__ = [
     "ExitCode",
     "ProvgraphError",
+    "QueryBuilder",
     "__version__",
     "calcfunction",
     "enable_caching",

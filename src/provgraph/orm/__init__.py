@@ -54,6 +54,7 @@ from provgraph.orm.nodes.process import (
     WorkflowNode,
     WorkFunctionNode,
 )
+from provgraph.orm.querybuilder import QueryBuilder
 from provgraph.orm.users import User
 
 to_aiida_type = to_node  # the name aiida-core users know
@@ -87,6 +88,7 @@ __all__ = [
     "NumericType",
     "PortableCode",
     "ProcessNode",
+    "QueryBuilder",
     "RemoteData",
     "SinglefileData",
     "Site",

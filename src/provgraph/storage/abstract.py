@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -246,8 +246,29 @@ class StorageBackend(abc.ABC):
     def users(self) -> Any:
         raise NotImplementedError("backend entity collections arrive with the ORM")
 
-    def query(self) -> Any:
-        raise NotImplementedError("the QueryBuilder backend arrives with the QueryBuilder")
+    # -- QueryBuilder --------------------------------------------------------------------------
+    #
+    # ``query`` is the serialisable QueryBuilder description (``QueryBuilder.as_dict()``, see
+    # docs/querybuilder.md): path, filters, projections, ordering, window. Compiling validates it
+    # completely, so a bad query raises ``InputValidationError`` before any SQL runs.
+
+    def query_rows(
+        self, query: Mapping[str, Any], *, batch_size: int | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Stream the result rows of ``query``, fetching ``batch_size`` rows per round trip.
+
+        Each row holds the projections in path order (a vertex's own projections, then those of
+        the edge leading to it). ``*`` gives the entity's row as a column dict (as ``get_rows``).
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not answer QueryBuilder queries")
+
+    def query_count(self, query: Mapping[str, Any]) -> int:
+        """How many rows ``query`` returns (its limit and offset applied)."""
+        raise NotImplementedError(f"{type(self).__name__} does not answer QueryBuilder queries")
+
+    def query_sql(self, query: Mapping[str, Any], *, inline: bool = False) -> str:
+        """The SQL ``query`` compiles to, for debugging; ``inline`` renders parameter values."""
+        raise NotImplementedError(f"{type(self).__name__} does not answer QueryBuilder queries")
 
     # -- repository, settings, maintenance ------------------------------------------------------
 

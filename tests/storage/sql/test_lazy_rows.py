@@ -32,7 +32,8 @@ def test_columns_convert_when_read() -> None:
     assert row["attributes"] == DECODED["attributes"]
     assert row.get("ctime") == DECODED["ctime"]
     assert row.get("missing", "default") == "default"
-    assert "extras" in row and "missing" not in row
+    assert "extras" in row
+    assert "missing" not in row
     assert len(row) == 4
 
 
@@ -42,16 +43,19 @@ def test_every_whole_row_view_sees_converted_values() -> None:
     assert dict(_row().items()) == DECODED
     assert list(_row()) == list(KEYS)
     assert json.loads(json.dumps(_row(), default=str))["attributes"] == DECODED["attributes"]
-    assert _row() == DECODED and DECODED == _row()
+    assert _row() == DECODED
+    assert DECODED == _row()  # noqa: SIM300 (the reflected comparison is the point)
     assert copy.deepcopy(_row()) == DECODED
     assert pickle.loads(pickle.dumps(_row())) == DECODED
-    assert "2026" in repr(_row()) and "{}" in repr(_row())
+    assert "2026" in repr(_row())
+    assert "{}" in repr(_row())
 
 
 def test_a_copy_stays_lazy_and_independent() -> None:
     row = _row()
     clone = row.copy()
-    assert isinstance(clone, LazyRow) and dict.__len__(clone) == 1
+    assert isinstance(clone, LazyRow)
+    assert dict.__len__(clone) == 1
     clone["attributes"]["a"].append("changed")
     assert row["attributes"] == DECODED["attributes"]
 
@@ -59,12 +63,15 @@ def test_a_copy_stays_lazy_and_independent() -> None:
 def test_assigning_or_removing_a_pending_column() -> None:
     row = _row()
     row["extras"] = {"x": 1}
-    assert row["extras"] == {"x": 1} and dict(row)["extras"] == {"x": 1}
+    assert row["extras"] == {"x": 1}
+    assert dict(row)["extras"] == {"x": 1}
     row = _row()
-    assert row.pop("attributes") == DECODED["attributes"] and "attributes" not in row
+    assert row.pop("attributes") == DECODED["attributes"]
+    assert "attributes" not in row
     row = _row()
     del row["ctime"]
-    assert "ctime" not in row and dict(row) == {key: DECODED[key] for key in ("id", "attributes", "extras")}
+    assert "ctime" not in row
+    assert dict(row) == {key: DECODED[key] for key in ("id", "attributes", "extras")}
     assert _row().setdefault("extras", {"ignored": 1}) == {}
 
 
@@ -78,6 +85,8 @@ def test_storage_rows_have_the_same_values_on_both_backends(storage: StorageBack
     )
     (row,) = storage.get_rows(EntityTypes.NODE, {"id": pk})
     assert row["attributes"] == attributes
-    assert row["extras"] == {} and row["repository_metadata"] == {}
-    assert isinstance(row["ctime"], datetime) and row["ctime"].tzinfo is not None
+    assert row["extras"] == {}
+    assert row["repository_metadata"] == {}
+    assert isinstance(row["ctime"], datetime)
+    assert row["ctime"].tzinfo is not None
     assert dict(row)["attributes"] == attributes

@@ -10,24 +10,28 @@ from __future__ import annotations
 
 import abc
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection
 
 from provgraph.config.profile import Profile
-from provgraph.exceptions import CorruptStorage
+from provgraph.exceptions import CorruptStorage, InputValidationError
 from provgraph.repository.disk_objectstore import DiskObjectStoreRepository
 from provgraph.storage.abstract import EntityTypes, RowFilters, StorageBackend
 from provgraph.storage.sql import dos, graph, hashes, rows
 from provgraph.storage.sql.location import DosLocation
 from provgraph.storage.sql.migrator import Migrator
+from provgraph.storage.sql.querybuilder.compiler import CompiledQuery, QueryCompiler
 from provgraph.storage.sql.store import SqlStore, translate_errors
 
 __all__ = ["SqlDosBackend"]
 
 LOGGER = logging.getLogger(__name__)
+
+# Rows per round trip when streaming a query's result and the caller names no batch size.
+_DEFAULT_BATCH_SIZE = 1000
 
 
 class SqlDosBackend(StorageBackend):
@@ -64,6 +68,7 @@ class SqlDosBackend(StorageBackend):
         self._profile = profile
         self._location = self.location(profile)
         self._store, self._repository = dos.open_storage(self._location)
+        self._queries = QueryCompiler(self._store.engine.dialect)
 
     def __str__(self) -> str:
         state = "closed" if self.is_closed else "open"
@@ -167,6 +172,52 @@ class SqlDosBackend(StorageBackend):
     def remove_group_nodes(self, group_id: int, node_ids: Sequence[int]) -> None:
         with translate_errors(f"removing nodes from group {group_id}"), self._store.transaction() as conn:
             graph.remove_group_nodes(conn, group_id, node_ids)
+
+    # -- QueryBuilder ---------------------------------------------------------------------------
+
+    def query_rows(
+        self, query: Mapping[str, Any], *, batch_size: int | None = None
+    ) -> Generator[tuple[Any, ...], None, None]:
+        """Compile now (a bad query raises here, not at the first row), stream rows when iterated.
+
+        Rows arrive ``batch_size`` at a time: through a server-side cursor on PostgreSQL, from
+        the lazily stepped statement on SQLite, so a large result never sits in memory whole.
+        Inside ``transaction()`` the query runs on its connection and sees its uncommitted rows.
+        """
+        if batch_size is not None and (
+            not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1
+        ):
+            raise InputValidationError(f"batch_size must be a positive int or None, got {batch_size!r}")
+        return self._stream(self._queries.compile(query), batch_size or _DEFAULT_BATCH_SIZE)
+
+    def _stream(self, compiled: CompiledQuery, batch_size: int) -> Generator[tuple[Any, ...], None, None]:
+        """The rows of ``compiled``; the connection goes back when the generator ends or is closed.
+
+        A result known to fit in one batch (a small limit, aggregates) skips PostgreSQL's
+        server-side cursor, whose DECLARE / FETCH / CLOSE round trips cost more than the rows.
+        """
+        options = {}
+        if compiled.max_rows is None or compiled.max_rows > batch_size:
+            options["yield_per"] = batch_size
+        shape = compiled.shape_row
+        with translate_errors("running a query"), self._store.connection() as conn:
+            # options at execution, not on the statement: a new statement object would have to
+            # compute its cache key again (a walk of the whole tree) on every run
+            result = conn.execute(compiled.statement, execution_options=options)
+            try:
+                for batch in result.partitions(batch_size):
+                    yield from map(shape or tuple, batch)
+            finally:
+                result.close()
+
+    def query_count(self, query: Mapping[str, Any]) -> int:
+        statement = self._queries.count(query)
+        with translate_errors("counting the rows of a query"), self._store.connection() as conn:
+            count: int = conn.execute(statement).scalar_one()
+        return count
+
+    def query_sql(self, query: Mapping[str, Any], *, inline: bool = False) -> str:
+        return self._queries.sql(query, inline)
 
     # -- repository, settings, maintenance ------------------------------------------------------
 

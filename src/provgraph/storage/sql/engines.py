@@ -1,7 +1,8 @@
 """SQLAlchemy engines for the two SQL dialects, configured the way the storage needs them.
 
 SQLite: several processes may write one file, so every connection uses WAL, a busy timeout,
-enforced foreign keys and case-sensitive ``LIKE`` (as AiiDA), and transactions are begun by us
+enforced foreign keys, case-sensitive ``LIKE`` (as AiiDA) and the QueryBuilder's JSON functions
+(``querybuilder/sqlite_functions.py``), and transactions are begun by us
 (SQLAlchemy's pysqlite recipe) so that a write transaction can start with ``BEGIN IMMEDIATE``:
 it takes the write lock up front and waits on the busy timeout, instead of failing with
 "database is locked" when a read transaction later tries to upgrade. PostgreSQL: psycopg 3 with
@@ -93,6 +94,10 @@ def sqlite_engine(
             cursor.execute("PRAGMA case_sensitive_like = ON")
         finally:
             cursor.close()
+        # imported here: the query compiler's package sits above this module
+        from provgraph.storage.sql.querybuilder.sqlite_functions import register_functions
+
+        register_functions(dbapi_connection)  # PostgreSQL's JSON semantics for the QueryBuilder
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:

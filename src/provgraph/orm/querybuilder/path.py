@@ -1,0 +1,163 @@
+"""The query path: vertex and edge tags, and which relationships join which entities.
+
+A relationship keyword is read from the appended vertex's side: ``append(Int, with_incoming="c")``
+is "an Int with an incoming link from c". The table is AiiDA's (``EntityRelationships``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator
+from typing import Any
+
+from provgraph.exceptions import InputValidationError
+from provgraph.storage.abstract import EntityTypes
+
+__all__ = [
+    "EDGE_DELIMITER",
+    "RELATIONSHIPS",
+    "TagRegistry",
+    "check_tag",
+    "edge_kind",
+    "joined_base",
+]
+
+EDGE_DELIMITER = "--"
+
+_NODE, _GROUP, _USER = EntityTypes.NODE, EntityTypes.GROUP, EntityTypes.USER
+_COMPUTER, _COMMENT, _LOG, _AUTHINFO = (
+    EntityTypes.COMPUTER,
+    EntityTypes.COMMENT,
+    EntityTypes.LOG,
+    EntityTypes.AUTHINFO,
+)
+
+#: appended base -> keyword -> the base of the vertex it joins.
+RELATIONSHIPS: dict[EntityTypes, dict[str, EntityTypes]] = {
+    _NODE: {
+        "with_incoming": _NODE,
+        "with_outgoing": _NODE,
+        "with_ancestors": _NODE,
+        "with_descendants": _NODE,
+        "with_group": _GROUP,
+        "with_user": _USER,
+        "with_computer": _COMPUTER,
+        "with_comment": _COMMENT,
+        "with_log": _LOG,
+    },
+    _GROUP: {"with_node": _NODE, "with_user": _USER},
+    _COMPUTER: {"with_node": _NODE},
+    _USER: {"with_node": _NODE, "with_group": _GROUP, "with_comment": _COMMENT, "with_authinfo": _AUTHINFO},
+    _COMMENT: {"with_node": _NODE, "with_user": _USER},
+    _LOG: {"with_node": _NODE},
+    _AUTHINFO: {"with_computer": _COMPUTER, "with_user": _USER},
+}
+
+_LINK_KEYWORDS = frozenset({"with_incoming", "with_outgoing", "with_ancestors", "with_descendants"})
+
+
+def joined_base(appended: EntityTypes, keyword: str) -> EntityTypes:
+    """The base the joined vertex must have; ``InputValidationError`` for a keyword ``appended`` lacks."""
+    valid = RELATIONSHIPS[appended]
+    if keyword not in valid:
+        raise InputValidationError(
+            f"{keyword!r} is not a relationship of a {appended.value}; "
+            f"valid keywords: {', '.join(sorted(valid))}"
+        )
+    return valid[keyword]
+
+
+def edge_kind(appended: EntityTypes, keyword: str) -> EntityTypes | None:
+    """The table of the join's edge (``link`` or ``group_node``), or None for a direct join."""
+    if appended is _NODE and keyword in _LINK_KEYWORDS:
+        return EntityTypes.LINK
+    if (appended, keyword) in ((_NODE, "with_group"), (_GROUP, "with_node")):
+        return EntityTypes.GROUP_NODE
+    return None
+
+
+def check_tag(tag: Any, what: str = "tag") -> str:
+    if not isinstance(tag, str) or not tag:
+        raise InputValidationError(f"a {what} must be a non-empty string, got {tag!r}")
+    return tag
+
+
+class TagRegistry:
+    """The tags of one query: vertex tags with their base, edge tags, and classes used as tags."""
+
+    def __init__(self) -> None:
+        self._vertices: dict[str, EntityTypes] = {}
+        self._edges: dict[str, EntityTypes] = {}
+        self._by_class: dict[Hashable, list[str]] = {}
+
+    def __contains__(self, tag: object) -> bool:
+        return tag in self._vertices or tag in self._edges
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._vertices
+        yield from self._edges
+
+    def check_new(self, tag: str, what: str) -> None:
+        """Raise unless ``tag`` can name a new vertex (``what='tag'``) or edge."""
+        check_tag(tag, what)
+        if what == "tag" and EDGE_DELIMITER in tag:
+            raise InputValidationError(
+                f"tag {tag!r} contains {EDGE_DELIMITER!r}, which separates the tags of edge tags; "
+                "choose another"
+            )
+        if tag in self:
+            raise InputValidationError(f"the {what} {tag!r} is already used in this query; choose another")
+
+    def add_vertex(self, tag: str, base: EntityTypes, cls: Any = None) -> None:
+        self._vertices[tag] = base
+        if cls is not None:
+            self._by_class.setdefault(_class_key(cls), []).append(tag)
+
+    def add_edge(self, tag: str, kind: EntityTypes) -> None:
+        self._edges[tag] = kind
+
+    def vertex_base(self, tag: str) -> EntityTypes:
+        return self._vertices[tag]
+
+    def kind(self, tag: str) -> tuple[EntityTypes, bool]:
+        """(base or edge table, is_edge) of a known tag."""
+        if tag in self._vertices:
+            return self._vertices[tag], False
+        return self._edges[tag], True
+
+    def resolve(self, tag_or_cls: Any, *, vertex_only: bool = False) -> str:
+        """The tag named by a tag string or by the class (or tuple of classes) appended with it."""
+        if isinstance(tag_or_cls, str):
+            known = self._vertices if vertex_only else self
+            if tag_or_cls in known:
+                return tag_or_cls
+            what = "vertex tags" if vertex_only else "tags"
+            raise InputValidationError(
+                f"unknown tag {tag_or_cls!r}: append it first; "
+                f"the {what} so far: {self._listing(vertex_only)}"
+            )
+        try:
+            tags = self._by_class.get(_class_key(tag_or_cls), [])
+        except TypeError:  # unhashable: a list or dict given where a tag belongs
+            tags = []
+        if len(tags) == 1:
+            return tags[0]
+        if len(tags) > 1:
+            raise InputValidationError(
+                f"{_class_name(tag_or_cls)} was appended as {tags}; name the vertex by its tag instead"
+            )
+        raise InputValidationError(
+            f"{tag_or_cls!r} is neither a tag nor a class appended to this query; "
+            f"tags: {self._listing(vertex_only)}"
+        )
+
+    def _listing(self, vertex_only: bool) -> str:
+        return repr(list(self._vertices) if vertex_only else list(self))
+
+
+def _class_key(cls: Any) -> Hashable:
+    key: Hashable = tuple(cls) if isinstance(cls, list) else cls
+    return key
+
+
+def _class_name(cls: Any) -> str:
+    return getattr(cls, "__qualname__", None) or repr(cls)

@@ -1,0 +1,144 @@
+"""Rows from the storage -> what users get: ORM entities for ``*``, lists, ``{tag: {key: value}}``.
+
+The layout of a row follows the description: for each vertex in path order its projections,
+then those of the edge that leads to it. A ``*`` column arrives as the entity's column dict and
+becomes an entity of the class its row names (nodes by node_type); ``**`` arrives as every
+column of the table, flattened in AiiDA's column order, so the layout lists those names here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from provgraph.orm.authinfos import AuthInfo
+from provgraph.orm.comments import Comment
+from provgraph.orm.computers import Computer
+from provgraph.orm.entities import Entity
+from provgraph.orm.groups import Group
+from provgraph.orm.logs import Log
+from provgraph.orm.nodes.node import Node
+from provgraph.orm.users import User
+from provgraph.storage.abstract import EntityTypes, StorageBackend
+
+__all__ = ["Column", "RowConverter", "row_layout"]
+
+_ENTITY_CLASSES: dict[str, type[Entity]] = {
+    EntityTypes.NODE.value: Node,
+    EntityTypes.GROUP.value: Group,
+    EntityTypes.USER.value: User,
+    EntityTypes.COMPUTER.value: Computer,
+    EntityTypes.AUTHINFO.value: AuthInfo,
+    EntityTypes.COMMENT.value: Comment,
+    EntityTypes.LOG.value: Log,
+}
+
+# AiiDA's columns in table order: what ``**`` expands to (docs/querybuilder.md).
+_TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "node": (
+        "id", "uuid", "node_type", "process_type", "label", "description", "ctime", "mtime",
+        "attributes", "extras", "repository_metadata", "dbcomputer_id", "user_id",
+    ),
+    "group": ("id", "uuid", "label", "type_string", "time", "description", "extras", "user_id"),
+    "computer": (
+        "id", "uuid", "label", "hostname", "description", "scheduler_type", "transport_type", "metadata",
+    ),
+    "user": ("id", "email", "first_name", "last_name", "institution"),
+    "authinfo": ("id", "aiidauser_id", "dbcomputer_id", "metadata", "auth_params", "enabled"),
+    "comment": ("id", "uuid", "dbnode_id", "ctime", "mtime", "user_id", "content"),
+    "log": ("id", "uuid", "time", "loggername", "levelname", "dbnode_id", "message", "metadata"),
+}  # fmt: skip
+_LINK_COLUMNS = ("id", "input_id", "output_id", "label", "type")
+_MEMBERSHIP_COLUMNS = ("id", "dbnode_id", "dbgroup_id")
+_ANCESTRY_COLUMNS = ("depth",)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a result row: the tag and field projected, and the class ``*`` loads as."""
+
+    tag: str
+    key: str
+    entity_class: type[Entity] | None
+
+
+def row_layout(description: Mapping[str, Any]) -> list[Column]:
+    """The columns of the rows ``description`` returns, in order."""
+    project: Mapping[str, Sequence[Mapping[str, Any]]] = description["project"]
+    columns: list[Column] = []
+    for vertex in description["path"]:
+        tag, base = vertex["tag"], vertex["orm_base"]
+        entity_class = _ENTITY_CLASSES.get(base)
+        for projection in project.get(tag, ()):
+            for key in projection:
+                if key == "**":
+                    columns.extend(Column(tag, name, None) for name in _TABLE_COLUMNS[base])
+                else:
+                    columns.append(Column(tag, key, entity_class if key == "*" else None))
+        edge_tag = vertex.get("edge_tag")
+        if edge_tag is not None:
+            table = _edge_columns(base, vertex["joining_keyword"])
+            for projection in project.get(edge_tag, ()):
+                for key in projection:
+                    names = table if key == "**" else (key,)
+                    columns.extend(Column(edge_tag, name, None) for name in names)
+    return columns
+
+
+def _edge_columns(base: str, keyword: str) -> tuple[str, ...]:
+    if base == EntityTypes.NODE.value and keyword in ("with_ancestors", "with_descendants"):
+        return _ANCESTRY_COLUMNS
+    if base == EntityTypes.NODE.value and keyword in ("with_incoming", "with_outgoing"):
+        return _LINK_COLUMNS
+    return _MEMBERSHIP_COLUMNS
+
+
+class RowConverter:
+    """Turns the storage's rows into lists or dicts of user values, one row at a time."""
+
+    def __init__(
+        self,
+        backend: StorageBackend,
+        columns: Sequence[Column],
+        project_map: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
+        self._columns = list(columns)
+        self._converters = [_converter(backend, column.entity_class) for column in columns]
+        renames = project_map or {}
+        self._keys = [(c.tag, renames.get(c.tag, {}).get(c.key, c.key)) for c in self._columns]
+
+    def as_list(self, row: Sequence[Any]) -> list[Any]:
+        return [convert(value) for convert, value in zip(self._converters, row, strict=True)]
+
+    def as_dict(self, row: Sequence[Any]) -> dict[str, dict[str, Any]]:
+        """``{tag: {field or its project_map name: value}}``, tags in row order."""
+        result: dict[str, dict[str, Any]] = {}
+        for (tag, key), convert, value in zip(self._keys, self._converters, row, strict=True):
+            result.setdefault(tag, {})[key] = convert(value)
+        return result
+
+    def lists(self, rows: Iterable[Sequence[Any]]) -> Iterator[list[Any]]:
+        for row in rows:
+            yield self.as_list(row)
+
+    def dicts(self, rows: Iterable[Sequence[Any]]) -> Iterator[dict[str, dict[str, Any]]]:
+        for row in rows:
+            yield self.as_dict(row)
+
+
+def _converter(backend: StorageBackend, entity_class: type[Entity] | None) -> Callable[[Any], Any]:
+    if entity_class is None:
+        return _plain_value
+
+    def load(value: Any) -> Any:
+        if value is None or value.get("id") is None:  # the missing side of an outer join
+            return None
+        return entity_class._from_row(backend, value)
+
+    return load
+
+
+def _plain_value(value: Any) -> Any:
+    return str(value) if isinstance(value, uuid.UUID) else value

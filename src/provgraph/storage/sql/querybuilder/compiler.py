@@ -1,0 +1,216 @@
+"""Compile a QueryBuilder description into one SQLAlchemy Core SELECT, for SQLite and PostgreSQL.
+
+``compile_query`` validates the whole description first (``InputValidationError`` before any SQL
+is built or run), then joins one alias per vertex along the path (``joins.py``, with the
+recursive walk of ``recursive.py``), applies the filters (``conditions.py``, one operator at a
+time through ``operators.py``), and lays out the projections (``projections.py``). The result
+carries the statement and the function that shapes its raw rows into the contract's layout.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import BindParameter, Select, func, literal, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import visitors
+
+from provgraph.storage.sql.querybuilder.description import Description, parse_description
+from provgraph.storage.sql.querybuilder.joins import Sources, build_sources
+from provgraph.storage.sql.querybuilder.projections import (
+    RowShaper,
+    build_layout,
+    hide_order_keys,
+    order_terms,
+)
+
+__all__ = ["CompiledQuery", "QueryCompiler", "compile_count", "compile_query", "render_sql"]
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """A SELECT and how to shape its rows; ``shape_row`` is ``None`` when rows need no change.
+
+    ``max_rows`` bounds the number of rows when the description does (a limit, or aggregates
+    only), so that a caller can skip streaming machinery for a result that is small anyway.
+    """
+
+    statement: Select[Any]
+    shape_row: RowShaper | None
+    max_rows: int | None = None
+
+
+def _filtered(statement: Select[Any], sources: Sources) -> Select[Any]:
+    return statement.select_from(sources.from_clause).where(*sources.where)
+
+
+def _window(statement: Select[Any], description: Description) -> Select[Any]:
+    if description.limit is not None:
+        statement = statement.limit(description.limit)
+    if description.offset is not None:
+        statement = statement.offset(description.offset)
+    return statement
+
+
+def _build(description: Description, dialect: Dialect) -> CompiledQuery:
+    sources = build_sources(description, dialect)
+    layout = build_layout(description, sources, dialect)
+    terms = order_terms(description, sources, dialect)
+    columns, shape = list(layout.columns), layout.shape_row
+    if description.distinct and terms:
+        hidden, terms, shape = hide_order_keys(terms, layout)
+        columns.extend(hidden)
+    statement = _filtered(select(*columns), sources)
+    if description.distinct:
+        statement = statement.distinct()
+    statement = _window(statement.order_by(*terms), description)
+    max_rows = 1 if _is_aggregated(description) else description.limit
+    return CompiledQuery(statement, shape, max_rows)
+
+
+def _is_aggregated(description: Description) -> bool:
+    return any(p.func is not None for group in description.projections.values() for p in group)
+
+
+def compile_query(query: Mapping[str, Any], dialect: Dialect) -> CompiledQuery:
+    """The SELECT of ``query`` (a description as in docs/querybuilder.md) for ``dialect``."""
+    return _build(parse_description(query), dialect)
+
+
+def compile_count(query: Mapping[str, Any], dialect: Dialect) -> Select[int]:
+    """A SELECT of the number of rows ``query`` returns, its limit and offset applied.
+
+    Only ``distinct`` and aggregates need the projected values; otherwise the count skips them
+    (and the ordering), so counting a million ``*`` rows builds no row.
+    """
+    description = parse_description(query)
+    if description.distinct or _is_aggregated(description):
+        inner = _build(description, dialect).statement.order_by(None)
+        return select(func.count()).select_from(inner.subquery("counted"))
+    sources = build_sources(description, dialect)
+    if description.limit is None and description.offset is None:
+        return _filtered(select(func.count()), sources)
+    window = _window(_filtered(select(literal(1).label("one")), sources), description)
+    return select(func.count()).select_from(window.subquery("counted"))
+
+
+def _literal(element: Any, dialect: Dialect) -> Any:
+    """``element`` marked for rendering as a literal, if it is a value the dialect can render."""
+    if not isinstance(element, BindParameter):
+        return None
+    processor = element.type.literal_processor(dialect)
+    if processor is None:
+        return None
+    values: Any = element.effective_value if element.expanding else [element.effective_value]
+    try:
+        for value in values:
+            processor(value)
+    except Exception:  # a value this type cannot spell out stays a placeholder
+        return None
+    clone = element._clone(maintain_key=True)
+    clone.literal_execute = True
+    return clone
+
+
+def render_sql(statement: Select[Any], dialect: Dialect, inline: bool = False) -> str:
+    """``statement`` as SQL text for ``dialect``; ``inline`` spells out the values it can.
+
+    A value SQLAlchemy cannot write as a literal (a JSONB document on PostgreSQL) stays a
+    placeholder instead of failing a debugging aid. Inline text is for reading (or pasting into
+    a console), so the ``%%`` that pyformat drivers need for a literal ``%`` is undone.
+    """
+    if not inline:
+        return str(statement.compile(dialect=dialect))
+    try:
+        text = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    except Exception:  # some value has no literal form: render the others
+        marked: Any = visitors.replacement_traverse(
+            statement,  # type: ignore[call-overload]
+            {},
+            lambda element: _literal(element, dialect),
+        )
+        text = str(marked.compile(dialect=dialect, compile_kwargs={"render_postcompile": True}))
+    if dialect.paramstyle in ("pyformat", "format"):
+        text = text.replace("%%", "%")
+    return text
+
+
+class _Unhashable(Exception):
+    pass
+
+
+_SCALARS = frozenset({int, float, bool})
+
+
+def _frozen(value: Any) -> Hashable:
+    """A hashable copy of a description that tells apart what compiles differently.
+
+    Types are part of the key where equal values compile differently (``1``, ``1.0`` and
+    ``True``; a list and a tuple); anything but plain JSON-like values raises ``_Unhashable``,
+    and such queries go uncached.
+    """
+    kind = type(value)
+    if kind is str or value is None:
+        frozen: Hashable = value
+        return frozen
+    if kind is dict:
+        return (
+            "d",
+            *[(key if type(key) is str else _frozen(key), _frozen(item)) for key, item in value.items()],
+        )
+    if kind is list or kind is tuple:
+        return (kind, *[_frozen(item) for item in value])
+    if kind in _SCALARS:
+        return (kind, value)
+    raise _Unhashable
+
+
+class QueryCompiler:
+    """Compiles descriptions for one dialect and remembers the most recent ones.
+
+    Building the statement of a small query costs more than running it on SQLite; an identical
+    description (a query run repeatedly, a page of a listing) reuses its compiled form, and
+    SQLAlchemy's own cache then reuses the SQL text.
+    """
+
+    def __init__(self, dialect: Dialect, size: int = 256) -> None:
+        self._dialect = dialect
+        self._size = size
+        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _cached(
+        self, kind: str, query: Mapping[str, Any], build: Callable[[Mapping[str, Any], Dialect], Any]
+    ) -> Any:
+        try:
+            key = (kind, _frozen(query))
+        except _Unhashable:
+            return build(query, self._dialect)
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                return found
+        built = build(query, self._dialect)
+        with self._lock:
+            self._cache[key] = built
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return built
+
+    def compile(self, query: Mapping[str, Any]) -> CompiledQuery:
+        """As :func:`compile_query`, from the cache when the same description was seen."""
+        compiled: CompiledQuery = self._cached("rows", query, compile_query)
+        return compiled
+
+    def count(self, query: Mapping[str, Any]) -> Select[int]:
+        """As :func:`compile_count`, from the cache when the same description was seen."""
+        statement: Select[int] = self._cached("count", query, compile_count)
+        return statement
+
+    def sql(self, query: Mapping[str, Any], inline: bool = False) -> str:
+        return render_sql(self.compile(query).statement, self._dialect, inline)

@@ -1,0 +1,346 @@
+"""One JSON value of a row (a JSON column, or a path of keys into one) as SQL, per dialect.
+
+Both classes express the same JSON semantics (``docs/querybuilder.md``, "Filter semantics"):
+PostgreSQL through ``jsonb`` operators, SQLite through its JSON functions plus the user
+functions of :mod:`.sqlite_functions`. A path only descends into objects: a key below an array,
+a scalar or a missing key is *absent*, which the SQL sees as NULL. Conditions built here may be
+NULL where the value is absent; :func:`.operators.compile_operator` makes them two-valued.
+Keys are always bound parameters, never SQL text.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Numeric,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+
+from provgraph.exceptions import InputValidationError
+from provgraph.storage.sql.engines import json_dumps
+
+__all__ = [
+    "JSON_TYPES",
+    "JsonValue",
+    "PostgresJson",
+    "SqliteJson",
+    "ascii_lower",
+    "check_json_path",
+    "is_number",
+    "json_value",
+]
+
+JSON_TYPES = ("object", "array", "string", "number", "boolean", "null")
+"""The JSON types ``of_type`` knows, in the order JSON values sort without a cast (but null)."""
+
+Comparison = Callable[[Any, Any], ColumnElement[bool]]
+
+
+def is_number(value: Any) -> bool:
+    """An int or float, but not a bool (JSON keeps the two apart)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class JsonValue(abc.ABC):
+    """A JSON value inside each row; SQL NULL where the row's path does not exist."""
+
+    @abc.abstractmethod
+    def child(self, key: str) -> JsonValue:
+        """The value under ``key`` if this one is an object holding it, else absent."""
+
+    @abc.abstractmethod
+    def has_type(self, json_type: str) -> ColumnElement[bool]:
+        """Present and of ``json_type`` (one of :data:`JSON_TYPES`); NULL or false otherwise."""
+
+    @abc.abstractmethod
+    def is_null(self) -> ColumnElement[bool]:
+        """JSON null or absent; never NULL."""
+
+    @abc.abstractmethod
+    def exists(self) -> ColumnElement[bool]:
+        """Present (of any type, null included); never NULL."""
+
+    @abc.abstractmethod
+    def string(self) -> ColumnElement[Any]:
+        """The SQL text of a JSON string; NULL for every other value."""
+
+    @abc.abstractmethod
+    def number(self) -> ColumnElement[Any]:
+        """The SQL number of a JSON number (PostgreSQL: exact ``numeric``); NULL otherwise."""
+
+    @abc.abstractmethod
+    def boolean(self) -> ColumnElement[Any]:
+        """1 for true, 0 for false (PostgreSQL: ``boolean``); NULL otherwise."""
+
+    @abc.abstractmethod
+    def json(self) -> ColumnElement[Any]:
+        """The value itself as the driver returns JSON (``jsonb`` / JSON text); NULL if absent."""
+
+    @abc.abstractmethod
+    def equals(self, value: Any) -> ColumnElement[bool]:
+        """Of ``value``'s JSON type and equal to it; ``value`` is not None."""
+
+    @abc.abstractmethod
+    def compare(self, operator: Comparison, value: int | float | str) -> ColumnElement[bool]:
+        """A number (string) ordered against ``value`` numerically (by code point)."""
+
+    @abc.abstractmethod
+    def one_of(self, values: Sequence[Any]) -> ColumnElement[bool]:
+        """``equals`` one of the scalars ``values`` (None: null or absent)."""
+
+    @abc.abstractmethod
+    def contains(self, value: list[Any] | dict[str, Any]) -> ColumnElement[bool]:
+        """PostgreSQL's ``@>`` with a list (dict), which only an array (object) can satisfy."""
+
+    @abc.abstractmethod
+    def array_length(self) -> ColumnElement[Any]:
+        """The length of an array; NULL for every other value."""
+
+    @abc.abstractmethod
+    def like(self, pattern: str, fold_case: bool) -> ColumnElement[bool]:
+        """A string matching the LIKE ``pattern`` (escape ``\\``); ``fold_case`` folds A-Z only."""
+
+    def has_key(self, key: str) -> ColumnElement[bool]:
+        return self.child(key).exists()
+
+    def of_type(self, json_type: str) -> ColumnElement[bool]:
+        return self.is_null() if json_type == "null" else self.has_type(json_type)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(text: str) -> str:
+    """``text`` with A-Z folded to a-z and nothing else: what ``ilike`` means on every backend."""
+    return text.translate(_ASCII_LOWER)
+
+
+def _json_bind(value: Any) -> ColumnElement[Any]:
+    return bindparam(None, value, type_=JSONB)
+
+
+class PostgresJson(JsonValue):
+    """A ``jsonb`` expression; keys are followed with ``->`` (text keys never index arrays)."""
+
+    def __init__(self, expression: ColumnElement[Any]) -> None:
+        self._expression = expression
+
+    @classmethod
+    def at(cls, column: ColumnElement[Any], path: Sequence[str]) -> PostgresJson:
+        value = cls(type_coerce(column, JSONB))
+        for key in path:
+            value = value.child(key)
+        return value
+
+    def child(self, key: str) -> PostgresJson:
+        return PostgresJson(self._expression.op("->", return_type=JSONB)(literal(key, Text)))
+
+    def _typeof(self) -> ColumnElement[str]:
+        return func.jsonb_typeof(self._expression, type_=Text)
+
+    def has_type(self, json_type: str) -> ColumnElement[bool]:
+        return self._typeof() == json_type
+
+    def is_null(self) -> ColumnElement[bool]:
+        return func.coalesce(self._typeof(), "null") == "null"
+
+    def exists(self) -> ColumnElement[bool]:
+        return self._expression.is_not(None)
+
+    def _only(self, json_type: str, expression: ColumnElement[Any]) -> ColumnElement[Any]:
+        # CASE, not AND: PostgreSQL may evaluate both sides of an AND, and a cast would fail
+        return case((self.has_type(json_type), expression))
+
+    def string(self) -> ColumnElement[Any]:
+        return self._only("string", self._expression.op("#>>", return_type=Text)(literal_column("'{}'")))
+
+    def number(self) -> ColumnElement[Any]:
+        return self._only("number", cast(self._expression, Numeric))
+
+    def boolean(self) -> ColumnElement[Any]:
+        return self._only("boolean", cast(self._expression, Boolean))
+
+    def json(self) -> ColumnElement[Any]:
+        return self._expression
+
+    def equals(self, value: Any) -> ColumnElement[bool]:
+        return self._expression == _json_bind(value)  # jsonb equality: typed, numbers by value
+
+    def compare(self, operator: Comparison, value: int | float | str) -> ColumnElement[bool]:
+        if isinstance(value, str):
+            return operator(self.string().collate("C"), literal(value, Text))
+        # jsonb orders two numbers as exact decimals: Python's order for values from JSON text
+        return and_(self.has_type("number"), operator(self._expression, _json_bind(value)))
+
+    def one_of(self, values: Sequence[Any]) -> ColumnElement[bool]:
+        # [x] (or [null] if absent) held by the list: typed scalar equality, one parameter
+        wrapped = func.jsonb_build_array(self._expression, type_=JSONB)
+        return _json_bind(list(values)).op("@>", is_comparison=True)(wrapped)
+
+    def contains(self, value: list[Any] | dict[str, Any]) -> ColumnElement[bool]:
+        return self._expression.op("@>", is_comparison=True)(_json_bind(value))
+
+    def array_length(self) -> ColumnElement[Any]:
+        return self._only("array", func.jsonb_array_length(self._expression))
+
+    def like(self, pattern: str, fold_case: bool) -> ColumnElement[bool]:
+        text = self.string()
+        if fold_case:  # lower() under the "C" collation folds A-Z only, whatever the locale
+            text, pattern = func.lower(text.collate("C")), ascii_lower(pattern)
+        return text.like(pattern)  # PostgreSQL's default escape is "\"
+
+
+# How SQLite's json_type() names each JSON type (booleans are 'true' / 'false').
+_SQLITE_TYPES: dict[str, tuple[str, ...]] = {
+    "object": ("object",),
+    "array": ("array",),
+    "string": ("text",),
+    "number": ("integer", "real"),
+    "boolean": ("true", "false"),
+    "null": ("null",),
+}
+
+
+def _is_plain_key(key: str) -> bool:
+    """A key SQLite 3.40 finds through a quoted path step (it compares the raw JSON text)."""
+    return all(" " <= char <= "~" and char not in '"\\' for char in key)
+
+
+class SqliteJson(JsonValue):
+    """A JSON text document plus a path of plain keys, read with SQLite's JSON functions.
+
+    A key that SQLite cannot look up by path (non-ASCII, quotes, backslashes, control
+    characters) is stepped into by ``provgraph_json_child``, which decodes keys properly.
+    """
+
+    def __init__(self, document: ColumnElement[Any], keys: tuple[str, ...] = ()) -> None:
+        self._document = document
+        self._keys = keys
+
+    @classmethod
+    def at(cls, column: ColumnElement[Any], path: Sequence[str]) -> SqliteJson:
+        value = cls(column)
+        for key in path:
+            value = value.child(key)
+        return value
+
+    def child(self, key: str) -> SqliteJson:
+        if _is_plain_key(key):
+            return SqliteJson(self._document, (*self._keys, key))
+        return SqliteJson(func.provgraph_json_child(self.json(), literal(key, Text), type_=Text))
+
+    def _path(self) -> ColumnElement[str]:
+        return literal("$" + "".join(f'."{key}"' for key in self._keys), Text)
+
+    def _type(self) -> ColumnElement[str]:
+        return func.json_type(self._document, self._path(), type_=Text)
+
+    def _extract(self) -> ColumnElement[Any]:
+        return func.json_extract(self._document, self._path())
+
+    def has_type(self, json_type: str) -> ColumnElement[bool]:
+        names = _SQLITE_TYPES[json_type]
+        return self._type() == names[0] if len(names) == 1 else self._type().in_(names)
+
+    def is_null(self) -> ColumnElement[bool]:
+        return func.coalesce(self._type(), "null") == "null"
+
+    def exists(self) -> ColumnElement[bool]:
+        return self._type().is_not(None)
+
+    def _only(self, json_type: str, expression: ColumnElement[Any]) -> ColumnElement[Any]:
+        return case((self.has_type(json_type), expression))
+
+    def string(self) -> ColumnElement[Any]:
+        return self._only("string", self._extract())
+
+    def number(self) -> ColumnElement[Any]:
+        return self._only("number", self._extract())
+
+    def boolean(self) -> ColumnElement[Any]:
+        return self._only("boolean", self._extract())  # json_extract gives 1 / 0
+
+    def json(self) -> ColumnElement[Any]:
+        if not self._keys:
+            return self._document
+        return self._document.op("->", return_type=Text)(self._path())  # JSON text, 3.38+
+
+    def equals(self, value: Any) -> ColumnElement[bool]:
+        if isinstance(value, bool):
+            return self._type() == ("true" if value else "false")
+        if is_number(value):
+            return and_(self.has_type("number"), self._extract() == literal(value))
+        if isinstance(value, str):
+            return and_(self.has_type("string"), self._extract() == literal(value, Text))
+        kind = "array" if isinstance(value, list) else "object"
+        same = func.provgraph_json_equal(self.json(), literal(json_dumps(value), Text))
+        return and_(self.has_type(kind), same == 1)
+
+    def compare(self, operator: Comparison, value: int | float | str) -> ColumnElement[bool]:
+        # BINARY collation on UTF-8 is code-point order; SQLite compares integer and real exactly
+        if isinstance(value, str):
+            return operator(self.string(), literal(value, Text))
+        return operator(self.number(), literal(value))
+
+    def one_of(self, values: Sequence[Any]) -> ColumnElement[bool]:
+        numbers = [value for value in values if is_number(value)]
+        strings = [value for value in values if isinstance(value, str)]
+        conditions: list[ColumnElement[bool]] = []
+        for kind, members in (("number", numbers), ("string", strings)):
+            if members:
+                each = func.json_each(literal(json_dumps(members), Text)).table_valued("value")
+                conditions.append(and_(self.has_type(kind), self._extract().in_(select(each.c.value))))
+        for flag in (True, False):
+            if any(value is flag for value in values):
+                conditions.append(self.equals(flag))
+        if any(value is None for value in values):
+            conditions.append(self.is_null())
+        return or_(*conditions)
+
+    def contains(self, value: list[Any] | dict[str, Any]) -> ColumnElement[bool]:
+        kind = "array" if isinstance(value, list) else "object"
+        held = func.provgraph_json_contains(self.json(), literal(json_dumps(value), Text))
+        return and_(self.has_type(kind), held == 1)
+
+    def array_length(self) -> ColumnElement[Any]:
+        return self._only("array", func.json_array_length(self._document, self._path()))
+
+    def like(self, pattern: str, fold_case: bool) -> ColumnElement[bool]:
+        text = self.string()
+        if fold_case:  # SQLite's own lower() folds A-Z only
+            text, pattern = func.lower(text), ascii_lower(pattern)
+        return text.like(pattern, escape="\\")
+
+
+def check_json_path(path: Sequence[str]) -> None:
+    """Refuse keys no database can look up (not strings, or holding NUL), before any SQL."""
+    for key in path:
+        if not isinstance(key, str) or "\x00" in key:
+            raise InputValidationError(f"JSON path {list(path)!r}: key {key!r} must be a string without NUL")
+
+
+def json_value(column: ColumnElement[Any], path: Sequence[str], dialect: Dialect) -> JsonValue:
+    """The value at ``path`` (keys) inside JSON ``column``, for ``dialect``."""
+    check_json_path(path)
+    if dialect.name == "postgresql":
+        return PostgresJson.at(column, path)
+    if dialect.name == "sqlite":
+        return SqliteJson.at(column, path)
+    raise NotImplementedError(f"no JSON support for the {dialect.name} dialect")

@@ -1,0 +1,365 @@
+"""One QueryBuilder filter (operator and value on a column or a JSON path) as a SQL condition.
+
+The semantics are the contract's ("Filter semantics" in ``docs/querybuilder.md``), the same on
+SQLite and PostgreSQL; ``tests/storage/sql/qb_reference.py`` is their executable definition.
+Every condition returned is two-valued (never SQL NULL), so ``!op`` is plain ``NOT op`` and
+the compiler may nest conditions under ``NOT`` / ``OR`` freely. Values are checked before any
+SQL is built: a value an operator cannot take raises ``InputValidationError`` naming the field,
+the operator and the value. JSON projections and ordering live in :mod:`.json_projection`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import operator as python_operator
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+
+from provgraph.exceptions import InputValidationError
+from provgraph.storage.sql.filters import IN_LIST_LIMIT
+from provgraph.storage.sql.querybuilder.json_paths import (
+    JSON_TYPES,
+    Comparison,
+    JsonValue,
+    ascii_lower,
+    check_json_path,
+    is_number,
+    json_value,
+)
+from provgraph.storage.sql.querybuilder.json_projection import (
+    compile_json_order_keys,
+    compile_json_projection,
+)
+from provgraph.storage.sql.types import UtcDateTime, UuidString
+
+__all__ = [
+    "OPERATORS",
+    "FilterTarget",
+    "compile_json_order_keys",
+    "compile_json_projection",
+    "compile_operator",
+]
+
+_COMPARISONS: dict[str, Comparison] = {
+    "<": python_operator.lt,
+    "<=": python_operator.le,
+    ">": python_operator.gt,
+    ">=": python_operator.ge,
+}
+_ALIASES = {"=>": ">=", "=<": "<="}
+_LENGTHS: dict[str, Comparison] = {
+    "of_length": python_operator.eq,
+    "longer": python_operator.gt,
+    "shorter": python_operator.lt,
+}
+_JSON_ONLY = frozenset({"has_key", "contains", "of_type", *_LENGTHS})
+
+OPERATORS = frozenset({"==", "in", "like", "ilike", *_COMPARISONS, *_ALIASES, *_JSON_ONLY})
+"""Every operator name (each may be negated by a leading ``!`` or ``~``)."""
+
+_INT64 = 2**63
+
+
+@dataclass(frozen=True)
+class FilterTarget:
+    """What a filter applies to: a column, or a path of keys into a JSON column."""
+
+    column: ColumnElement[Any]
+    json_path: tuple[str, ...] = ()
+    where: str = ""  # for messages, e.g. "tag 'i', attributes.a.b"
+
+
+class _Refused(Exception):
+    """A value an operator cannot take; turned into ``InputValidationError`` with context."""
+
+
+def compile_operator(
+    target: FilterTarget, operator: str, value: Any, dialect: Dialect
+) -> ColumnElement[bool]:
+    """The condition ``operator`` (``!``/``~`` negates) with ``value`` on ``target``; never NULL."""
+    negated, name = _parse_operator(target, operator, value)
+    try:
+        check_json_path(target.json_path)
+    except InputValidationError as exc:
+        raise InputValidationError(f"filter on {_describe(target)}: {exc}") from None
+    try:
+        if _is_json(target.column):
+            condition = _json_condition(json_value(target.column, target.json_path, dialect), name, value)
+        elif target.json_path:
+            raise _Refused(f"cannot follow the keys {list(target.json_path)} into a column that is not JSON")
+        else:
+            condition = _column_condition(target.column, name, value, dialect)
+    except _Refused as exc:
+        raise InputValidationError(
+            f"filter on {_describe(target)}: operator {operator!r} with value {_shown(value)}: {exc}"
+        ) from None
+    return not_(condition) if negated else condition
+
+
+def _shown(value: Any, limit: int = 200) -> str:
+    """``repr(value)``, cut short: an ``in`` list may hold thousands of items."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def _describe(target: FilterTarget) -> str:
+    if target.where:
+        return target.where
+    return ".".join(map(str, (target.column, *target.json_path)))
+
+
+def _parse_operator(target: FilterTarget, operator: Any, value: Any) -> tuple[bool, str]:
+    negated = isinstance(operator, str) and operator[:1] in ("!", "~")
+    name = operator[1:] if negated else operator
+    if not isinstance(name, str) or name not in OPERATORS:
+        raise InputValidationError(
+            f"filter on {_describe(target)}: unknown operator {operator!r} (value {_shown(value)}); "
+            f"use one of {sorted(OPERATORS)}, negated by a leading '!' or '~'"
+        )
+    return negated, _ALIASES.get(name, name)
+
+
+def _is_json(column: ColumnElement[Any]) -> bool:
+    return isinstance(column.type, JSON)
+
+
+# -- values -------------------------------------------------------------------------------------
+
+
+def _checked_string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Refused("the value must be a string")
+    if "\x00" in value:
+        raise _Refused("strings cannot hold NUL characters (PostgreSQL refuses them)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Refused("the string is not valid Unicode (lone surrogate)") from None
+    return value
+
+
+def _checked_int(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _Refused("the value must be an integer")
+    if not -_INT64 <= value < _INT64:
+        raise _Refused("integers must fit in 64 bits")
+    return value
+
+
+def _checked_json(value: Any) -> Any:
+    """``value`` as JSON (tuples become lists); refuses what JSON or the databases cannot hold."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return _checked_int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _Refused("JSON has no NaN or infinite numbers")
+        return value
+    if isinstance(value, str):
+        return _checked_string(value)
+    if isinstance(value, (list, tuple)):
+        return [_checked_json(item) for item in value]
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise _Refused("JSON object keys must be strings")
+        return {_checked_string(key): _checked_json(item) for key, item in value.items()}
+    raise _Refused(f"a {type(value).__name__} is no JSON value")
+
+
+def _checked_list(value: Any) -> list[Any]:
+    if not isinstance(value, (list, tuple, set, frozenset)) or not value:
+        raise _Refused("'in' needs a non-empty list")
+    return list(value)
+
+
+def _checked_pattern(value: Any) -> str:
+    pattern = _checked_string(value)
+    index = 0
+    while index < len(pattern):
+        if pattern[index] == "\\":
+            if index + 1 == len(pattern):
+                raise _Refused(
+                    "the pattern ends with the escape character '\\'; write '\\\\' for a backslash"
+                )
+            index += 1
+        index += 1
+    return pattern
+
+
+# -- JSON ---------------------------------------------------------------------------------------
+
+
+def _json_condition(value: JsonValue, name: str, argument: Any) -> ColumnElement[bool]:
+    condition = _json_test(value, name, argument)
+    return func.coalesce(condition, false(), type_=Boolean)  # absent -> false, never NULL
+
+
+def _json_test(value: JsonValue, name: str, argument: Any) -> ColumnElement[bool]:  # noqa: PLR0911
+    if name == "==":
+        checked = _checked_json(argument)
+        return value.is_null() if checked is None else value.equals(checked)
+    if name in _COMPARISONS:
+        if not (is_number(argument) or isinstance(argument, str)):
+            raise _Refused("comparisons need a number or a string")
+        return value.compare(_COMPARISONS[name], _checked_json(argument))
+    if name == "in":
+        items = [_checked_json(item) for item in _checked_list(argument)]
+        if any(isinstance(item, (list, dict)) for item in items):
+            raise _Refused("'in' takes a list of scalars (str, number, bool, None)")
+        return value.one_of(items)
+    if name in ("like", "ilike"):
+        return value.like(_checked_pattern(argument), fold_case=name == "ilike")
+    if name == "has_key":
+        return value.has_key(_checked_string(argument))
+    if name == "contains":
+        if not isinstance(argument, (list, tuple, dict)):
+            raise _Refused("'contains' needs a list or a dict")
+        document: list[Any] | dict[str, Any] = _checked_json(argument)
+        return value.contains(document)
+    if name in _LENGTHS:
+        return _LENGTHS[name](value.array_length(), _checked_int(argument))
+    if argument not in JSON_TYPES:  # of_type
+        raise _Refused(f"'of_type' takes one of {list(JSON_TYPES)}")
+    return value.of_type(argument)
+
+
+# -- plain columns ------------------------------------------------------------------------------
+
+
+def _kind(column: ColumnElement[Any]) -> str:
+    """The value kind a column compares as (Boolean before Integer: a bool is no int)."""
+    kind = column.type
+    for sql_type, name in (
+        (UuidString, "uuid"),
+        (Boolean, "bool"),
+        (Integer, "int"),
+        (UtcDateTime, "datetime"),
+        (DateTime, "datetime"),
+        (String, "str"),
+    ):
+        if isinstance(kind, sql_type):
+            return name
+    return "any"
+
+
+def _column_value(kind: str, value: Any) -> Any:
+    """``value`` checked against the column kind; None for a string that is no UUID."""
+    if kind == "uuid":
+        if not isinstance(value, (str, uuid.UUID)):
+            raise _Refused("a UUID column compares with UUID strings")
+        try:
+            return str(uuid.UUID(str(value)))
+        except ValueError:
+            return None
+    if kind == "int":
+        return _checked_int(value)
+    if kind == "str":
+        return _checked_string(value)
+    expected: dict[str, type] = {"bool": bool, "datetime": datetime}
+    if kind in expected and not isinstance(value, expected[kind]):
+        raise _Refused(f"the column needs a {expected[kind].__name__}")
+    if kind == "any" and not isinstance(value, (str, int, float, datetime)):
+        raise _Refused("the value must be a scalar")
+    return value
+
+
+def _present(column: ColumnElement[Any], condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """``condition`` made false (not NULL) where the column is NULL, e.g. after an outer join."""
+    return and_(column.is_not(None), condition)
+
+
+def _column_condition(
+    column: ColumnElement[Any], name: str, value: Any, dialect: Dialect
+) -> ColumnElement[bool]:
+    if name in _JSON_ONLY:
+        raise _Refused(f"{name!r} applies to JSON values only (attributes, extras, ...)")
+    kind = _kind(column)
+    if name == "==":
+        if value is None:
+            return column.is_(None)
+        checked = _column_value(kind, value)
+        return false() if checked is None else _present(column, column == checked)
+    if name in _COMPARISONS:
+        return _column_comparison(column, kind, _COMPARISONS[name], value, dialect)
+    if name == "in":
+        return _column_in(column, kind, _checked_list(value), dialect)
+    return _column_like(column, kind, _checked_pattern(value), name == "ilike", dialect)
+
+
+def _column_comparison(
+    column: ColumnElement[Any], kind: str, compare: Comparison, value: Any, dialect: Dialect
+) -> ColumnElement[bool]:
+    if kind == "bool" or isinstance(value, bool) or value is None:
+        raise _Refused("comparisons need a number, string or datetime on a column that is not boolean")
+    checked = _column_value(kind, value)
+    if checked is None:
+        raise _Refused("a UUID column is ordered against UUID strings only")
+    left = column
+    if dialect.name == "postgresql" and (kind == "str" or (kind == "any" and isinstance(value, str))):
+        left = column.collate("C")  # code-point order, as SQLite's BINARY collation
+    return _present(column, compare(left, checked))
+
+
+def _column_in(
+    column: ColumnElement[Any], kind: str, values: list[Any], dialect: Dialect
+) -> ColumnElement[bool]:
+    checked = [_column_value(kind, item) for item in values if item is not None]
+    present = list(dict.fromkeys(item for item in checked if item is not None))
+    conditions = [_present(column, _in_list(column, kind, present, dialect))] if present else []
+    if any(item is None for item in values):
+        conditions.append(column.is_(None))
+    return or_(*conditions) if conditions else false()
+
+
+def _in_list(
+    column: ColumnElement[Any], kind: str, values: list[Any], dialect: Dialect
+) -> ColumnElement[bool]:
+    """``column IN values``; a long list travels as one array (JSON on SQLite) parameter."""
+    if len(values) <= IN_LIST_LIMIT:
+        return column.in_(values)
+    if dialect.name == "postgresql":
+        item_type = postgresql.UUID(as_uuid=False) if kind == "uuid" else column.type
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(item_type)))
+    processor = column.type.bind_processor(dialect)
+    stored = [processor(item) for item in values] if processor else values
+    each = func.json_each(bindparam(None, json.dumps(stored), type_=Text)).table_valued("value")
+    return column.in_(select(each.c.value))
+
+
+def _column_like(
+    column: ColumnElement[Any], kind: str, pattern: str, fold_case: bool, dialect: Dialect
+) -> ColumnElement[bool]:
+    if kind in ("bool", "datetime"):
+        raise _Refused("LIKE needs a text column (their text forms differ between databases)")
+    text: ColumnElement[Any] = column if kind == "str" else cast(column, Text)
+    if fold_case:  # A-Z only, identical on both databases (see json_paths.ascii_lower)
+        text = func.lower(text.collate("C") if dialect.name == "postgresql" else text)
+        pattern = ascii_lower(pattern)
+    if dialect.name == "postgresql":
+        return _present(column, text.like(pattern))  # "\" is the default escape; keeps indexes usable
+    return _present(column, text.like(pattern, escape="\\"))
