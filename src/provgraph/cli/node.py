@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
+from provgraph.cli.node_list import list_nodes
 from provgraph.cli.prompts import confirm_or_force
 
 if TYPE_CHECKING:
@@ -51,6 +52,9 @@ def _json(value: Any) -> str:
 @click.group(cls=ProvgraphGroup)
 def node() -> None:
     """Inspect the nodes of the selected profile."""
+
+
+node.add_command(list_nodes)
 
 
 @node.command("show")
