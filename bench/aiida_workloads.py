@@ -127,6 +127,8 @@ def run(workloads: list[str], scale: float) -> dict[str, Any]:
             "n": n_calls,
             "seconds": timed(lambda: [add(orm.Int(i), orm.Int(i)) for i in range(n_calls)]),
         }
+    if "W4" in workloads or "W5" in workloads:
+        results.update(query_workloads(workloads, scale))
     if "W7" in workloads:
         import io
 
@@ -145,6 +147,90 @@ def run(workloads: list[str], scale: float) -> dict[str, Any]:
 
         results["W7 store"] = {"n": n_files, "seconds": timed(store_files)}
         results["W7 read"] = {"n": n_files, "seconds": timed(read_files)}
+    return results
+
+
+def median_seconds(fn: Any, repeat: int = 5) -> float:
+    """Median wall time of ``repeat`` runs after one warm-up run."""
+    fn()
+    times = sorted(timed(fn) for _ in range(repeat))
+    return times[len(times) // 2]
+
+
+def w4_document(index: int) -> dict[str, Any]:
+    """The attributes of W4's i-th Dict (the same on both sides: bench/query.py imports this)."""
+    return {"k": f"key-{index % 100}", "x": (index * 7919 % 10_000) / 100.0, "n": index}
+
+
+def query_workloads(workloads: list[str], scale: float) -> dict[str, Any]:
+    """W4 (queries over 10,000 Dicts) and W5 (ancestors at the end of a 200-call chain).
+
+    W4's nodes go in through the storage's bulk_insert (with a hash extra, as the ORM would
+    store them): what is measured is the query, and storing 10,000 nodes one by one would take
+    minutes here.
+    """
+    from datetime import datetime, timezone
+
+    from aiida import orm
+    from aiida.engine import calcfunction
+    from aiida.manage import get_manager
+    from aiida.orm.entities import EntityTypes
+
+    results: dict[str, Any] = {}
+    if "W4" in workloads:
+        n_nodes = max(100, int(10_000 * scale))
+        storage = get_manager().get_profile_storage()
+        user_id = orm.User.collection.get_default().pk
+        now = datetime.now(timezone.utc)
+        rows = [
+            {
+                "uuid": str(uuid.uuid4()), "node_type": "data.core.dict.Dict.", "process_type": None,
+                "label": "", "description": "", "ctime": now, "mtime": now,
+                "attributes": w4_document(i), "repository_metadata": {},
+                "extras": {"_aiida_hash": uuid.uuid4().hex * 2},  # as stored through the ORM
+                "user_id": user_id, "dbcomputer_id": None,
+            }
+            for i in range(n_nodes)
+        ]  # fmt: skip
+        storage.bulk_insert(EntityTypes.NODE, rows)
+
+        def equality() -> int:
+            qb = orm.QueryBuilder().append(orm.Dict, filters={"attributes.k": "key-42"}, project="id")
+            return len(qb.all())
+
+        def value_range() -> int:
+            filters = {"attributes.x": {"and": [{">=": 20.0}, {"<": 30.0}]}}
+            return len(orm.QueryBuilder().append(orm.Dict, filters=filters, project="id").all())
+
+        def count() -> int:
+            return orm.QueryBuilder().append(orm.Dict).count()
+
+        def projection() -> int:
+            qb = orm.QueryBuilder().append(orm.Dict, project=["attributes.k", "attributes.x"])
+            return len(qb.all())
+
+        for name, query in (
+            ("W4 equality", equality), ("W4 range", value_range), ("W4 count", count),
+            ("W4 projection", projection),
+        ):  # fmt: skip
+            results[name] = {"n": query(), "seconds": median_seconds(query)}
+    if "W5" in workloads:
+
+        @calcfunction
+        def increment(x: Any) -> Any:
+            return orm.Int(x.value + 1)
+
+        value = orm.Int(0)
+        for _ in range(max(2, int(200 * scale))):
+            value = increment(value)
+        final = value.pk
+
+        def ancestors() -> int:
+            qb = orm.QueryBuilder().append(orm.Node, filters={"id": final}, tag="final")
+            qb.append(orm.Node, with_descendants="final", project="id")
+            return len(qb.all())
+
+        results["W5 ancestors"] = {"n": ancestors(), "seconds": median_seconds(ancestors)}
     return results
 
 
