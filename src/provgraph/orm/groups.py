@@ -21,7 +21,7 @@ from provgraph.orm.json import clean_value, validate_key
 from provgraph.orm.labelled import LabelledEntity
 from provgraph.orm.loaders import load_entity
 from provgraph.orm.users import User
-from provgraph.storage.abstract import EntityTypes, In, StorageBackend
+from provgraph.storage.abstract import EntityTypes, StorageBackend
 
 if TYPE_CHECKING:
     from provgraph.orm.nodes.node import Node
@@ -223,13 +223,16 @@ class Group(LabelledEntity):
     def nodes(self) -> list[Node]:
         """The member nodes, in pk order, each as its own node class."""
         from provgraph.orm.nodes.node import Node
+        from provgraph.orm.querybuilder import QueryBuilder
 
-        found: list[Node] = []
-        ids = self._node_ids()
-        for start in range(0, len(ids), _CHUNK):
-            rows = self._backend.get_rows(EntityTypes.NODE, {"id": In(tuple(ids[start : start + _CHUNK]))})
-            found.extend(Node._from_row(self._backend, row) for row in rows)
-        return found
+        if not self.is_stored:
+            return []
+        query = QueryBuilder(backend=self._backend)
+        query.append(Group, filters={"id": self.pk}, tag="group")
+        query.append(Node, with_group="group", project="*", tag="member")
+        query.order_by({"member": "id"})
+        members: list[Node] = query.all(flat=True)
+        return members
 
     def count(self) -> int:
         """How many nodes are members."""
