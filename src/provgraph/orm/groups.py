@@ -30,9 +30,6 @@ __all__ = ["Group", "GroupBase", "GroupCollection", "GroupExtras", "load_group"]
 
 DEFAULT_TYPE_STRING = "core"
 
-# Node ids per lookup: keeps the IN lists of large groups to a modest size.
-_CHUNK = 5000
-
 _MISSING: Any = object()
 
 
