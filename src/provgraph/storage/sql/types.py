@@ -51,8 +51,9 @@ class UuidString(TypeDecorator[str]):
             return value
         return str(value)
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
-        return None if value is None else str(value)
+    # No process_result_value: both dialects already return the dashed ``str`` (SQLite stores the
+    # text; PostgreSQL's UUID(as_uuid=False) converts), and a Python call per row is not free when
+    # listing many nodes.
 
 
 class UtcDateTime(TypeDecorator[datetime]):
