@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from concurrent_store import LINKS_PER_CHAIN, NODES_PER_CHAIN, store_chains
+from tests.child_processes import wait_for_rows
 
 from provgraph.config.profile import Profile
 from provgraph.storage.abstract import EntityTypes, StorageBackend
@@ -52,11 +53,7 @@ def test_killed_writer_leaves_no_half_stored_node(loaded_profile: Profile, backe
         process = context.Process(target=store_chains, args=args)
         process.start()
         try:
-            deadline = time.monotonic() + 60
-            while backend.count_rows(EntityTypes.NODE) < before + 60:
-                assert process.is_alive(), "the writer died on its own"
-                assert time.monotonic() < deadline, "the writer stored too little in 60 s"
-                time.sleep(0.02)
+            wait_for_rows(lambda: backend.count_rows(EntityTypes.NODE), before + 60, process, "writer")
             time.sleep(pause)  # land somewhere inside a store, not right after our count
         finally:
             assert process.pid is not None

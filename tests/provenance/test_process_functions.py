@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -77,12 +77,14 @@ def creates(a: Any) -> Any:
     return orm.Int(5)
 
 
-def _incoming(node: orm.Node, link_type: LinkType) -> dict[str, orm.Node]:
+def _incoming(node: orm.Node, link_type: LinkType) -> dict[str, Any]:
     return {triple.link_label: triple.node for triple in node.base.links.get_incoming(link_type=link_type)}
 
 
 def _last_process() -> orm.ProcessNode:
-    return max(orm.ProcessNode.collection.all(), key=lambda node: node.pk or 0)
+    node = max(orm.ProcessNode.collection.all(), key=lambda node: node.pk or 0)
+    assert isinstance(node, orm.ProcessNode)
+    return node
 
 
 def test_calcfunction_records_inputs_node_and_output() -> None:
@@ -101,7 +103,7 @@ def test_calcfunction_records_inputs_node_and_output() -> None:
 
 def test_process_attributes_follow_aiida() -> None:
     _, node = add.run_get_node(1, 2)
-    loaded = orm.load_node(node.pk)
+    loaded: Any = orm.load_node(node.pk)
     attributes = loaded.base.attributes.all
     assert attributes["process_state"] == "finished"
     assert attributes["exit_status"] == 0
@@ -109,7 +111,7 @@ def test_process_attributes_follow_aiida() -> None:
     assert attributes["sealed"] is True
     assert attributes["function_name"] == "add"
     assert attributes["function_namespace"] == __name__
-    assert attributes["function_starting_line_number"] == add.__wrapped__.__code__.co_firstlineno
+    assert attributes["function_starting_line_number"] == cast(Any, add).__wrapped__.__code__.co_firstlineno
     assert attributes["function_number_of_lines"] == 3
     assert "metadata_inputs" in attributes
     assert loaded.process_type == f"{__name__}.add"
@@ -123,7 +125,8 @@ def test_process_attributes_follow_aiida() -> None:
 def test_run_get_pk_and_run() -> None:
     result, pk = add.run_get_pk(orm.Int(4), orm.Int(5))
     assert result.value == 9
-    assert orm.load_node(pk).is_finished_ok
+    loaded: Any = orm.load_node(pk)
+    assert loaded.is_finished_ok
     assert add.run(1, 1).value == 2
 
 
@@ -138,7 +141,9 @@ def test_dict_outputs_are_flattened() -> None:
     result, node = split.run_get_node(10)
     assert result["low"].value == 9
     assert result["ns"]["same"].value == 10
-    created = {t.link_label: t.node.value for t in node.base.links.get_outgoing(link_type=LinkType.CREATE)}
+    created = {
+        t.link_label: cast(Any, t.node).value for t in node.base.links.get_outgoing(link_type=LinkType.CREATE)
+    }
     assert created == {"low": 9, "high": 11, "ns__same": 10}
 
 
@@ -151,7 +156,7 @@ def test_workfunction_calls_calcfunctions() -> None:
     assert _incoming(total, LinkType.RETURN) == {"total": workflow}
     calls = workflow.base.links.get_outgoing(link_type=LinkType.CALL_CALC).all()
     assert [triple.link_label for triple in calls] == ["CALL", "CALL"]
-    assert all(triple.node.caller == workflow for triple in calls)
+    assert all(isinstance(t.node, orm.CalcFunctionNode) and t.node.caller == workflow for t in calls)
     assert sorted(_incoming(workflow, LinkType.INPUT_WORK)) == ["a", "b"]
     assert current_process() is None
 
@@ -191,6 +196,7 @@ def test_exception_in_nested_call_excepts_the_workflow_too() -> None:
     with pytest.raises(ValueError, match="deliberate failure for 1"):
         calls_explode(1)
     workflow = max(orm.WorkFunctionNode.collection.all(), key=lambda node: node.pk or 0)
+    assert isinstance(workflow, orm.WorkFunctionNode)
     assert workflow.is_excepted
     assert workflow.called[0].is_excepted
 

@@ -13,11 +13,17 @@ refused), and each link gets its source's new pk once the node rows are in.
 Every row carries its content hash (the ``_aiida_hash`` extra) when it is inserted, computed
 from the row just before the INSERT, so hashing adds no statement. In a batch, a process's
 inputs stored in the same batch are hashed first and their hashes passed on.
+
+A node's content can also be fixed ahead of its store (:func:`prepare_rows`): its files go into
+the object store, its attributes are copied and its hash computed at once, and a later
+``store_many(..., prepared=...)`` writes exactly that content. A process function does this for
+the inputs it stores together with its outputs after the function ran, so that the function
+cannot change what the graph records as its inputs (:meth:`PreparedRows.check_unchanged` tells).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +37,7 @@ if TYPE_CHECKING:
     from provgraph.orm.nodes.links import LinkTriple
     from provgraph.orm.nodes.node import Node
 
-__all__ = ["store_many", "store_node"]
+__all__ = ["PreparedRows", "prepare_rows", "store_many", "store_node"]
 
 
 def store_node(node: Node) -> None:
@@ -48,19 +54,112 @@ def store_node(node: Node) -> None:
     row["extras"][HASH_EXTRA_KEY] = NodeCaching(node).compute_hash_for_store(row)
     backend = node.backend
     if links:
+        # Inside our own transaction (a savepoint when nested in the caller's), any failure ends
+        # it: per-insert savepoints would only cost round trips.
         with backend.transaction():
-            (pk,) = backend.bulk_insert(EntityTypes.NODE, [row])
-            backend.bulk_insert(EntityTypes.LINK, [_link_row(triple, triple.node.pk, pk) for triple in links])
+            (pk,) = backend.bulk_insert(EntityTypes.NODE, [row], savepoint=False)
+            backend.bulk_insert(
+                EntityTypes.LINK, [_link_row(triple, triple.node.pk, pk) for triple in links], savepoint=False
+            )
     else:
         (pk,) = backend.bulk_insert(EntityTypes.NODE, [row])
     _mark_stored(node, pk, row)
 
 
-def store_many(nodes: Iterable[Node]) -> list[Node]:
+class PreparedRows:
+    """The rows of unstored nodes, fixed before their store: attributes copied, files in the
+    object store, hashes computed (see :func:`prepare_rows`).
+
+    ``store_many(nodes, prepared=...)`` inserts these attributes, files and hashes; the columns
+    that stay changeable on a stored node (label, description, extras) are read at the store.
+    """
+
+    __slots__ = ("_entries",)
+
+    def __init__(self) -> None:
+        # id(node) -> (node, prepared row, the node's file tree when the row was taken)
+        self._entries: dict[int, tuple[Node, dict[str, Any], dict[str, Any]]] = {}
+
+    def __contains__(self, node: object) -> bool:
+        return id(node) in self._entries
+
+    def check_unchanged(self) -> None:
+        """``ModificationNotAllowed`` naming the first node, still unstored, whose content (what
+        its hash covers: attributes, files, type, user, computer) differs from its prepared row."""
+        for node, row, files in self._entries.values():
+            if node.is_stored:
+                continue
+            current = node._row
+            changed = [column for column in _FIXED_COLUMNS if current[column] != row[column]]
+            attributes = current["attributes"] or {}
+            if attributes != row["attributes"] and _clean_all(attributes, "attribute") != row["attributes"]:
+                changed.append("attributes")
+            if _files_of(node) != files:
+                changed.append("files")
+            if changed:
+                raise ModificationNotAllowed(
+                    f"the {', '.join(changed)} of node {node.uuid} changed after its content was fixed "
+                    "for storing (e.g. a process function changed its input); inputs are immutable: "
+                    "make a new node instead"
+                )
+
+    def _row_for_store(self, node: Node) -> dict[str, Any] | None:
+        """The prepared row with the node's current label, description and extras, or None."""
+        entry = self._entries.get(id(node))
+        if entry is None:
+            return None
+        prepared = entry[1]
+        row = dict(prepared)
+        current = node._row
+        row["label"], row["description"] = current["label"], current["description"]
+        extras = current["extras"]
+        row["extras"] = _clean_all(extras, "extra") if extras else {}
+        row["extras"][HASH_EXTRA_KEY] = prepared["extras"][HASH_EXTRA_KEY]
+        row["mtime"] = datetime.now(timezone.utc)
+        return row
+
+
+# The columns of a prepared row that must not change before the store (besides attributes and files).
+_FIXED_COLUMNS = ("node_type", "process_type", "user_id", "dbcomputer_id")
+
+
+def _files_of(node: Node) -> dict[str, Any]:
+    """The file tree of an unstored node: its sandbox's, or else the metadata set on its row."""
+    state = node._repository_state
+    if state is not None and state.sandbox is not None:
+        return node.base.repository.metadata
+    metadata: dict[str, Any] = node._row["repository_metadata"] or {}
+    return metadata
+
+
+def prepare_rows(nodes: Sequence[Node]) -> PreparedRows:
+    """Fix the content of the unstored ``nodes`` now, for a later ``store_many(..., prepared=...)``.
+
+    Each node must be storable (checked now); its files are written to the object store and its
+    hash computed (so a process's in-batch sources must come first in ``nodes``, or be stored).
+    Stored nodes are skipped.
+    """
+    prepared = PreparedRows()
+    entries = prepared._entries
+    known: dict[str, str | None] = {}
+    for node in nodes:
+        if node.is_stored or id(node) in entries:
+            continue
+        node._check_storable()
+        files = _files_of(node)
+        row = _row_to_insert(node)
+        row["extras"] = {HASH_EXTRA_KEY: NodeCaching(node).compute_hash_for_store(row, known)}
+        known[node.uuid] = row["extras"][HASH_EXTRA_KEY]
+        entries[id(node)] = (node, row, files)
+    return prepared
+
+
+def store_many(nodes: Iterable[Node], *, prepared: PreparedRows | None = None) -> list[Node]:
     """Store the unstored ``nodes`` with their incoming links, attributes and files, all or nothing.
 
     Every link source must be stored already or be in the batch. Stored nodes in ``nodes`` are
-    left as they are. Returns the nodes in the order given.
+    left as they are. Nodes in ``prepared`` are written with their prepared content (see
+    :func:`prepare_rows`). Returns the nodes in the order given.
     """
     given = list(nodes)
     batch = list({id(node): node for node in given if not node.is_stored}.values())
@@ -72,13 +171,14 @@ def store_many(nodes: Iterable[Node]) -> list[Node]:
             raise InputValidationError(
                 f"store_many needs nodes of one storage; node {node.uuid} belongs to {node.backend}"
             )
-        node._check_storable()
+        if prepared is None or node not in prepared:
+            node._check_storable()
     links = {id(node): _incoming(node) for node in batch}
     ordered = _topological(batch, links)
     _check_batch_outdegree(batch, links)
-    rows = _rows_with_hashes(ordered)
+    rows = _rows_with_hashes(ordered, prepared)
     with backend.transaction():
-        pks = backend.bulk_insert(EntityTypes.NODE, rows)
+        pks = backend.bulk_insert(EntityTypes.NODE, rows, savepoint=False)
         new_pk = {id(node): pk for node, pk in zip(ordered, pks, strict=True)}
         link_rows = [
             _link_row(
@@ -87,7 +187,7 @@ def store_many(nodes: Iterable[Node]) -> list[Node]:
             for node in ordered
             for triple in links[id(node)]
         ]
-        backend.bulk_insert(EntityTypes.LINK, link_rows)
+        backend.bulk_insert(EntityTypes.LINK, link_rows, savepoint=False)
     for node, pk, row in zip(ordered, pks, rows, strict=True):
         _mark_stored(node, pk, row)
     return given
@@ -108,15 +208,16 @@ def _row_to_insert(node: Node) -> dict[str, Any]:
     return row
 
 
-def _rows_with_hashes(ordered: list[Node]) -> list[dict[str, Any]]:
+def _rows_with_hashes(ordered: list[Node], prepared: PreparedRows | None) -> list[dict[str, Any]]:
     """The rows of the batch (sources first), each hashed with its in-batch sources' hashes."""
     known: dict[str, str | None] = {}
     rows = []
     for node in ordered:
-        row = _row_to_insert(node)
-        row["extras"][HASH_EXTRA_KEY] = known[node.uuid] = NodeCaching(node).compute_hash_for_store(
-            row, known
-        )
+        row = prepared._row_for_store(node) if prepared is not None else None
+        if row is None:
+            row = _row_to_insert(node)
+            row["extras"][HASH_EXTRA_KEY] = NodeCaching(node).compute_hash_for_store(row, known)
+        known[node.uuid] = row["extras"][HASH_EXTRA_KEY]
         rows.append(row)
     return rows
 
@@ -148,8 +249,37 @@ def _incoming(node: Node) -> list[LinkTriple]:
 
 
 def _topological(batch: list[Node], links: dict[int, list[LinkTriple]]) -> list[Node]:
-    """The batch with every in-batch source before its targets; ``LinkValidationError`` on a cycle."""
+    """The batch with every in-batch source before its targets; ``LinkValidationError`` on a cycle.
+
+    Sorted by depth (sources first), otherwise keeping the caller's order, so pks follow the list.
+    """
     in_batch = {id(node) for node in batch}
+    depth: dict[int, int] = {}
+    in_order = True
+    for node in batch:
+        level = 0
+        for triple in links[id(node)]:
+            source = triple.node
+            if id(source) in in_batch:
+                if id(source) not in depth:
+                    in_order = False
+                    break
+                level = max(level, depth[id(source)] + 1)
+            elif not source.is_stored:
+                raise ModificationNotAllowed(
+                    f"cannot store node {node.uuid}: the source {source.uuid} of its "
+                    f"{triple.link_type.value} link {triple.link_label!r} is neither stored nor in the batch"
+                )
+        if not in_order:
+            break
+        depth[id(node)] = level
+    if not in_order:  # some source comes after its target: order the batch first
+        depth = _depths(batch, links, in_batch)
+    return sorted(batch, key=lambda node: depth[id(node)])  # stable: keeps the caller's order
+
+
+def _depths(batch: list[Node], links: dict[int, list[LinkTriple]], in_batch: set[int]) -> dict[int, int]:
+    """Each node's depth (0 for nodes without in-batch sources) in a batch given in any order."""
     waiting: dict[int, int] = {}
     targets_of: dict[int, list[Node]] = {}
     for node in batch:
@@ -179,13 +309,11 @@ def _topological(batch: list[Node], links: dict[int, list[LinkTriple]]) -> list[
         raise LinkValidationError(
             f"the links between the nodes to store form a cycle; nodes involved: {stuck[:5]}"
         )
-    # Sort by depth (sources first), otherwise keeping the caller's order, so pks follow the list.
-    position = {id(node): index for index, node in enumerate(batch)}
     depth: dict[int, int] = {}
     for node in ordered:
         sources = [triple.node for triple in links[id(node)] if id(triple.node) in in_batch]
         depth[id(node)] = 1 + max((depth[id(source)] for source in sources), default=-1)
-    return sorted(batch, key=lambda node: (depth[id(node)], position[id(node)]))
+    return depth
 
 
 def _check_batch_outdegree(batch: list[Node], links: dict[int, list[LinkTriple]]) -> None:

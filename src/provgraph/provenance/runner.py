@@ -1,9 +1,25 @@
 """Running one process-function call and recording it in the graph.
 
-A call costs two transactions when it succeeds: one stores the new inputs and the process node
-(already ``running``, with its input links and the CALL link from a calling workflow), one
-stores the outputs with their links and marks the node finished and sealed. A failure replaces
-the second by one that marks the node excepted, sealed, with a log entry holding the traceback.
+A calcfunction call is written in one transaction, after the function returned: the new inputs,
+the process node in its final state (finished or failed, sealed), its outputs, every link and
+every hash. Why: a call used to cost two transactions plus an UPDATE of the final state, and
+each transaction costs more than all the rest of a call. While the function runs nothing is
+stored, so no write lock is held during user code; a crash or SIGKILL mid-call leaves at most
+unreferenced files in the object store; a refused result (a plain value, a stored node, a broken
+link rule, a value JSON cannot hold) leaves no half-written outputs. The links are checked
+without queries: the process node is unstored, so it has no stored links to count.
+
+The new inputs' content is fixed before the call (files in the object store, hashes computed,
+:func:`~provgraph.orm.batch.prepare_rows`) and checked unchanged after it, so the graph records
+what the function was given: a function that changes an input fails, as in AiiDA, where inputs
+are stored (immutable) before the function runs. Unlike in AiiDA, the inputs and the process
+node have no pk inside the function, and the node's ``source_file`` shows once it is stored.
+An exception writes the inputs and the node, excepted (killed for an interrupt) and sealed,
+with a log entry holding the traceback, in one transaction, and is re-raised. With caching on,
+the inputs are stored first (their stored hashes find the cache source).
+
+A workfunction is stored when it starts (with its new inputs), because the processes it calls
+link to it while it runs; its RETURN links and final state are written in a second transaction.
 Either way the graph never holds outputs without their creator, or an unsealed finished node.
 """
 
@@ -21,7 +37,7 @@ from typing import Any, cast
 
 from provgraph.caching import is_caching_enabled
 from provgraph.exceptions import InputValidationError, LinkValidationError
-from provgraph.orm.batch import store_many
+from provgraph.orm.batch import PreparedRows, prepare_rows, store_many
 from provgraph.orm.logs import Log
 from provgraph.orm.nodes.caching_store import find_cache_source, store_from_cache
 from provgraph.orm.nodes.data.data import Data
@@ -30,7 +46,7 @@ from provgraph.orm.nodes.links import PORT_NAMESPACE_SEPARATOR
 from provgraph.orm.nodes.node import Node
 from provgraph.orm.nodes.process.calculation import CalculationNode
 from provgraph.orm.nodes.process.function import FunctionInfo
-from provgraph.orm.nodes.process.process import ProcessNode, ProcessState
+from provgraph.orm.nodes.process.process import SEALED_KEY, ProcessNode, ProcessState
 from provgraph.orm.nodes.process.workflow import WorkflowNode
 from provgraph.provenance.exit_code import ExitCode
 from provgraph.provenance.inputs import CallInputs
@@ -86,16 +102,53 @@ def run_function(spec: FunctionSpec, inputs: CallInputs) -> tuple[Any, ProcessNo
     cached = _from_cache(spec, node, inputs)
     if cached:
         return _outputs_of(node), node
-    if not node.is_stored:
-        store_many([*(n for n in inputs.links.values() if not n.is_stored), node])
+    if isinstance(node, CalculationNode):
+        return _run_calculation(spec, node, inputs), node
+    return _run_workflow(spec, node, inputs), node
+
+
+def _run_calculation(spec: FunctionSpec, node: ProcessNode, inputs: CallInputs) -> Any:
+    """Run a calculation and write everything in one transaction once the function returned.
+
+    The new inputs' content is fixed (files stored, hashes computed) before the function runs,
+    and checked unchanged after, so the graph records what the function was given.
+    """
+    new_inputs = [source for source in inputs.links.values() if not source.is_stored]
+    prepared = prepare_rows(new_inputs)
+    created: list[Node] = []
     try:
         with _running_as(node):
             result = spec.function(*inputs.args, **inputs.kwargs)
-        outputs = _finish(spec, node, result)
+        returned, flat = _returned(spec, result, inputs)
+        created = _link_created(node, flat)
+        node.base.attributes.set_many(_final_attributes(result))
+        prepared.check_unchanged()
+        spec.info.attach_source(node)
+        store_many([*new_inputs, node, *created], prepared=prepared)
     except BaseException as exc:
-        _terminate_abnormally(node, exc)
+        _forget_created(node, created)
+        _record_unstored_failure(spec, node, new_inputs, prepared, exc)
         raise
-    return outputs, node
+    return returned
+
+
+def _run_workflow(spec: FunctionSpec, node: ProcessNode, inputs: CallInputs) -> Any:
+    """Run a workflow stored first, so the processes it calls can link to it while it runs."""
+    if not node.is_stored:
+        spec.info.attach_source(node)
+        store_many([*(source for source in inputs.links.values() if not source.is_stored), node])
+    try:
+        with _running_as(node):
+            result = spec.function(*inputs.args, **inputs.kwargs)
+        returned, flat = _returned(spec, result, inputs)
+        with node.backend.transaction():
+            for label, output in flat.items():
+                output.base.links.add_incoming(node, LinkType.RETURN, label)
+            node.base.attributes.set_many(_final_attributes(result))
+    except BaseException as exc:
+        _record_stored_failure(node, exc)
+        raise
+    return returned
 
 
 def _new_node(spec: FunctionSpec, inputs: CallInputs) -> ProcessNode:
@@ -108,9 +161,9 @@ def _new_node(spec: FunctionSpec, inputs: CallInputs) -> ProcessNode:
             ProcessNode.PROCESS_LABEL_KEY: spec.name,
             ProcessNode.METADATA_INPUTS_KEY: None,
             "version": _version_info(),
+            **spec.info.attributes,
         }
     )
-    spec.info.apply(node)
     link_type = LinkType.INPUT_CALC if isinstance(node, CalculationNode) else LinkType.INPUT_WORK
     for label, source in inputs.links.items():
         node.base.links.add_incoming(source, link_type, label)
@@ -139,6 +192,7 @@ def _from_cache(spec: FunctionSpec, node: ProcessNode, inputs: CallInputs) -> bo
     if not is_caching_enabled(spec.process_type):
         return False
     store_many([n for n in inputs.links.values() if not n.is_stored])  # inputs' hashes need them stored
+    spec.info.attach_source(node, in_sandbox=True)  # the hash of an unstored node sees its sandbox only
     source = find_cache_source(node)
     if source is None:
         return False
@@ -158,34 +212,35 @@ def _outputs_of(node: ProcessNode) -> Any:
 # -- finishing ------------------------------------------------------------------------------------
 
 
-def _finish(spec: FunctionSpec, node: ProcessNode, result: Any) -> Any:
-    """Record the outputs and the final state in one transaction; return what the call returns."""
+def _final_attributes(result: Any) -> dict[str, Any]:
+    """The state a process that returned ``result`` ends in: finished, with its exit code, sealed."""
     final: dict[str, Any] = {ProcessNode.PROCESS_STATE_KEY: ProcessState.FINISHED.value}
     if isinstance(result, ExitCode):
         final[ProcessNode.EXIT_STATUS_KEY] = result.status
         if result.message is not None:
             final[ProcessNode.EXIT_MESSAGE_KEY] = result.message
-        flat: dict[str, Node] = {}
-        returned: Any = {}
     else:
         final[ProcessNode.EXIT_STATUS_KEY] = 0
-        flat = _flatten_outputs(spec, result)
-        returned = result if result is not None else {}
-    final["sealed"] = True
-    with node.backend.transaction():
-        _link_outputs(node, flat)
-        node.base.attributes.set_many(final)
-    return returned
+    final[SEALED_KEY] = True
+    return final
 
 
-def _flatten_outputs(spec: FunctionSpec, result: Any) -> dict[str, Node]:
+def _returned(spec: FunctionSpec, result: Any, inputs: CallInputs) -> tuple[Any, dict[str, Node]]:
+    """What the call returns, and its outputs by link label (checked: nothing changes if refused)."""
+    if isinstance(result, ExitCode):
+        return {}, {}
+    return (result if result is not None else {}), _flatten_outputs(spec, result, inputs)
+
+
+def _flatten_outputs(spec: FunctionSpec, result: Any, inputs: CallInputs) -> dict[str, Node]:
     if result is None:
         return {}
+    given = {id(source) for source in inputs.links.values()}
     if isinstance(result, Node):
-        return {SINGLE_OUTPUT_LABEL: _checked_output(spec, SINGLE_OUTPUT_LABEL, result)}
+        return {SINGLE_OUTPUT_LABEL: _checked_output(spec, SINGLE_OUTPUT_LABEL, result, given)}
     if isinstance(result, Mapping):
         flat: dict[str, Node] = {}
-        _flatten_into(spec, flat, "", result)
+        _flatten_into(spec, flat, "", result, given)
         return flat
     raise InputValidationError(
         f"{spec.kind} {spec.name} returned a {type(result).__name__} ({_short(result)}); return a Data node, "
@@ -193,7 +248,9 @@ def _flatten_outputs(spec: FunctionSpec, result: Any) -> dict[str, Node]:
     )
 
 
-def _flatten_into(spec: FunctionSpec, flat: dict[str, Node], prefix: str, mapping: Mapping[Any, Any]) -> None:
+def _flatten_into(
+    spec: FunctionSpec, flat: dict[str, Node], prefix: str, mapping: Mapping[Any, Any], given: set[int]
+) -> None:
     for key, value in mapping.items():
         if not isinstance(key, str):
             raise InputValidationError(
@@ -201,22 +258,24 @@ def _flatten_into(spec: FunctionSpec, flat: dict[str, Node], prefix: str, mappin
             )
         label = f"{prefix}{key}"
         if isinstance(value, Mapping) and not isinstance(value, Node):
-            _flatten_into(spec, flat, label + PORT_NAMESPACE_SEPARATOR, value)
+            _flatten_into(spec, flat, label + PORT_NAMESPACE_SEPARATOR, value, given)
         else:
-            flat[label] = _checked_output(spec, label, value)
+            flat[label] = _checked_output(spec, label, value, given)
 
 
-def _checked_output(spec: FunctionSpec, label: str, value: Any) -> Node:
+def _checked_output(spec: FunctionSpec, label: str, value: Any, given: set[int]) -> Node:
+    """``value`` if it may be the output ``label``; ``given`` holds the ids of the call's inputs."""
     if not isinstance(value, Data):
         raise InputValidationError(
             f"{spec.kind} {spec.name} returned output {label!r} of type {type(value).__name__} "
             f"({_short(value)}); outputs must be Data nodes, e.g. orm.Int(...) instead of a plain int"
         )
     creates = issubclass(spec.node_class, CalculationNode)
-    if creates and value.is_stored:
+    if creates and (value.is_stored or id(value) in given):
+        which = f"stored node pk={value.pk}" if value.is_stored else f"its input {value.uuid}"
         raise LinkValidationError(
-            f"calcfunction {spec.name} returned stored node pk={value.pk} as output {label!r}; "
-            "a calcfunction must create new data: return a new node, or return it from a workfunction"
+            f"calcfunction {spec.name} returned {which} as output {label!r}; a calcfunction must "
+            "create new data: return a new node, or return it from a workfunction"
         )
     if not creates and not value.is_stored:
         raise LinkValidationError(
@@ -226,23 +285,28 @@ def _checked_output(spec: FunctionSpec, label: str, value: Any) -> Node:
     return value
 
 
-def _link_outputs(node: ProcessNode, flat: dict[str, Node]) -> None:
-    """CREATE links to new nodes (stored with them) or RETURN links to stored ones."""
-    if isinstance(node, CalculationNode):
-        added: list[Node] = []
-        try:
-            for label, output in flat.items():
-                output.base.links.add_incoming(node, LinkType.CREATE, label)
-                added.append(output)
-            store_many(added)
-        except BaseException:
-            for output in added:  # forget the links we cached, keep any the user made
-                links = output.base.links
-                links._incoming_cache = [t for t in links._incoming_cache if t.node is not node]
-            raise
-    else:
+def _link_created(node: ProcessNode, flat: dict[str, Node]) -> list[Node]:
+    """Attach CREATE links from the unstored ``node`` to its new outputs; returns the outputs.
+
+    The source is unstored, so it has no stored outgoing links: the degree rules are checked
+    against the link caches alone, without a query. On failure the links added are undone.
+    """
+    added: list[Node] = []
+    try:
         for label, output in flat.items():
-            output.base.links.add_incoming(node, LinkType.RETURN, label)
+            output.base.links.add_incoming(node, LinkType.CREATE, label)
+            added.append(output)
+    except BaseException:
+        _forget_created(node, added)
+        raise
+    return added
+
+
+def _forget_created(node: ProcessNode, outputs: list[Node]) -> None:
+    """Drop the CREATE links from ``node`` cached on ``outputs`` (links the user made stay)."""
+    for output in outputs:
+        if not output.is_stored:
+            output._incoming_links = [t for t in output._incoming_links if t.node is not node]
 
 
 def _short(value: Any) -> str:
@@ -253,11 +317,10 @@ def _short(value: Any) -> str:
 # -- failures -------------------------------------------------------------------------------------
 
 
-def _terminate_abnormally(node: ProcessNode, exc: BaseException) -> None:
-    """Mark the node excepted (an error) or killed (interrupt), seal it, and log the traceback."""
-    killed = not isinstance(exc, Exception)
-    attributes: dict[str, Any] = {"sealed": True}
-    if killed:
+def _failure_attributes(exc: BaseException) -> dict[str, Any]:
+    """Excepted (an error) or killed (an interrupt), sealed, with the exception text."""
+    attributes: dict[str, Any] = {SEALED_KEY: True}
+    if not isinstance(exc, Exception):
         attributes[ProcessNode.PROCESS_STATE_KEY] = ProcessState.KILLED.value
         attributes[ProcessNode.PROCESS_STATUS_KEY] = f"Killed by {type(exc).__name__}"
     else:
@@ -265,16 +328,41 @@ def _terminate_abnormally(node: ProcessNode, exc: BaseException) -> None:
         attributes[ProcessNode.EXCEPTION_KEY] = "".join(
             traceback.format_exception(type(exc), exc, None)
         ).rstrip()
+    return attributes
+
+
+def _record_unstored_failure(
+    spec: FunctionSpec, node: ProcessNode, new_inputs: list[Node], prepared: PreparedRows, exc: BaseException
+) -> None:
+    """Store the new inputs (as prepared) and the node, excepted or killed, with a log entry, in
+    one transaction; nothing of the outputs is written."""
+    try:
+        attributes = node.base.attributes
+        for key in (ProcessNode.EXIT_STATUS_KEY, ProcessNode.EXIT_MESSAGE_KEY):
+            if key in attributes:
+                attributes.delete(key)
+        attributes.set_many(_failure_attributes(exc))
+        spec.info.attach_source(node)
+        with node.backend.transaction():
+            store_many([*new_inputs, node], prepared=prepared)
+            _log_entry(node, exc).store()
+    except Exception:
+        LOGGER.exception("could not record the failure of process node %s", node.uuid)
+
+
+def _record_stored_failure(node: ProcessNode, exc: BaseException) -> None:
+    """Mark the stored node excepted or killed, seal it, and log the traceback, in one transaction."""
     try:
         with node.backend.transaction():
-            node.base.attributes.set_many(attributes)
-            _log_entry(node, exc, "on_kill" if killed else "on_except").store()
+            node.base.attributes.set_many(_failure_attributes(exc))
+            _log_entry(node, exc).store()
     except Exception:
         LOGGER.exception("could not record the failure of process node pk=%s", node.pk)
 
 
-def _log_entry(node: ProcessNode, exc: BaseException, where: str) -> Log:
+def _log_entry(node: ProcessNode, exc: BaseException) -> Log:
     """The log entry AiiDA's engine writes when a process excepts (a REPORT with the traceback)."""
+    where = "on_except" if isinstance(exc, Exception) else "on_kill"
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     message = f"[{node.pk}|{node.process_label}|{where}]: {text}"
     now = time.time()

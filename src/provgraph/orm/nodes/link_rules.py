@@ -2,7 +2,9 @@
 
 Every check runs before anything is written, so a rejected link leaves the graph as it was.
 Uniqueness ("degree") counts the links already stored plus the target's unstored incoming cache;
-each check costs at most one ``COUNT`` query, and none when the target is not stored yet.
+each check costs at most one ``COUNT`` query, and none for the side of a link whose node is not
+stored yet (an unstored node has no stored links): a process function links its unstored process
+node to inputs and outputs without a single query. Label checks are cached per label.
 """
 
 from __future__ import annotations
@@ -65,6 +67,13 @@ def _rules() -> dict[LinkType, LinkRule]:
     }
 
 
+@functools.cache
+def _node_class() -> type[Node]:
+    from provgraph.orm.nodes.node import Node  # imported here: node.py imports this module
+
+    return Node
+
+
 def link_rule(link_type: LinkType) -> LinkRule:
     """The endpoint and degree rule of ``link_type``."""
     return _rules()[link_type]
@@ -77,28 +86,33 @@ def validate_link_label(link_label: Any) -> str:
     """
     if not isinstance(link_label, str):
         raise LinkValidationError(f"link label {link_label!r} is a {type(link_label).__name__}, not a str")
-    problem = None
-    if not _LABEL.fullmatch(link_label):
-        problem = "may contain only letters, digits and underscores"
-    elif link_label.startswith("_") or link_label.endswith("_"):
-        problem = "may not start or end with an underscore"
-    elif not link_label.isidentifier():
-        problem = "must be a valid Python identifier (no leading digit)"
-    elif len(link_label) > _LABEL_MAX:
-        problem = f"may be at most {_LABEL_MAX} characters long"
+    problem = _label_problem(link_label)
     if problem:
         raise LinkValidationError(f"invalid link label {link_label!r}: a label {problem}")
     return link_label
 
 
+@functools.lru_cache(maxsize=4096)
+def _label_problem(link_label: str) -> str | None:
+    """What is wrong with a label, or None; cached, since a few labels recur in every call."""
+    if not _LABEL.fullmatch(link_label):
+        return "may contain only letters, digits and underscores"
+    if link_label.startswith("_") or link_label.endswith("_"):
+        return "may not start or end with an underscore"
+    if not link_label.isidentifier():
+        return "must be a valid Python identifier (no leading digit)"
+    if len(link_label) > _LABEL_MAX:
+        return f"may be at most {_LABEL_MAX} characters long"
+    return None
+
+
 def validate_link(source: Node, target: Node, link_type: LinkType, link_label: str) -> None:
     """Raise ``LinkValidationError`` unless a ``link_type`` link ``source`` -> ``target`` is allowed."""
-    from provgraph.orm.nodes.node import Node
-
     if not isinstance(link_type, LinkType):
         raise LinkValidationError(f"link_type must be a LinkType, got {link_type!r}")
+    node_class = _node_class()
     for role, node in (("source", source), ("target", target)):
-        if not isinstance(node, Node):
+        if not isinstance(node, node_class):
             raise LinkValidationError(f"the {role} of a link must be a Node, got {type(node).__name__}")
     if source.backend is not target.backend:
         raise LinkValidationError(

@@ -7,6 +7,7 @@ repository as ``source_file``, so that a result can be traced back to the code t
 from __future__ import annotations
 
 import inspect
+import io
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -35,10 +36,27 @@ class FunctionInfo:
         self.source = source
 
     def apply(self, node: Node) -> None:
-        """Record the function on an unstored node."""
+        """Record the function on an unstored node (attributes and source file)."""
         node.base.attributes.set_many(self.attributes)
-        if self.source is not None:
-            node.base.repository.put_object_from_bytes(self.source, FUNCTION_SOURCE_FILE_PATH)
+        self.attach_source(node, in_sandbox=True)
+
+    def attach_source(self, node: Node, in_sandbox: bool = False) -> None:
+        """Put the source file on the unstored ``node`` (once; nothing if there is no source).
+
+        Without ``in_sandbox`` (for a node about to be stored) the file goes straight into the
+        profile's object store and the node's ``repository_metadata`` names it, which spares a
+        sandbox copy per run; its files then show only once it is stored, and its hash can only
+        be computed at the store. A node with files of its own gets the file in its sandbox.
+        """
+        if self.source is None or FUNCTION_SOURCE_FILE_PATH in node.repository_metadata.get("o", {}):
+            return
+        if in_sandbox or node._repository_state is not None:
+            repository = node.base.repository
+            if FUNCTION_SOURCE_FILE_PATH not in repository.list_object_names():
+                repository.put_object_from_bytes(self.source, FUNCTION_SOURCE_FILE_PATH)
+            return
+        key = node.backend.get_repository().put_object_from_filelike(io.BytesIO(self.source))
+        node.repository_metadata = {"o": {FUNCTION_SOURCE_FILE_PATH: {"k": key}}}
 
 
 def function_info(function: Callable[..., Any]) -> FunctionInfo:
