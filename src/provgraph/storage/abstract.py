@@ -147,11 +147,19 @@ class StorageBackend(abc.ABC):
 
     @abc.abstractmethod
     def bulk_insert(
-        self, entity_type: EntityTypes, rows: Sequence[Mapping[str, Any]], allow_defaults: bool = False
+        self,
+        entity_type: EntityTypes,
+        rows: Sequence[Mapping[str, Any]],
+        allow_defaults: bool = False,
+        *,
+        savepoint: bool = True,
     ) -> list[int]:
         """Insert rows (column dicts without ``id``) and return their new ids in order.
 
-        Without ``allow_defaults`` every row must name every non-key column.
+        Without ``allow_defaults`` every row must name every non-key column. Inside an open
+        :meth:`transaction` a failed insert normally undoes only itself (a savepoint), so that
+        the caller may catch the error and go on; ``savepoint=False`` skips that for callers
+        whose every error ends the whole transaction anyway (batch stores).
         """
 
     @abc.abstractmethod

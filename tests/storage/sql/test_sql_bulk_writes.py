@@ -178,6 +178,28 @@ def test_postgresql_writes_in_a_transaction_keep_their_savepoint(postgres_storag
     assert [statement.split()[0] for statement in statements] == ["SAVEPOINT", "INSERT", "RELEASE"]
 
 
+def test_writes_without_savepoint_use_the_open_transaction_as_it_is(storage: SqlDosBackend) -> None:
+    """``savepoint=False`` (batch stores): no SAVEPOINT on either dialect, and a failure ends the
+    whole transaction, which rolls back everything written in it."""
+    user = add_user(storage)
+    rows = [{"user_id": user}, {"user_id": user}]
+    with recorded_statements(storage) as statements, storage.transaction():
+        storage.bulk_insert(NODE, rows, allow_defaults=True, savepoint=False)
+    assert not any(statement.startswith(("SAVEPOINT", "RELEASE")) for statement in statements)
+    before = storage.count_rows(NODE)
+
+    def write_then_fail() -> None:
+        with storage.transaction():
+            storage.bulk_insert(NODE, rows, allow_defaults=True, savepoint=False)
+            duplicates = [{"email": "dup@x"}, {"email": "dup@x"}]
+            storage.bulk_insert(USER, duplicates, allow_defaults=True, savepoint=False)
+
+    with pytest.raises(InputValidationError, match="constraint"):
+        write_then_fail()
+    assert storage.count_rows(NODE) == before
+    assert "dup@x" not in emails(storage)
+
+
 # -- all or nothing --------------------------------------------------------------------------
 
 

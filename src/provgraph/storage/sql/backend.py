@@ -114,9 +114,14 @@ class SqlDosBackend(StorageBackend):
         return self._store.in_transaction
 
     def bulk_insert(
-        self, entity_type: EntityTypes, rows: Sequence[Mapping[str, Any]], allow_defaults: bool = False
+        self,
+        entity_type: EntityTypes,
+        rows: Sequence[Mapping[str, Any]],
+        allow_defaults: bool = False,
+        *,
+        savepoint: bool = True,
     ) -> list[int]:
-        return self._store.bulk_insert(entity_type, rows, allow_defaults)
+        return self._store.bulk_insert(entity_type, rows, allow_defaults, savepoint=savepoint)
 
     def bulk_update(self, entity_type: EntityTypes, rows: Sequence[Mapping[str, Any]]) -> None:
         self._store.bulk_update(entity_type, rows)

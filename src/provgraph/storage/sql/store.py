@@ -202,7 +202,7 @@ class SqlStore:
         return self._state.connection is not None
 
     @contextmanager
-    def _atomic(self, executions: int) -> Iterator[Connection]:
+    def _atomic(self, executions: int, savepoint: bool = True) -> Iterator[Connection]:
         """A scope in which a write of ``executions`` statement executions is all or nothing.
 
         Outside a transaction it is a transaction of its own; inside one a savepoint, as
@@ -210,10 +210,14 @@ class SqlStore:
         statement by itself and keeps the transaction usable, so the savepoint's two extra
         statements would buy nothing. PostgreSQL aborts the whole transaction on any failed
         statement, so there the savepoint is what lets a caller catch the error and carry on.
-        Each row of an ``executemany`` counts: SQLite runs them as separate statements.
+        Each row of an ``executemany`` counts: SQLite runs them as separate statements. Without
+        ``savepoint`` an open transaction is used as it is: for callers that let any error end
+        (and roll back) the whole transaction anyway.
         """
         connection = self._state.connection
-        if executions <= 1 and connection is not None and connection.dialect.name == "sqlite":
+        if connection is not None and (
+            not savepoint or (executions <= 1 and connection.dialect.name == "sqlite")
+        ):
             self._require_open()
             yield connection
             return
@@ -237,7 +241,12 @@ class SqlStore:
     # -- rows -----------------------------------------------------------------------------------
 
     def bulk_insert(
-        self, entity_type: EntityTypes, rows: Sequence[Mapping[str, Any]], allow_defaults: bool = False
+        self,
+        entity_type: EntityTypes,
+        rows: Sequence[Mapping[str, Any]],
+        allow_defaults: bool = False,
+        *,
+        savepoint: bool = True,
     ) -> list[int]:
         """Insert rows, all or nothing, and return their ids in the order of ``rows``."""
         table = ENTITY_TABLES[EntityTypes(entity_type)]
@@ -247,7 +256,7 @@ class SqlStore:
         prepared = [self._complete(table, columns, row, allow_defaults) for row in rows]
         with (
             translate_errors(f"inserting {len(rows)} rows into {table.name}"),
-            self._atomic(len(prepared)) as conn,
+            self._atomic(len(prepared), savepoint) as conn,
         ):
             return self._insert(conn, table, prepared)
 
