@@ -26,6 +26,7 @@ from provgraph.orm.nodes.process.function import FunctionInfo, function_info
 from provgraph.orm.nodes.process.process import ProcessNode
 from provgraph.orm.nodes.process.workflow import WorkFunctionNode
 from provgraph.provenance.inputs import bind_inputs
+from provgraph.provenance.metadata import ProcessMetadata, parse_metadata
 from provgraph.provenance.runner import FunctionSpec, run_function
 
 __all__ = ["ProcessFunction", "calcfunction", "workfunction"]
@@ -71,8 +72,13 @@ class ProcessFunction(Generic[NodeT]):
 
     def run_get_node(self, *args: Any, **kwargs: Any) -> tuple[Any, NodeT]:
         """Run and record the function; returns its outputs and the process node of the run."""
-        inputs = bind_inputs(self._signature, self._function.__name__, args, kwargs)
-        result, node = run_function(self.spec, inputs)
+        name = self._function.__name__
+        metadata = ProcessMetadata()
+        if "metadata" in kwargs and "metadata" not in self._signature.parameters:
+            kwargs = dict(kwargs)
+            metadata = parse_metadata(name, kwargs.pop("metadata"))
+        inputs = bind_inputs(self._signature, name, args, kwargs)
+        result, node = run_function(self.spec, inputs, metadata)
         return result, node  # type: ignore[return-value]
 
     def run_get_pk(self, *args: Any, **kwargs: Any) -> tuple[Any, int]:

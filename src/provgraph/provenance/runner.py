@@ -50,6 +50,7 @@ from provgraph.orm.nodes.process.process import SEALED_KEY, ProcessNode, Process
 from provgraph.orm.nodes.process.workflow import WorkflowNode
 from provgraph.provenance.exit_code import ExitCode
 from provgraph.provenance.inputs import CallInputs
+from provgraph.provenance.metadata import ProcessMetadata
 
 __all__ = ["FunctionSpec", "current_process", "run_function"]
 
@@ -96,9 +97,14 @@ def _running_as(node: ProcessNode) -> Iterator[None]:
         stack.pop()
 
 
-def run_function(spec: FunctionSpec, inputs: CallInputs) -> tuple[Any, ProcessNode]:
+def run_function(
+    spec: FunctionSpec, inputs: CallInputs, metadata: ProcessMetadata | None = None
+) -> tuple[Any, ProcessNode]:
     """Run ``spec.function`` with ``inputs``, record it, and return ``(outputs, node)``."""
-    node = _new_node(spec, inputs)
+    metadata = metadata or ProcessMetadata()
+    if not metadata.store_provenance or _unrecorded(current_process()):
+        return _run_unrecorded(spec, inputs, metadata)
+    node = _new_node(spec, inputs, metadata)
     cached = _from_cache(spec, node, inputs)
     if cached:
         return _outputs_of(node), node
@@ -151,22 +157,55 @@ def _run_workflow(spec: FunctionSpec, node: ProcessNode, inputs: CallInputs) -> 
     return returned
 
 
-def _new_node(spec: FunctionSpec, inputs: CallInputs) -> ProcessNode:
+def _run_unrecorded(
+    spec: FunctionSpec, inputs: CallInputs, metadata: ProcessMetadata
+) -> tuple[Any, ProcessNode]:
+    """``store_provenance=False``: run the function and keep nothing, nor of the processes it calls.
+
+    The process node, the inputs converted to nodes and the outputs stay unstored and unlinked
+    (as in aiida-core); the call returns what the function returned.
+    """
+    node = _new_node(spec, inputs, metadata, link=False)
+    _UNRECORDED.add(id(node))
+    try:
+        with _running_as(node):
+            result = spec.function(*inputs.args, **inputs.kwargs)
+        returned = {} if isinstance(result, ExitCode) or result is None else result
+        node.base.attributes.set_many(_final_attributes(result))
+    finally:
+        _UNRECORDED.discard(id(node))
+    return returned, node
+
+
+#: ids of the process nodes running with ``store_provenance=False`` (their callees record nothing)
+_UNRECORDED: set[int] = set()
+
+
+def _unrecorded(caller: ProcessNode | None) -> bool:
+    return caller is not None and id(caller) in _UNRECORDED
+
+
+def _new_node(
+    spec: FunctionSpec, inputs: CallInputs, metadata: ProcessMetadata, link: bool = True
+) -> ProcessNode:
     """The unstored process node, running, with its input links and the CALL link of its caller."""
-    node = spec.node_class(label=spec.name)
+    label = spec.name if metadata.label is None else metadata.label
+    node = spec.node_class(label=label, description=metadata.description or "")
     node.process_type = spec.process_type
     node.base.attributes.set_many(
         {
             ProcessNode.PROCESS_STATE_KEY: ProcessState.RUNNING.value,
             ProcessNode.PROCESS_LABEL_KEY: spec.name,
-            ProcessNode.METADATA_INPUTS_KEY: None,
+            ProcessNode.METADATA_INPUTS_KEY: metadata.recorded_inputs,
             "version": _version_info(),
             **spec.info.attributes,
         }
     )
+    if not link:
+        return node
     link_type = LinkType.INPUT_CALC if isinstance(node, CalculationNode) else LinkType.INPUT_WORK
-    for label, source in inputs.links.items():
-        node.base.links.add_incoming(source, link_type, label)
+    for link_label, source in inputs.links.items():
+        node.base.links.add_incoming(source, link_type, link_label)
     caller = current_process()
     if caller is not None:
         call_type = LinkType.CALL_CALC if isinstance(node, CalculationNode) else LinkType.CALL_WORK
@@ -175,7 +214,7 @@ def _new_node(spec: FunctionSpec, inputs: CallInputs) -> ProcessNode:
                 f"{spec.kind} {spec.name} was called inside calculation {caller.process_label} "
                 f"(pk={caller.pk}); only workflows (workfunctions) may call other processes"
             )
-        node.base.links.add_incoming(caller, call_type, CALL_LINK_LABEL)
+        node.base.links.add_incoming(caller, call_type, metadata.call_link_label or CALL_LINK_LABEL)
     return node
 
 
