@@ -141,7 +141,11 @@ with tempfile.TemporaryDirectory(prefix="pg-bench-") as folder, provgraph_profil
     for offset in range(0, {total}, {batch}):
         orm.store_many([_value_node(orm, i) for i in range(offset, min(offset + {batch}, {total}))])
     seconds = time.perf_counter() - start
-    print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a child started by a big
+# parent would report the parent's peak; VmHWM belongs to this process's own address space.
+with open("/proc/self/status") as status:
+    peak_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+print(seconds, peak_kb / 1024)
 """
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     seconds, rss_mb = (float(value) for value in output.split())
