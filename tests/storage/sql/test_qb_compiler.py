@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from provgraph.exceptions import InputValidationError
 from provgraph.storage import EntityTypes
@@ -399,6 +398,77 @@ def test_logical_filters(storage: SqlDosBackend, graph: Graph) -> None:
     assert labels(storage, {"label": {}}) == ["d1", "d2", "calc", "out", "lone"]
 
 
+def test_conditions_every_row_meets_leave_no_sql_but_keep_their_negations(
+    storage: SqlDosBackend, graph: Graph
+) -> None:
+    """AiiDA's ``node_type LIKE '%'`` (the base Node class) costs nothing, and still negates to nothing."""
+    everything = ["d1", "d2", "calc", "out", "lone"]
+    assert labels(storage, {"node_type": {"like": "%"}}) == everything
+    assert labels(storage, {"node_type": {"ilike": "%%"}, "label": {"like": "d%"}}) == ["d1", "d2"]
+    assert labels(storage, {"node_type": {"!like": "%"}}) == []
+    assert labels(storage, {"~and": [{"node_type": {"like": "%"}}]}) == []
+    assert labels(storage, {"~or": [{"node_type": {"like": "%"}}, {"label": "d1"}]}) == []
+    assert labels(storage, {"or": [{"node_type": {"like": "%"}}, {"label": "d1"}]}) == everything
+    assert labels(storage, {"process_type": {"like": "%"}}) == ["calc"]  # nullable: NULL does not match
+    text = storage.query_sql(query(vertex("n"), filters={"n": {"node_type": {"like": "%"}, "label": "d1"}}))
+    assert "LIKE" not in text
+    assert "IS NOT NULL" not in text  # label and node_type are NOT NULL: no guards either
+
+
+def test_ancestors_of_one_node_start_from_its_links(storage: SqlDosBackend, graph: Graph) -> None:
+    """A pk filter (and the base Node class's type filter) on the start goes onto the walk's seed links."""
+    description = query(
+        vertex("start"),
+        vertex("a", "node", "with_descendants", "start"),
+        filters={"start": {"node_type": {"like": "%"}, "id": graph.out}},
+        project={"a": ["id"]},
+    )
+    assert ids_of(storage, description) == sorted([graph.d1, graph.d2, graph.calc])
+    seed = storage.query_sql(description).split("UNION")[0]
+    assert "db_dbnode" not in seed
+
+
+def test_count_is_a_plain_count_without_a_window(storage: SqlDosBackend, graph: Graph) -> None:
+    from provgraph.storage.sql.querybuilder.compiler import compile_count, render_sql
+
+    dialect = storage.sql.engine.dialect
+    plain = render_sql(compile_count(query(vertex("n"), filters={"n": {"label": "d1"}}), dialect), dialect)
+    assert plain.startswith("SELECT count(*)")
+    assert "counted" not in plain
+    windowed = render_sql(compile_count(query(vertex("n"), limit=2), dialect), dialect)
+    assert "counted" in windowed
+
+
+JSON_VALUES: list[Any] = [
+    "text", 5, 5.0, -0.5, True, False, None, [1, "a", [True]], {"k": [None, 1.5]}, [], {},
+    2**53, -(2**63), 2**63 - 1, 2**63, -(2**63) - 1, 2**70, "[1]", "{}", "true", "5",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 1000])
+def test_json_projections_keep_every_type_in_every_batch(storage: SqlDosBackend, batch_size: int) -> None:
+    """JSON values come back as their Python values whatever else their batch holds.
+
+    Batches of one type convert in one go, mixed ones value by value; integers beyond 64 bits
+    stay exact; an absent key and JSON null are both None.
+    """
+    user = storage.bulk_insert(EntityTypes.USER, [{"email": "j@x"}], allow_defaults=True)[0]
+    documents: list[dict[str, Any]] = [{"v": value} for value in JSON_VALUES] + [{}, {"v": "last"}]
+    node_rows = [_node(user, f"n{index}", DICT, doc) for index, doc in enumerate(documents)]
+    storage.bulk_insert(EntityTypes.NODE, node_rows, allow_defaults=True)
+    description = query(
+        vertex("n"),
+        project={"n": ["attributes.v", {"attributes.v": {"cast": "j"}}, "label"]},
+        order_by=[{"n": ["id"]}],
+    )
+    found = list(storage.query_rows(description, batch_size=batch_size))
+    expected = [(doc.get("v"), doc.get("v"), f"n{index}") for index, doc in enumerate(documents)]
+    assert found == expected
+    assert [tuple(map(type, row)) for row in found] == [tuple(map(type, row)) for row in expected]
+    grouped = query(vertex("n"), project={"n": [{"attributes.v": {"func": "count"}}]})
+    assert rows(storage, grouped) == [(len(documents) - 1,)]  # present values, JSON null included
+
+
 def test_filters_on_several_tags(storage: SqlDosBackend, graph: Graph) -> None:
     description = query(
         vertex("i"),
@@ -657,22 +727,29 @@ def test_rows_stream_in_batches_and_early_break_releases_the_connection(storage:
 
 def test_large_results_stream_through_a_server_side_cursor(storage: SqlDosBackend, graph: Graph) -> None:
     """On PostgreSQL rows come through a named cursor, batch by batch; a small limit skips it."""
-    cursors: list[str] = []
-
-    def record(conn: Any, cursor: Any, *args: Any) -> None:
-        cursors.append(type(cursor).__name__)
-
-    event.listen(storage.sql.engine, "before_cursor_execute", record)
-    try:
-        assert len(list(storage.query_rows(query(vertex("n"), project={"n": ["id"]}), batch_size=2))) == 5
-        streamed = cursors[-1]
-        assert len(list(storage.query_rows(query(vertex("n"), project={"n": ["id"]}, limit=1)))) == 1
-        buffered = cursors[-1]
-    finally:
-        event.remove(storage.sql.engine, "before_cursor_execute", record)
+    ids = query(vertex("n"), project={"n": ["id"]}, order_by=[{"n": ["id"]}])
+    one = query(vertex("n"), project={"n": ["id"]}, order_by=[{"n": ["id"]}], limit=1)
+    with storage.transaction() as connection:  # the query runs on this connection: it sees its cursors
+        streamed = storage.query_rows(ids, batch_size=2)
+        first = next(streamed)
+        open_while_streaming = _open_cursors(connection)
+        rows = [first, *streamed]
+        limited = storage.query_rows(one, batch_size=2)
+        first_of_one = next(limited)
+        open_while_limited = _open_cursors(connection)
+        rest_of_one = list(limited)
+    assert rows == [(pk,) for pk in sorted((graph.d1, graph.d2, graph.calc, graph.out, graph.lone))]
+    assert [first_of_one, *rest_of_one] == rows[:1]
     if storage.sql.engine.dialect.name == "postgresql":
-        assert streamed == "ServerCursor"
-        assert buffered != "ServerCursor"
+        assert open_while_streaming == 1
+        assert open_while_limited == 0
+
+
+def _open_cursors(connection: Any) -> int:
+    if connection.dialect.name != "postgresql":
+        return 0
+    count: int = connection.exec_driver_sql("SELECT count(*) FROM pg_cursors").scalar_one()
+    return count
 
 
 def test_writes_while_a_stream_is_open(storage: SqlDosBackend) -> None:

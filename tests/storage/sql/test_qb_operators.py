@@ -125,10 +125,16 @@ def dialect_of(db: Db) -> Dialect:
 
 
 def matched(db: Db, column: Any, path: tuple[str, ...], operator: str, value: Any) -> set[str]:
-    condition = compile_operator(FilterTarget(column, path, "test"), operator, value, dialect_of(db))
-    with db.storage.sql.connection() as connection:
-        found = connection.execute(select(nodes.c.id).where(condition)).scalars()
-        return {db.names[pk] for pk in found}
+    """The rows the filter selects; the same whether or not the condition may be NULL (in WHERE)."""
+    found = []
+    for two_valued in (True, False):
+        target = FilterTarget(column, path, "test")
+        condition = compile_operator(target, operator, value, dialect_of(db), two_valued=two_valued)
+        with db.storage.sql.connection() as connection:
+            pks = connection.execute(select(nodes.c.id).where(condition)).scalars()
+            found.append({db.names[pk] for pk in pks})
+    assert found[0] == found[1]
+    return found[0]
 
 
 V = ("v",)
@@ -150,7 +156,22 @@ JSON_CASES: list[tuple[tuple[str, ...], str, Any, set[str]]] = [
     (V, "==", {"a": 1}, set()),
     (V, "==", [], {"list_empty"}),
     (V, "==", {}, {"dict_empty"}),
+    # strings spelling another type's value (a number, a boolean, JSON) match only strings
+    (V, "==", "true", set()),
+    (V, "==", "-3", set()),
+    (V, "==", "5.5", set()),
+    (V, "==", "[1, 2, [3]]", set()),
+    (V, "==", "[1,2,[3]]", set()),
+    (V, "==", "[]", set()),
+    (V, "==", "{}", set()),
+    (V, "==", "", set()),
+    (V, "==", 0, set()),
+    (V, "==", 5.5, {"half"}),
     # comparisons: numbers numerically, strings by code point, other types never
+    (V, "<", 1, {"neg", "tiny"}),
+    (V, "<", -1, {"neg"}),
+    (V, "<=", 0, {"neg"}),
+    (V, ">", 6, {"big"}),
     (V, ">", 4, {"int5", "float5", "half", "big"}),
     (V, ">=", 5, {"int5", "float5", "half", "big"}),
     (V, "=>", 5.5, {"half", "big"}),
@@ -403,10 +424,12 @@ def _dialect(name: str) -> Dialect:
 
 
 def projected(db: Db, path: tuple[str, ...], cast: str | None) -> dict[str, Any]:
-    expression, convert = compile_json_projection(nodes.c.attributes, path, cast, dialect_of(db))
+    projection = compile_json_projection(nodes.c.attributes, path, cast, dialect_of(db))
     with db.storage.sql.connection() as connection:
-        rows = connection.execute(select(nodes.c.id, expression)).all()
-    return {db.names[pk]: (convert(value) if convert else value) for pk, value in rows}
+        rows = connection.execute(select(nodes.c.id, *projection.columns)).all()
+    ids, *columns = zip(*rows, strict=True)
+    values = projection.convert(columns) if projection.convert else columns[0]
+    return {db.names[pk]: value for pk, value in zip(ids, values, strict=True)}
 
 
 def _same_value(left: Any, right: Any) -> bool:

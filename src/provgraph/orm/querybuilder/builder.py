@@ -9,9 +9,10 @@ Structural mistakes (unknown tags, impossible relationships, malformed specs) ra
 from __future__ import annotations
 
 import copy as copy_module
+import gc
 import itertools
 from collections.abc import Generator, Iterator, Mapping, Sequence
-from contextlib import closing
+from contextlib import closing, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from provgraph.exceptions import InputValidationError, MultipleObjectsError, NotExistent
@@ -34,6 +35,26 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = ["QueryBuilder"]
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a result list is built.
+
+    Materialising thousands of entities allocates several containers per row, which sets off
+    collections that traverse every tracked object of the process (measured: a third of the time
+    of listing 5,000 nodes). The objects built here form no cycles, so nothing is left behind;
+    the collector resumes, with its counts, as soon as the list exists.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
 
 # Aliases: the method ``dict`` would shadow the builtin in annotations inside the class.
 Description = dict[str, Any]
@@ -351,13 +372,15 @@ class QueryBuilder:
     def _query(self, limit: int | None = None) -> Description:
         """The description sent to the storage: ``*`` of the last vertex if nothing is projected.
 
-        ``limit`` caps the query's own limit (``first`` and ``one`` need only 1 or 2 rows).
+        ``limit`` caps the query's own limit (``first`` and ``one`` need only 1 or 2 rows). The
+        description shares the builder's structures (no copy per run): the storage only reads
+        it, and only the top level, which is new, is changed here.
         """
         if not self._path:
             raise InputValidationError("the query has no vertices: append() an entity before running it")
-        description = self.as_dict()
-        if not any(description["project"].values()):
-            description["project"][self._path[-1]["tag"]] = [{"*": {}}]
+        description = self.as_dict(copy=False)
+        if not any(self._projections.values()):
+            description["project"] = {**self._projections, self._path[-1]["tag"]: [{"*": {}}]}
         if limit is not None:
             own = description["limit"]
             description["limit"] = limit if own is None else min(own, limit)
@@ -365,11 +388,7 @@ class QueryBuilder:
 
     def _rows(self, description: Description, batch_size: int | None) -> Generator[Sequence[Any], None, None]:
         """The storage's rows; closing this generator closes the storage's cursor at once."""
-        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)):
-            raise InputValidationError(f"batch_size must be a positive int or None, got {batch_size!r}")
-        if batch_size is not None and batch_size < 1:
-            raise InputValidationError(f"batch_size must be a positive int or None, got {batch_size!r}")
-        rows = self.backend.query_rows(description, batch_size=batch_size)
+        rows = self.backend.query_rows(description, batch_size=_checked_batch_size(batch_size))
         try:
             yield from rows
         finally:
@@ -390,23 +409,30 @@ class QueryBuilder:
         description = self._query()
         converter = self._converter(description)
         with closing(self._rows(description, batch_size)) as rows:
-            for row in rows:
-                yield converter.as_list(row)
+            yield from converter.lists(rows)
 
     def iterdict(self, batch_size: int | None = 100) -> Iterator[RowDict]:
         """Rows one by one as ``{tag: {field: value}}`` (keys renamed by ``project_map``)."""
         description = self._query()
         converter = self._converter(description)
         with closing(self._rows(description, batch_size)) as rows:
-            for row in rows:
-                yield converter.as_dict(row)
+            yield from converter.dicts(rows)
 
     def all(self, batch_size: int | None = None, flat: bool = False) -> list[Any]:
         """Every row as a list; ``flat`` gives one list of all values (for one projection: the values)."""
-        rows = list(self.iterall(batch_size=batch_size))
+        description = self._query()
+        converter = self._converter(description)
+        rows = self.backend.query_rows(description, batch_size=_checked_batch_size(batch_size))
+        try:
+            with _cyclic_gc_paused():
+                lists = list(converter.lists(rows))
+        finally:
+            close = getattr(rows, "close", None)
+            if callable(close):
+                close()
         if flat:
-            return [value for row in rows for value in row]
-        return rows
+            return [value for row in lists for value in row]
+        return lists
 
     def first(self, flat: bool = False) -> Any:
         """The first row (None if there is none); with ``flat`` and one projection, its value."""
@@ -436,6 +462,14 @@ class QueryBuilder:
     def dict(self, batch_size: int | None = None) -> list[RowDict]:
         """Every row as ``{tag: {field: value}}``; see :meth:`iterdict`."""
         return list(self.iterdict(batch_size=batch_size))
+
+
+def _checked_batch_size(batch_size: Any) -> int | None:
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)):
+        raise InputValidationError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    if batch_size is not None and batch_size < 1:
+        raise InputValidationError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    return batch_size
 
 
 def _keywords_to(appended: EntityTypes, joined: EntityTypes) -> list[str]:

@@ -96,7 +96,11 @@ def _edge_columns(base: str, keyword: str) -> tuple[str, ...]:
 
 
 class RowConverter:
-    """Turns the storage's rows into lists or dicts of user values, one row at a time."""
+    """Turns the storage's rows into lists or dicts of user values.
+
+    Only ``*`` columns (entities) and ``uuid`` columns (a storage may return ``uuid.UUID``) need
+    a look at each value; rows of other columns become lists at C speed.
+    """
 
     def __init__(
         self,
@@ -105,35 +109,43 @@ class RowConverter:
         project_map: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self._columns = list(columns)
-        self._converters = [_converter(backend, column.entity_class) for column in columns]
+        self._converters = [_converter(backend, column) for column in columns]
+        self._is_plain = all(convert is None for convert in self._converters)
+        self._single = self._converters[0] if len(self._converters) == 1 else None
         renames = project_map or {}
         self._keys = [(c.tag, renames.get(c.tag, {}).get(c.key, c.key)) for c in self._columns]
 
     def as_list(self, row: Sequence[Any]) -> list[Any]:
-        return [convert(value) for convert, value in zip(self._converters, row, strict=True)]
+        if self._is_plain:
+            return list(row)
+        if self._single is not None:  # one converted column (``*`` of one vertex): no zip per row
+            return [self._single(row[0])]
+        return [
+            value if convert is None else convert(value)
+            for convert, value in zip(self._converters, row, strict=True)
+        ]
 
     def as_dict(self, row: Sequence[Any]) -> dict[str, dict[str, Any]]:
         """``{tag: {field or its project_map name: value}}``, tags in row order."""
         result: dict[str, dict[str, Any]] = {}
         for (tag, key), convert, value in zip(self._keys, self._converters, row, strict=True):
-            result.setdefault(tag, {})[key] = convert(value)
+            result.setdefault(tag, {})[key] = value if convert is None else convert(value)
         return result
 
     def lists(self, rows: Iterable[Sequence[Any]]) -> Iterator[list[Any]]:
-        for row in rows:
-            yield self.as_list(row)
+        return map(list, rows) if self._is_plain else map(self.as_list, rows)
 
     def dicts(self, rows: Iterable[Sequence[Any]]) -> Iterator[dict[str, dict[str, Any]]]:
-        for row in rows:
-            yield self.as_dict(row)
+        return map(self.as_dict, rows)
 
 
-def _converter(backend: StorageBackend, entity_class: type[Entity] | None) -> Callable[[Any], Any]:
+def _converter(backend: StorageBackend, column: Column) -> Callable[[Any], Any] | None:
+    entity_class = column.entity_class
     if entity_class is None:
-        return _plain_value
+        return _plain_value if column.key == "uuid" else None
 
     def load(value: Any) -> Any:
-        if value is None or value.get("id") is None:  # the missing side of an outer join
+        if value is None or value["id"] is None:  # the missing side of an outer join
             return None
         return entity_class._from_row(backend, value)
 

@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import abc
 import logging
-from collections.abc import Generator, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection
 
 from provgraph.config.profile import Profile
-from provgraph.exceptions import CorruptStorage, InputValidationError
+from provgraph.exceptions import CorruptStorage, InputValidationError, StorageError
 from provgraph.repository.disk_objectstore import DiskObjectStoreRepository
 from provgraph.storage.abstract import EntityTypes, RowFilters, StorageBackend
 from provgraph.storage.sql import dos, graph, hashes, rows
 from provgraph.storage.sql.location import DosLocation
 from provgraph.storage.sql.migrator import Migrator
 from provgraph.storage.sql.querybuilder.compiler import CompiledQuery, QueryCompiler
+from provgraph.storage.sql.querybuilder.execution import DriverRows
 from provgraph.storage.sql.store import SqlStore, translate_errors
 
 __all__ = ["SqlDosBackend"]
@@ -32,6 +33,27 @@ LOGGER = logging.getLogger(__name__)
 
 # Rows per round trip when streaming a query's result and the caller names no batch size.
 _DEFAULT_BATCH_SIZE = 1000
+
+
+def _driver_connection(conn: Connection) -> Any:
+    """The driver's connection under ``conn`` (queries run on its cursors: see ``_stream``)."""
+    driver = conn.connection.dbapi_connection
+    if driver is None:  # pragma: no cover (only an invalidated connection has none)
+        raise StorageError("the database connection was lost; open the storage again")
+    return driver
+
+
+def _reading_connection(conn: Connection, shared: bool) -> Any:
+    """The driver's connection under ``conn``, for one SELECT.
+
+    Unless the connection is ``shared`` (the storage's transaction), PostgreSQL reads in
+    autocommit mode: one statement is its own consistent snapshot, and the connection goes back
+    to the pool idle, without a ROLLBACK round trip (the pool restores the mode). SQLite
+    connections are in autocommit mode already (provgraph's engine emits BEGIN itself).
+    """
+    if not shared and conn.dialect.name == "postgresql":
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+    return _driver_connection(conn)
 
 
 class SqlDosBackend(StorageBackend):
@@ -198,28 +220,53 @@ class SqlDosBackend(StorageBackend):
     def _stream(self, compiled: CompiledQuery, batch_size: int) -> Generator[tuple[Any, ...], None, None]:
         """The rows of ``compiled``; the connection goes back when the generator ends or is closed.
 
-        A result known to fit in one batch (a small limit, aggregates) skips PostgreSQL's
-        server-side cursor, whose DECLARE / FETCH / CLOSE round trips cost more than the rows.
+        The statement runs on the driver's cursor (see ``querybuilder/execution.py``), in
+        batches that become result rows column by column (``CompiledQuery.shaper``). A result
+        known to fit in one batch (a small limit, aggregates) is read in one go, without
+        PostgreSQL's streaming machinery.
         """
-        options = {}
-        if compiled.max_rows is None or compiled.max_rows > batch_size:
-            options["yield_per"] = batch_size
-        shape = compiled.shape_row
-        with translate_errors("running a query"), self._store.connection() as conn:
-            # options at execution, not on the statement: a new statement object would have to
-            # compute its cache key again (a walk of the whole tree) on every run
-            result = conn.execute(compiled.statement, execution_options=options)
+        small = compiled.max_rows is not None and compiled.max_rows <= batch_size
+        shared = self._store.in_transaction
+        with self._driver_errors("running a query"), self._store.connection() as conn:
+            rows = DriverRows(
+                _reading_connection(conn, shared),
+                compiled.dialect,
+                compiled.driver,
+                batch_size,
+                small=small,
+                shared=shared,
+            )
             try:
-                for batch in result.partitions(batch_size):
-                    yield from map(shape or tuple, batch)
+                batches = rows.batches()
+                first = next(batches, None)
+                if first is None:
+                    return
+                shape = compiled.shaper(rows.type_codes)
+                yield from first if shape is None else shape(first)
+                for batch in batches:
+                    yield from batch if shape is None else shape(batch)
             finally:
-                result.close()
+                rows.close()
 
     def query_count(self, query: Mapping[str, Any]) -> int:
-        statement = self._queries.count(query)
-        with translate_errors("counting the rows of a query"), self._store.connection() as conn:
-            count: int = conn.execute(statement).scalar_one()
+        driver = self._queries.count(query)
+        with self._driver_errors("counting the rows of a query"), self._store.connection() as conn:
+            cursor = _reading_connection(conn, self._store.in_transaction).cursor()
+            try:
+                cursor.execute(driver.sql, driver.parameters)
+                count: int = cursor.fetchone()[0]  # a count has one row
+            finally:
+                cursor.close()
         return count
+
+    @contextmanager
+    def _driver_errors(self, action: str) -> Iterator[None]:
+        """Errors of the driver (met without SQLAlchemy in between) as ``StorageError``."""
+        with translate_errors(action):
+            try:
+                yield
+            except self._store.engine.dialect.loaded_dbapi.Error as exc:
+                raise StorageError(f"{action} failed: {exc}") from exc
 
     def query_sql(self, query: Mapping[str, Any], *, inline: bool = False) -> str:
         return self._queries.sql(query, inline)

@@ -4,25 +4,29 @@
 is built or run), then joins one alias per vertex along the path (``joins.py``, with the
 recursive walk of ``recursive.py``), applies the filters (``conditions.py``, one operator at a
 time through ``operators.py``), and lays out the projections (``projections.py``). The result
-carries the statement and the function that shapes its raw rows into the contract's layout.
+carries the statement, its driver-ready form (``execution.py``) and the cells that make its raw
+rows into the contract's layout.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, func, literal, select
+from sqlalchemy import BindParameter, ColumnElement, Select, func, literal, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import visitors
 
 from provgraph.storage.sql.querybuilder.description import Description, parse_description
+from provgraph.storage.sql.querybuilder.execution import DriverStatement, driver_statement, result_processors
 from provgraph.storage.sql.querybuilder.joins import Sources, build_sources
 from provgraph.storage.sql.querybuilder.projections import (
-    RowShaper,
+    BatchShaper,
+    Cell,
+    batch_shaper,
     build_layout,
     hide_order_keys,
     order_terms,
@@ -33,15 +37,34 @@ __all__ = ["CompiledQuery", "QueryCompiler", "compile_count", "compile_query", "
 
 @dataclass(frozen=True)
 class CompiledQuery:
-    """A SELECT and how to shape its rows; ``shape_row`` is ``None`` when rows need no change.
+    """A SELECT, its driver-ready form, and how its raw rows become result rows.
 
     ``max_rows`` bounds the number of rows when the description does (a limit, or aggregates
     only), so that a caller can skip streaming machinery for a result that is small anyway.
     """
 
     statement: Select[Any]
-    shape_row: RowShaper | None
+    driver: DriverStatement
+    columns: tuple[ColumnElement[Any], ...]
+    cells: tuple[Cell, ...]
+    dialect: Dialect
     max_rows: int | None = None
+    _shapers: dict[tuple[Any, ...], BatchShaper | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def shaper(self, type_codes: Sequence[Any]) -> BatchShaper | None:
+        """The batch shaper for rows whose columns the driver describes with ``type_codes``.
+
+        Built on the first run (result processors may depend on the driver's types), then reused.
+        """
+        key = tuple(type_codes)
+        try:
+            return self._shapers[key]
+        except KeyError:
+            processors = result_processors(self.columns, self.dialect, key)
+            shaper = self._shapers[key] = batch_shaper(self.cells, processors)
+            return shaper
 
 
 def _filtered(statement: Select[Any], sources: Sources) -> Select[Any]:
@@ -60,16 +83,17 @@ def _build(description: Description, dialect: Dialect) -> CompiledQuery:
     sources = build_sources(description, dialect)
     layout = build_layout(description, sources, dialect)
     terms = order_terms(description, sources, dialect)
-    columns, shape = list(layout.columns), layout.shape_row
+    columns = list(layout.columns)
     if description.distinct and terms:
-        hidden, terms, shape = hide_order_keys(terms, layout)
+        hidden, terms = hide_order_keys(terms)
         columns.extend(hidden)
     statement = _filtered(select(*columns), sources)
     if description.distinct:
         statement = statement.distinct()
     statement = _window(statement.order_by(*terms), description)
     max_rows = 1 if _is_aggregated(description) else description.limit
-    return CompiledQuery(statement, shape, max_rows)
+    driver = driver_statement(statement, dialect)
+    return CompiledQuery(statement, driver, tuple(columns), layout.cells, dialect, max_rows)
 
 
 def _is_aggregated(description: Description) -> bool:
@@ -85,7 +109,8 @@ def compile_count(query: Mapping[str, Any], dialect: Dialect) -> Select[int]:
     """A SELECT of the number of rows ``query`` returns, its limit and offset applied.
 
     Only ``distinct`` and aggregates need the projected values; otherwise the count skips them
-    (and the ordering), so counting a million ``*`` rows builds no row.
+    (and the ordering), so counting a million ``*`` rows builds no row, and without a window it
+    is a plain ``SELECT count(*) FROM ... WHERE ...``.
     """
     description = parse_description(query)
     if description.distinct or _is_aggregated(description):
@@ -96,6 +121,10 @@ def compile_count(query: Mapping[str, Any], dialect: Dialect) -> Select[int]:
         return _filtered(select(func.count()), sources)
     window = _window(_filtered(select(literal(1).label("one")), sources), description)
     return select(func.count()).select_from(window.subquery("counted"))
+
+
+def _driver_count(query: Mapping[str, Any], dialect: Dialect) -> DriverStatement:
+    return driver_statement(compile_count(query, dialect), dialect)
 
 
 def _literal(element: Any, dialect: Dialect) -> Any:
@@ -207,9 +236,9 @@ class QueryCompiler:
         compiled: CompiledQuery = self._cached("rows", query, compile_query)
         return compiled
 
-    def count(self, query: Mapping[str, Any]) -> Select[int]:
-        """As :func:`compile_count`, from the cache when the same description was seen."""
-        statement: Select[int] = self._cached("count", query, compile_count)
+    def count(self, query: Mapping[str, Any]) -> DriverStatement:
+        """As :func:`compile_count`, ready for the driver; from the cache for a description seen before."""
+        statement: DriverStatement = self._cached("count", query, _driver_count)
         return statement
 
     def sql(self, query: Mapping[str, Any], inline: bool = False) -> str:

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, not_, or_
+from sqlalchemy import ColumnElement, and_, not_, or_, true
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import operators as sql_operators
+from sqlalchemy.sql.elements import BooleanClauseList, True_
 
 from provgraph.storage.sql.querybuilder.description import Condition, FilterNode, Junction
-from provgraph.storage.sql.querybuilder.operators import FilterTarget, compile_operator
+from provgraph.storage.sql.querybuilder.operators import FilterTarget, compile_operator, matches_everything
 
-__all__ = ["Columns", "compile_conditions", "is_empty", "referenced_columns"]
+__all__ = ["Columns", "compile_conditions", "is_always_true", "is_empty", "referenced_columns"]
 
 
 class Columns(Protocol):
@@ -28,26 +30,79 @@ class Columns(Protocol):
 def compile_conditions(
     node: FilterNode | None, columns: Columns, dialect: Dialect
 ) -> ColumnElement[bool] | None:
-    """The condition ``node`` sets on ``columns``; ``None`` when it sets none.
+    """The condition ``node`` sets on ``columns`` (NULL counts as false); ``None`` when it sets none.
 
     A junction without parts sets nothing, negated or not (as in aiida-core, where an empty
-    ``or`` list is dropped rather than made false).
+    ``or`` list is dropped rather than made false). A condition every row meets (AiiDA's
+    ``node_type LIKE '%'`` for the base Node class) is left out of the SQL. Only conditions
+    under a negation are made two-valued: elsewhere NULL and false select the same rows.
+    """
+    condition = _compile(node, columns, dialect, negated=False)
+    return None if condition is None or isinstance(condition, True_) else condition
+
+
+def is_always_true(node: Condition) -> bool:
+    """Whether every row meets ``node`` (so it needs neither SQL nor a look at its column)."""
+    ref = node.ref
+    return (
+        node.operator in ("like", "ilike")
+        and not ref.nullable
+        and not ref.is_json
+        and not ref.json_path
+        and isinstance(node.value, str)
+        and matches_everything(node.value)
+    )
+
+
+def _compile(
+    node: FilterNode | None, columns: Columns, dialect: Dialect, negated: bool
+) -> ColumnElement[bool] | None:
+    """As :func:`compile_conditions`, but a condition every row meets is ``true()``.
+
+    ``negated``: the condition sits under a NOT, so it must never be NULL.
     """
     if node is None:
         return None
     if isinstance(node, Condition):
+        if is_always_true(node):
+            return true()
         column = columns[node.ref.column]
-        target = FilterTarget(column, node.ref.json_path, node.where)
-        return compile_operator(target, node.operator, node.value, dialect)
+        target = FilterTarget(column, node.ref.json_path, node.where, node.ref.nullable)
+        return compile_operator(target, node.operator, node.value, dialect, two_valued=negated)
+    inner = negated or node.negated
     compiled = [
-        condition
-        for part in node.parts
-        if (condition := compile_conditions(part, columns, dialect)) is not None
+        condition for part in node.parts if (condition := _compile(part, columns, dialect, inner)) is not None
     ]
     if not compiled:
         return None
-    combined = compiled[0] if len(compiled) == 1 else (and_ if node.kind == "and" else or_)(*compiled)
+    combined: ColumnElement[bool]
+    if node.kind == "and":
+        kept = [condition for condition in compiled if not isinstance(condition, True_)]
+        combined = _conjunction(kept) if kept else true()
+    elif any(isinstance(condition, True_) for condition in compiled):
+        combined = true()
+    else:
+        combined = compiled[0] if len(compiled) == 1 else or_(*compiled)
     return not_(combined) if node.negated else combined
+
+
+def _conjunction(conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    """The AND of ``conditions``, each term once, at its last place.
+
+    A JSON comparison on SQLite is ``value test AND type check``; a range repeats the type
+    check, which is then evaluated once, after every value test (AND is idempotent and
+    commutative, NULL included, so only the cost changes).
+    """
+    terms: list[ColumnElement[bool]] = []
+    for condition in conditions:
+        is_and = isinstance(condition, BooleanClauseList) and condition.operator is sql_operators.and_
+        terms.extend(condition.clauses if is_and else [condition])
+    unique = [term for index, term in enumerate(terms) if not _repeated(term, terms[index + 1 :])]
+    return unique[0] if len(unique) == 1 else and_(*unique)
+
+
+def _repeated(term: ColumnElement[bool], later: list[ColumnElement[bool]]) -> bool:
+    return any(term.compare(other) for other in later)
 
 
 def is_empty(node: Junction | None) -> bool:
@@ -65,4 +120,6 @@ def _conditions(node: FilterNode) -> Iterator[Condition]:
 
 def referenced_columns(node: Junction | None) -> set[tuple[str, tuple[str, ...]]]:
     """The (column, JSON path) pairs the conditions of ``node`` look at."""
-    return set() if node is None else {(c.ref.column, c.ref.json_path) for c in _conditions(node)}
+    if node is None:
+        return set()
+    return {(c.ref.column, c.ref.json_path) for c in _conditions(node) if not is_always_true(c)}

@@ -40,11 +40,15 @@ __all__ = [
 
 @dataclass(frozen=True)
 class FieldRef:
-    """A field of a vertex or edge: a column, and a path into it when the column holds JSON."""
+    """A field of a vertex or edge: a column, and a path into it when the column holds JSON.
+
+    ``nullable``: the column may hold NULL (conditions on a NOT NULL column need no guard).
+    """
 
     column: str
     json_path: tuple[str, ...] = ()
     is_json: bool = False
+    nullable: bool = True
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ class Shape:
             )
         if any(not key for key in path):
             raise InputValidationError(f"{where}: the JSON path {name!r} has an empty key")
-        return FieldRef(column, tuple(path), is_json)
+        return FieldRef(column, tuple(path), is_json, column in self.nullable)
 
     def field_names(self) -> list[str]:
         return [*self.columns, *sorted(self.aliases)]

@@ -11,7 +11,10 @@ Keys are always bound parameters, never SQL text.
 from __future__ import annotations
 
 import abc
+import json
+import operator as python_operator
 from collections.abc import Callable, Sequence
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import (
@@ -32,12 +35,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.types import NullType
 
 from provgraph.exceptions import InputValidationError
 from provgraph.storage.sql.engines import json_dumps
+from provgraph.storage.sql.lazy_rows import decode_json
 
 __all__ = [
     "JSON_TYPES",
+    "ColumnConverter",
     "JsonValue",
     "PostgresJson",
     "SqliteJson",
@@ -51,6 +57,8 @@ JSON_TYPES = ("object", "array", "string", "number", "boolean", "null")
 """The JSON types ``of_type`` knows, in the order JSON values sort without a cast (but null)."""
 
 Comparison = Callable[[Any, Any], ColumnElement[bool]]
+ColumnConverter = Callable[[Sequence[Sequence[Any]]], Sequence[Any]]
+"""Raw values of a projection's columns (one sequence per column, over a batch of rows) -> values."""
 
 
 def is_number(value: Any) -> bool:
@@ -117,6 +125,15 @@ class JsonValue(abc.ABC):
     def like(self, pattern: str, fold_case: bool) -> ColumnElement[bool]:
         """A string matching the LIKE ``pattern`` (escape ``\\``); ``fold_case`` folds A-Z only."""
 
+    @abc.abstractmethod
+    def projected(self) -> tuple[tuple[ColumnElement[Any], ...], ColumnConverter]:
+        """Columns that bring the value to Python cheaply, and how a batch of them becomes the values.
+
+        The converter takes the columns' raw values (one sequence per column, over the rows of a
+        batch) and returns the JSON values as Python (absent: None), deciding per batch where it
+        can, so that a column of plain strings and numbers costs no Python call per value.
+        """
+
     def has_key(self, key: str) -> ColumnElement[bool]:
         return self.child(key).exists()
 
@@ -139,8 +156,12 @@ def _json_bind(value: Any) -> ColumnElement[Any]:
 class PostgresJson(JsonValue):
     """A ``jsonb`` expression; keys are followed with ``->`` (text keys never index arrays)."""
 
-    def __init__(self, expression: ColumnElement[Any]) -> None:
+    def __init__(
+        self, expression: ColumnElement[Any], parent: PostgresJson | None = None, key: str = ""
+    ) -> None:
         self._expression = expression
+        self._parent = parent  # the object this value was looked up in (for ``->>``)
+        self._key = key
 
     @classmethod
     def at(cls, column: ColumnElement[Any], path: Sequence[str]) -> PostgresJson:
@@ -150,10 +171,16 @@ class PostgresJson(JsonValue):
         return value
 
     def child(self, key: str) -> PostgresJson:
-        return PostgresJson(self._expression.op("->", return_type=JSONB)(literal(key, Text)))
+        return PostgresJson(self._expression.op("->", return_type=JSONB)(literal(key, Text)), self, key)
 
     def _typeof(self) -> ColumnElement[str]:
         return func.jsonb_typeof(self._expression, type_=Text)
+
+    def _text(self) -> ColumnElement[str]:
+        """The value as text: a string unquoted, other values in their JSON form; NULL for null."""
+        if self._parent is not None:
+            return self._parent._expression.op("->>", return_type=Text)(literal(self._key, Text))
+        return self._expression.op("#>>", return_type=Text)(literal_column("'{}'"))
 
     def has_type(self, json_type: str) -> ColumnElement[bool]:
         return self._typeof() == json_type
@@ -169,7 +196,7 @@ class PostgresJson(JsonValue):
         return case((self.has_type(json_type), expression))
 
     def string(self) -> ColumnElement[Any]:
-        return self._only("string", self._expression.op("#>>", return_type=Text)(literal_column("'{}'")))
+        return self._only("string", self._text())
 
     def number(self) -> ColumnElement[Any]:
         return self._only("number", cast(self._expression, Numeric))
@@ -181,13 +208,15 @@ class PostgresJson(JsonValue):
         return self._expression
 
     def equals(self, value: Any) -> ColumnElement[bool]:
+        if isinstance(value, str) and _text_is_unambiguous(value):
+            return self._text() == literal(value, Text)  # no need to build a jsonb per row
         return self._expression == _json_bind(value)  # jsonb equality: typed, numbers by value
 
     def compare(self, operator: Comparison, value: int | float | str) -> ColumnElement[bool]:
         if isinstance(value, str):
             return operator(self.string().collate("C"), literal(value, Text))
         # jsonb orders two numbers as exact decimals: Python's order for values from JSON text
-        return and_(self.has_type("number"), operator(self._expression, _json_bind(value)))
+        return and_(operator(self._expression, _json_bind(value)), self.has_type("number"))
 
     def one_of(self, values: Sequence[Any]) -> ColumnElement[bool]:
         # [x] (or [null] if absent) held by the list: typed scalar equality, one parameter
@@ -205,6 +234,55 @@ class PostgresJson(JsonValue):
         if fold_case:  # lower() under the "C" collation folds A-Z only, whatever the locale
             text, pattern = func.lower(text.collate("C")), ascii_lower(pattern)
         return text.like(pattern)  # PostgreSQL's default escape is "\"
+
+    def projected(self) -> tuple[tuple[ColumnElement[Any], ...], ColumnConverter]:
+        return (self._typeof(), self._text()), _postgres_values
+
+
+def _text_is_unambiguous(value: str) -> bool:
+    """Whether only a JSON string has ``value`` as its ``->>`` text.
+
+    Numbers read as digits (with ``-`` and ``.``), booleans as ``true`` / ``false``, arrays and
+    objects as their JSON text; JSON null reads as SQL NULL.
+    """
+    return value not in ("true", "false") and not value.startswith(("{", "[", "-", *"0123456789"))
+
+
+def _postgres_number(text: str) -> int | float:
+    """A jsonb number from its text (never an exponent): what ``json.loads`` makes of it."""
+    return float(text) if "." in text else int(text)
+
+
+def _postgres_value(json_type: str | None, text: str | None) -> Any:
+    if text is None or json_type == "string":
+        return text
+    if json_type == "number":
+        return _postgres_number(text)
+    if json_type == "boolean":
+        return text == "true"
+    return json.loads(text)  # object or array
+
+
+def _postgres_numbers(texts: Sequence[Any]) -> Sequence[Any]:
+    if None in texts:
+        return [None if text is None else _postgres_number(text) for text in texts]
+    dotted = list(map(python_operator.contains, texts, repeat(".")))
+    if all(dotted):
+        return list(map(float, texts))
+    if not any(dotted):
+        return list(map(int, texts))
+    return [float(text) if dot else int(text) for text, dot in zip(texts, dotted, strict=True)]
+
+
+def _postgres_values(columns: Sequence[Sequence[Any]]) -> Sequence[Any]:
+    """(jsonb_typeof, text) columns -> values; a column of one JSON type converts in one go."""
+    types, texts = columns
+    kinds = set(types) - {None, "null"}
+    if kinds <= {"string"}:
+        return texts
+    if kinds == {"number"}:
+        return _postgres_numbers(texts)
+    return [_postgres_value(json_type, text) for json_type, text in zip(types, texts, strict=True)]
 
 
 # How SQLite's json_type() names each JSON type (booleans are 'true' / 'false').
@@ -282,13 +360,22 @@ class SqliteJson(JsonValue):
             return self._document
         return self._document.op("->", return_type=Text)(self._path())  # JSON text, 3.38+
 
+    # json_extract gives a string as text, a number as integer or real, a boolean as 1 or 0, an
+    # array or object as its JSON text; SQLite orders every number before every text and never
+    # finds a text equal to a number. So a comparison of the extracted value needs the type
+    # check (a second, cached look-up) only where a value of another type could pass it. The
+    # check comes last: SQLite then looks up the type only for rows the comparison let through.
+
     def equals(self, value: Any) -> ColumnElement[bool]:
         if isinstance(value, bool):
             return self._type() == ("true" if value else "false")
         if is_number(value):
-            return and_(self.has_type("number"), self._extract() == literal(value))
+            same_number = self._extract() == literal(value)
+            return same_number if value not in (0, 1) else and_(same_number, self.has_type("number"))
         if isinstance(value, str):
-            return and_(self.has_type("string"), self._extract() == literal(value, Text))
+            same_text = self._extract() == literal(value, Text)
+            # only an array or object has extracted text starting with [ or {
+            return and_(same_text, self.has_type("string")) if value.startswith(("[", "{")) else same_text
         kind = "array" if isinstance(value, list) else "object"
         same = func.provgraph_json_equal(self.json(), literal(json_dumps(value), Text))
         return and_(self.has_type(kind), same == 1)
@@ -296,8 +383,13 @@ class SqliteJson(JsonValue):
     def compare(self, operator: Comparison, value: int | float | str) -> ColumnElement[bool]:
         # BINARY collation on UTF-8 is code-point order; SQLite compares integer and real exactly
         if isinstance(value, str):
-            return operator(self.string(), literal(value, Text))
-        return operator(self.number(), literal(value))
+            return and_(operator(self._extract(), literal(value, Text)), self.has_type("string"))
+        compared = operator(self._extract(), literal(value))
+        below_every_text = operator in (python_operator.lt, python_operator.le)
+        passes_a_boolean = operator(0, value) or operator(1, value)
+        if below_every_text and not passes_a_boolean:
+            return compared
+        return and_(compared, self.has_type("number"))
 
     def one_of(self, values: Sequence[Any]) -> ColumnElement[bool]:
         numbers = [value for value in values if is_number(value)]
@@ -327,6 +419,44 @@ class SqliteJson(JsonValue):
         if fold_case:  # SQLite's own lower() folds A-Z only
             text, pattern = func.lower(text), ascii_lower(pattern)
         return text.like(pattern, escape="\\")
+
+    def projected(self) -> tuple[tuple[ColumnElement[Any], ...], ColumnConverter]:
+        if not self._keys:  # the document itself: a column, or a key only provgraph_json_child finds
+            return (type_coerce(self._document, Text),), _json_documents
+        # json_extract gives strings and numbers as they are; the code column is NULL for them
+        # and says what the others are: t / f (booleans, extracted as 1 / 0), j (arrays and
+        # objects, extracted as JSON text), or an integer's JSON text where it overflows 64 bits
+        # (extracted as a real)
+        overflow = case((func.typeof(self._extract()) == "real", self.json()))
+        code = case(
+            {"true": literal_column("'t'"), "false": literal_column("'f'"), "object": literal_column("'j'"),
+             "array": literal_column("'j'"), "integer": overflow},
+            value=self._type(),
+        )  # fmt: skip
+        return (type_coerce(self._extract(), NullType()), type_coerce(code, Text)), _sqlite_values
+
+
+def _json_documents(columns: Sequence[Sequence[Any]]) -> Sequence[Any]:
+    return list(map(decode_json, columns[0]))
+
+
+def _sqlite_value(value: Any, code: str) -> Any:
+    if code == "t":
+        return True
+    if code == "f":
+        return False
+    return json.loads(value if code == "j" else code)
+
+
+def _sqlite_values(columns: Sequence[Sequence[Any]]) -> Sequence[Any]:
+    """(json_extract, code) columns -> values; without codes the extracted values are the values."""
+    values, codes = columns
+    if not any(codes):
+        return values
+    return [
+        value if code is None else _sqlite_value(value, code)
+        for value, code in zip(values, codes, strict=True)
+    ]
 
 
 def check_json_path(path: Sequence[str]) -> None:

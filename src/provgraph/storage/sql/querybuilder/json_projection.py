@@ -15,12 +15,12 @@ last when descending, on both databases. ``d`` orders strings of ``DATETIME_PATT
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
     ColumnElement,
@@ -37,10 +37,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 
 from provgraph.exceptions import InputValidationError
-from provgraph.storage.sql.querybuilder.json_paths import JsonValue, json_value
+from provgraph.storage.sql.querybuilder.json_paths import ColumnConverter, JsonValue, json_value
 from provgraph.storage.sql.querybuilder.sqlite_functions import DATETIME_PATTERN
 
-__all__ = ["CASTS", "compile_json_order_keys", "compile_json_projection", "parse_datetime"]
+__all__ = ["CASTS", "JsonProjection", "compile_json_order_keys", "compile_json_projection", "parse_datetime"]
 
 CASTS = ("f", "i", "b", "t", "d", "j")
 
@@ -87,21 +87,44 @@ def _cast_expression(value: JsonValue, cast_name: str, dialect: Dialect) -> Colu
     return value.string()  # 't' and 'd'
 
 
+@dataclass(frozen=True)
+class JsonProjection:
+    """The SELECT columns of a projected JSON path, and how a batch of their values becomes the result.
+
+    ``convert`` takes the columns' values as the driver returns them, after the columns' own
+    result processing (one sequence per column over the rows of a batch) and returns the
+    projected values; ``None`` means the single column already holds them. ``expression`` is
+    the value as one SQL expression (JSON as the database's JSON), NULL only where absent, for
+    aggregates (``count`` counts present values, JSON null included).
+    """
+
+    columns: tuple[ColumnElement[Any], ...]
+    convert: ColumnConverter | None
+    expression: ColumnElement[Any]
+
+
+def _parsed_datetimes(columns: Sequence[Sequence[Any]]) -> Sequence[Any]:
+    return list(map(parse_datetime, columns[0]))
+
+
 def compile_json_projection(
     column: ColumnElement[Any], json_path: tuple[str, ...], cast: str | None, dialect: Dialect
-) -> tuple[ColumnElement[Any], Callable[[Any], Any] | None]:
-    """The SELECT expression for ``json_path`` in ``column`` and a converter for its values."""
+) -> JsonProjection:
+    """The projection of ``json_path`` in ``column``, cast as ``cast`` (see the module docstring).
+
+    Without a cast, the value comes in the database's native types where it can (a string as
+    text, a number as a number) beside a short type column, instead of as JSON text that Python
+    would parse value by value.
+    """
     _check_cast(cast)
     value = json_value(column, json_path, dialect)
     if cast in (None, "j"):
-        expression = value.json()
-        return (expression if dialect.name == "postgresql" else type_coerce(expression, JSON())), None
+        columns, convert = value.projected()
+        return JsonProjection(columns, convert, value.json())
     expression = _cast_expression(value, cast, dialect)
     if cast == "b":
-        return type_coerce(expression, Boolean()), None
-    if cast == "d":
-        return expression, parse_datetime
-    return expression, None
+        expression = type_coerce(expression, Boolean())
+    return JsonProjection((expression,), _parsed_datetimes if cast == "d" else None, expression)
 
 
 def compile_json_order_keys(

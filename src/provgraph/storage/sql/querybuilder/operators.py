@@ -35,6 +35,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    true,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
@@ -62,6 +63,7 @@ __all__ = [
     "compile_json_order_keys",
     "compile_json_projection",
     "compile_operator",
+    "matches_everything",
 ]
 
 _COMPARISONS: dict[str, Comparison] = {
@@ -91,6 +93,8 @@ class FilterTarget:
     column: ColumnElement[Any]
     json_path: tuple[str, ...] = ()
     where: str = ""  # for messages, e.g. "tag 'i', attributes.a.b"
+    #: Whether the column may hold NULL; conditions on a NOT NULL column need no NULL guard.
+    nullable: bool = True
 
 
 class _Refused(Exception):
@@ -98,21 +102,29 @@ class _Refused(Exception):
 
 
 def compile_operator(
-    target: FilterTarget, operator: str, value: Any, dialect: Dialect
+    target: FilterTarget, operator: str, value: Any, dialect: Dialect, *, two_valued: bool = True
 ) -> ColumnElement[bool]:
-    """The condition ``operator`` (``!``/``~`` negates) with ``value`` on ``target``; never NULL."""
+    """The condition ``operator`` (``!``/``~`` negates) with ``value`` on ``target``; never NULL.
+
+    ``two_valued=False`` allows NULL where the answer is false, for a condition no ``NOT`` will
+    apply to (WHERE and ON treat NULL as false): it spares the guards, and lets SQLite split a
+    JSON test into separate terms that stop at the first one a row fails.
+    """
     negated, name = _parse_operator(target, operator, value)
+    exact = two_valued or negated
     try:
         check_json_path(target.json_path)
     except InputValidationError as exc:
         raise InputValidationError(f"filter on {_describe(target)}: {exc}") from None
     try:
         if _is_json(target.column):
-            condition = _json_condition(json_value(target.column, target.json_path, dialect), name, value)
+            value_at = json_value(target.column, target.json_path, dialect)
+            condition = _json_condition(value_at, name, value, exact)
         elif target.json_path:
             raise _Refused(f"cannot follow the keys {list(target.json_path)} into a column that is not JSON")
         else:
-            condition = _column_condition(target.column, name, value, dialect)
+            guard = target.nullable and exact
+            condition = _column_condition(target.column, name, value, dialect, target.nullable, guard)
     except _Refused as exc:
         raise InputValidationError(
             f"filter on {_describe(target)}: operator {operator!r} with value {_shown(value)}: {exc}"
@@ -214,8 +226,10 @@ def _checked_pattern(value: Any) -> str:
 # -- JSON ---------------------------------------------------------------------------------------
 
 
-def _json_condition(value: JsonValue, name: str, argument: Any) -> ColumnElement[bool]:
+def _json_condition(value: JsonValue, name: str, argument: Any, two_valued: bool) -> ColumnElement[bool]:
     condition = _json_test(value, name, argument)
+    if not two_valued:
+        return condition
     return func.coalesce(condition, false(), type_=Boolean)  # absent -> false, never NULL
 
 
@@ -288,14 +302,20 @@ def _column_value(kind: str, value: Any) -> Any:
     return value
 
 
-def _present(column: ColumnElement[Any], condition: ColumnElement[bool]) -> ColumnElement[bool]:
-    """``condition`` made false (not NULL) where the column is NULL, e.g. after an outer join."""
-    return and_(column.is_not(None), condition)
+def _present(column: ColumnElement[Any], condition: ColumnElement[bool], guard: bool) -> ColumnElement[bool]:
+    """``condition`` made false (not NULL) where the column is NULL, if ``guard``.
+
+    Only a nullable column needs the guard: a vertex's conditions always see its real rows (an
+    outer join's go into its ON clause), so a comparison with a NOT NULL column is never NULL.
+    Neither does a condition that may be NULL (``compile_operator``'s ``two_valued=False``).
+    """
+    return and_(column.is_not(None), condition) if guard else condition
 
 
-def _column_condition(
-    column: ColumnElement[Any], name: str, value: Any, dialect: Dialect
+def _column_condition(  # noqa: PLR0917 (one condition's whole context)
+    column: ColumnElement[Any], name: str, value: Any, dialect: Dialect, nullable: bool, guard: bool
 ) -> ColumnElement[bool]:
+    """``nullable``: the column may hold NULL; ``guard``: make the condition false there, not NULL."""
     if name in _JSON_ONLY:
         raise _Refused(f"{name!r} applies to JSON values only (attributes, extras, ...)")
     kind = _kind(column)
@@ -303,16 +323,23 @@ def _column_condition(
         if value is None:
             return column.is_(None)
         checked = _column_value(kind, value)
-        return false() if checked is None else _present(column, column == checked)
+        return false() if checked is None else _present(column, column == checked, guard)
     if name in _COMPARISONS:
-        return _column_comparison(column, kind, _COMPARISONS[name], value, dialect)
+        return _column_comparison(column, kind, _COMPARISONS[name], value, dialect, guard=guard)
     if name == "in":
-        return _column_in(column, kind, _checked_list(value), dialect)
-    return _column_like(column, kind, _checked_pattern(value), name == "ilike", dialect)
+        return _column_in(column, kind, _checked_list(value), dialect, guard)
+    pattern = _checked_pattern(value)
+    return _column_like(column, kind, pattern, name == "ilike", dialect, nullable=nullable, guard=guard)
 
 
 def _column_comparison(
-    column: ColumnElement[Any], kind: str, compare: Comparison, value: Any, dialect: Dialect
+    column: ColumnElement[Any],
+    kind: str,
+    compare: Comparison,
+    value: Any,
+    dialect: Dialect,
+    *,
+    guard: bool,
 ) -> ColumnElement[bool]:
     if kind == "bool" or isinstance(value, bool) or value is None:
         raise _Refused("comparisons need a number, string or datetime on a column that is not boolean")
@@ -322,15 +349,15 @@ def _column_comparison(
     left = column
     if dialect.name == "postgresql" and (kind == "str" or (kind == "any" and isinstance(value, str))):
         left = column.collate("C")  # code-point order, as SQLite's BINARY collation
-    return _present(column, compare(left, checked))
+    return _present(column, compare(left, checked), guard)
 
 
 def _column_in(
-    column: ColumnElement[Any], kind: str, values: list[Any], dialect: Dialect
+    column: ColumnElement[Any], kind: str, values: list[Any], dialect: Dialect, guard: bool
 ) -> ColumnElement[bool]:
     checked = [_column_value(kind, item) for item in values if item is not None]
     present = list(dict.fromkeys(item for item in checked if item is not None))
-    conditions = [_present(column, _in_list(column, kind, present, dialect))] if present else []
+    conditions = [_present(column, _in_list(column, kind, present, dialect), guard)] if present else []
     if any(item is None for item in values):
         conditions.append(column.is_(None))
     return or_(*conditions) if conditions else false()
@@ -351,15 +378,29 @@ def _in_list(
     return column.in_(select(each.c.value))
 
 
+def matches_everything(pattern: str) -> bool:
+    """Whether the LIKE ``pattern`` matches every string (AiiDA's ``node_type LIKE '%'`` for Node)."""
+    return bool(pattern) and pattern.count("%") == len(pattern)
+
+
 def _column_like(
-    column: ColumnElement[Any], kind: str, pattern: str, fold_case: bool, dialect: Dialect
+    column: ColumnElement[Any],
+    kind: str,
+    pattern: str,
+    fold_case: bool,
+    dialect: Dialect,
+    *,
+    nullable: bool,
+    guard: bool,
 ) -> ColumnElement[bool]:
     if kind in ("bool", "datetime"):
         raise _Refused("LIKE needs a text column (their text forms differ between databases)")
+    if matches_everything(pattern):  # every value's text matches: only NULL does not
+        return column.is_not(None) if nullable else true()
     text: ColumnElement[Any] = column if kind == "str" else cast(column, Text)
     if fold_case:  # A-Z only, identical on both databases (see json_paths.ascii_lower)
         text = func.lower(text.collate("C") if dialect.name == "postgresql" else text)
         pattern = ascii_lower(pattern)
-    if dialect.name == "postgresql":
-        return _present(column, text.like(pattern))  # "\" is the default escape; keeps indexes usable
-    return _present(column, text.like(pattern, escape="\\"))
+    if dialect.name == "postgresql":  # "\" is the default escape; keeps indexes usable
+        return _present(column, text.like(pattern), guard)
+    return _present(column, text.like(pattern, escape="\\"), guard)

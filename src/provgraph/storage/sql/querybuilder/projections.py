@@ -1,18 +1,20 @@
-"""The SELECT list, the ORDER BY terms, and the one function that shapes each result row.
+"""The SELECT list, the ORDER BY terms, and how a batch of raw rows becomes result rows.
 
-Rows leave the database as flat tuples; the shaper only touches the cells that need it (a
-``*`` projection folds its columns into one dict, a JSON projection may convert its value).
-A query of plain columns has no shaper at all and its rows pass through untouched.
+Rows leave the driver as flat tuples. Each value of a result row (a *cell*) is made from one or
+more raw columns: a plain column as it is, a ``*`` projection from its table's columns, a JSON
+path from the columns that carry it cheaply. Cells work on whole columns of a batch (see
+:func:`batch_shaper`), so a conversion that a batch does not need costs nothing per row, and a
+query of plain columns hands the driver's rows through untouched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Text, asc, desc, func, nulls_first, nulls_last, type_coerce
+from sqlalchemy import JSON, ColumnElement, Text, asc, cast, desc, func, nulls_first, nulls_last, type_coerce
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
@@ -22,139 +24,172 @@ from provgraph.storage.sql.lazy_rows import LazyRow, decode_json, decode_sqlite_
 from provgraph.storage.sql.querybuilder.description import Description, OrderKey, Projection
 from provgraph.storage.sql.querybuilder.entities import EDGE_SHAPES, Shape
 from provgraph.storage.sql.querybuilder.joins import Sources
+from provgraph.storage.sql.querybuilder.json_paths import ColumnConverter
 from provgraph.storage.sql.querybuilder.operators import compile_json_order_keys, compile_json_projection
 from provgraph.storage.sql.types import UtcDateTime
 
-__all__ = ["Layout", "RowShaper", "build_layout", "hide_order_keys", "order_terms"]
+__all__ = ["BatchShaper", "Cell", "Layout", "batch_shaper", "build_layout", "hide_order_keys", "order_terms"]
 
-Cell = Callable[[Sequence[Any]], Any]
-RowShaper = Callable[[Sequence[Any]], tuple[Any, ...]]
 Processor = Callable[[Any], Any]
+Row = tuple[Any, ...]
+BatchShaper = Callable[[Sequence[Row]], Iterable[Row]]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value of a result row, made from the raw columns at ``indices``.
+
+    ``convert`` takes those columns (each a sequence over the rows of a batch, after the
+    columns' result processing) and returns the cell's values; ``None``: the one column as is.
+    """
+
+    indices: tuple[int, ...]
+    convert: ColumnConverter | None = None
 
 
 @dataclass(frozen=True)
 class Layout:
-    """The labelled SELECT columns and the shaper of result rows (``None``: rows as they are)."""
+    """The labelled SELECT columns, and the cells of a result row in the contract's order."""
 
     columns: tuple[ColumnElement[Any], ...]
-    shape_row: RowShaper | None
+    cells: tuple[Cell, ...]
 
 
-def _entity_cell(start: int, names: tuple[str, ...]) -> Cell:
-    """Columns ``start...`` folded into a column dict; ``None`` for an outer join's missing row."""
-    stop = start + len(names)
+def _entities(names: tuple[str, ...]) -> ColumnConverter:
+    """Column dicts; ``None`` for an outer join's missing row (its id is NULL)."""
 
-    def cell(row: Sequence[Any]) -> dict[str, Any] | None:
-        values = row[start:stop]
-        if values[0] is None:
-            return None
-        return dict(zip(names, values, strict=True))
+    def convert(columns: Sequence[Sequence[Any]]) -> Sequence[Any]:
+        rows = zip(*columns, strict=True)
+        return [None if values[0] is None else dict(zip(names, values, strict=True)) for values in rows]
 
-    return cell
+    return convert
 
 
-def _positions(indices: Sequence[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
-    """The items of a row at ``indices``, always as a tuple (``itemgetter`` of one is a bare item)."""
-    if len(indices) == 1:
-        (index,) = indices
-        return lambda row: (row[index],)
-    getter: Callable[[Sequence[Any]], Sequence[Any]] = itemgetter(*indices)
-    return getter
-
-
-def _lazy_entity_cell(start: int, names: tuple[str, ...], decoders: dict[str, Processor]) -> Cell:
-    """As :func:`_entity_cell`, but the columns in ``decoders`` arrive raw and convert when read."""
+def _lazy_entities(names: tuple[str, ...], decoders: dict[str, Processor]) -> ColumnConverter:
+    """As :func:`_entities`, but the columns in ``decoders`` arrive raw and convert when read."""
     ready_keys = tuple(name for name in names if name not in decoders)
     lazy_keys = tuple(name for name in names if name in decoders)
-    take_ready = _positions([start + names.index(name) for name in ready_keys])
-    take_lazy = _positions([start + names.index(name) for name in lazy_keys])
+    ready_at = [names.index(name) for name in ready_keys]
+    lazy_at = [names.index(name) for name in lazy_keys]
+    id_at = ready_keys.index("id")
 
-    def cell(row: Sequence[Any]) -> dict[str, Any] | None:
-        if row[start] is None:
-            return None
-        ready = dict(zip(ready_keys, take_ready(row), strict=True))
-        return LazyRow(ready, dict(zip(lazy_keys, take_lazy(row), strict=True)), decoders)
+    def convert(columns: Sequence[Sequence[Any]]) -> Sequence[Any]:
+        ready_rows = zip(*[columns[index] for index in ready_at], strict=True)
+        lazy_rows = zip(*[columns[index] for index in lazy_at], strict=True)
+        return [
+            None
+            if ready[id_at] is None
+            else LazyRow.of(
+                zip(ready_keys, ready, strict=True), dict(zip(lazy_keys, lazy, strict=True)), decoders
+            )
+            for ready, lazy in zip(ready_rows, lazy_rows, strict=True)
+        ]
 
-    return cell
+    return convert
 
 
-def _sqlite_decoder(column: ColumnElement[Any]) -> Processor | None:
-    """How SQLite's raw text of a costly column converts (JSON, timestamps), else ``None``."""
+def _raw_text(column: ColumnElement[Any], dialect: Dialect) -> tuple[ColumnElement[Any], Processor] | None:
+    """A costly column as text and how that text converts when read, or ``None`` to read it as is.
+
+    JSON on both databases (PostgreSQL's jsonb as its text, which is what the driver would
+    parse), and SQLite's timestamps (PostgreSQL's arrive parsed by the driver, in C).
+    """
     if isinstance(column.type, JSON):
-        return decode_json
-    if isinstance(column.type, UtcDateTime):
-        return decode_sqlite_datetime
+        return (type_coerce(column, Text) if dialect.name == "sqlite" else cast(column, Text)), decode_json
+    if isinstance(column.type, UtcDateTime) and dialect.name == "sqlite":
+        return type_coerce(column, Text), decode_sqlite_datetime
     return None
 
 
-def _processed_cell(index: int, processor: Processor) -> Cell:
-    return lambda row: processor(row[index])
-
-
 class _Builder:
-    """Collects SELECT columns and, beside them, how each output cell is read from a row."""
+    """Collects SELECT columns and, beside them, the cells each result row is made of."""
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
         self.columns: list[ColumnElement[Any]] = []
         self.cells: list[Cell] = []
-        self.plain = True
 
-    def _add(self, expression: ColumnElement[Any]) -> int:
-        self.columns.append(expression.label(f"c{len(self.columns)}"))
-        return len(self.columns) - 1
+    def _add(self, *expressions: ColumnElement[Any]) -> tuple[int, ...]:
+        start = len(self.columns)
+        self.columns.extend(
+            expression.label(f"c{start + offset}") for offset, expression in enumerate(expressions)
+        )
+        return tuple(range(start, len(self.columns)))
 
     def add(self, projection: Projection, source: FromClause, shape: Shape) -> None:
         if projection.entity == "*":
             self._add_entity(source, shape)
             return
         if projection.entity == "**":
-            start = len(self.columns)
             for name in shape.columns:
-                self._add(source.c[name])
-            self.cells.extend(itemgetter(index) for index in range(start, len(self.columns)))
+                self.cells.append(Cell(self._add(source.c[name])))
             return
         assert projection.ref is not None
         ref = projection.ref
-        expression: ColumnElement[Any] = source.c[ref.column]
-        processor: Processor | None = None
+        column: ColumnElement[Any] = source.c[ref.column]
+        expressions: tuple[ColumnElement[Any], ...] = (column,)
+        convert: ColumnConverter | None = None
         if ref.is_json and (ref.json_path or projection.cast is not None):
-            expression, processor = compile_json_projection(
-                expression, ref.json_path, projection.cast, self.dialect
-            )
-        if projection.func == "count":
-            expression, processor = func.count(expression), None
+            json = compile_json_projection(column, ref.json_path, projection.cast, self.dialect)
+            if projection.func == "count":
+                expressions, convert = (func.count(json.expression),), None
+            elif projection.func is not None:  # max / min: a JSON path needs a cast, one column
+                expressions, convert = (getattr(func, projection.func)(json.expression),), json.convert
+            else:
+                expressions, convert = json.columns, json.convert
         elif projection.func is not None:
-            expression = getattr(func, projection.func)(expression)
-        index = self._add(expression)
-        if processor is None:
-            self.cells.append(itemgetter(index))
-        else:
-            self.cells.append(_processed_cell(index, processor))
-            self.plain = False
+            expressions = (getattr(func, projection.func)(column),)
+        self.cells.append(Cell(self._add(*expressions), convert))
 
     def _add_entity(self, source: FromClause, shape: Shape) -> None:
-        """All columns as one dict; on SQLite JSON and times stay raw until read (``LazyRow``)."""
-        start = len(self.columns)
+        """All columns as one dict; JSON (and SQLite's times) stay text until read (``LazyRow``)."""
         decoders: dict[str, Processor] = {}
+        expressions = []
         for name in shape.columns:
             column: ColumnElement[Any] = source.c[name]
-            decoder = _sqlite_decoder(column) if self.dialect.name == "sqlite" else None
-            if decoder is not None:
-                decoders[name] = decoder
-                column = type_coerce(column, Text)
-            self._add(column)
-        if decoders:
-            self.cells.append(_lazy_entity_cell(start, shape.columns, decoders))
-        else:
-            self.cells.append(_entity_cell(start, shape.columns))
-        self.plain = False
+            raw = _raw_text(column, self.dialect)
+            if raw is not None:
+                column, decoders[name] = raw
+            expressions.append(column)
+        convert = _lazy_entities(shape.columns, decoders) if decoders else _entities(shape.columns)
+        self.cells.append(Cell(self._add(*expressions), convert))
 
-    def shaper(self) -> RowShaper | None:
-        if self.plain:
+
+def _cell_values(cell: Cell, columns: Sequence[Sequence[Any]]) -> Sequence[Any]:
+    if cell.convert is None:
+        return columns[cell.indices[0]]
+    return cell.convert([columns[index] for index in cell.indices])
+
+
+def batch_shaper(cells: Sequence[Cell], processors: Sequence[Processor | None]) -> BatchShaper | None:
+    """What turns a batch of raw rows into result rows; ``None`` when they already are.
+
+    ``processors`` are the raw columns' result processors (SQLAlchemy's, from their types). A
+    query of unprocessed plain columns needs nothing, or only a C-level pick of its columns
+    (hidden sort keys); anything else is shaped column by column: transpose the batch, run each
+    processor and cell converter over whole columns, transpose back.
+    """
+    processed = [(index, processor) for index, processor in enumerate(processors) if processor is not None]
+    if not processed and all(cell.convert is None for cell in cells):
+        picked = [cell.indices[0] for cell in cells]
+        if picked == list(range(len(processors))):
             return None
-        cells = tuple(self.cells)
-        return lambda row: tuple([cell(row) for cell in cells])
+        if len(picked) == 1:
+            (index,) = picked
+            return lambda batch: zip(map(itemgetter(index), batch), strict=True)
+        getter = itemgetter(*picked)
+        return lambda batch: map(getter, batch)
+    frozen = tuple(cells)
+
+    def shape(batch: Sequence[Row]) -> Iterable[Row]:
+        if not batch:
+            return ()
+        columns: list[Sequence[Any]] = list(zip(*batch, strict=True))
+        for index, processor in processed:
+            columns[index] = list(map(processor, columns[index]))
+        return zip(*[_cell_values(cell, columns) for cell in frozen], strict=True)
+
+    return shape
 
 
 def build_layout(description: Description, sources: Sources, dialect: Dialect) -> Layout:
@@ -170,7 +205,7 @@ def build_layout(description: Description, sources: Sources, dialect: Dialect) -
         edge_shape = EDGE_SHAPES[vertex.relationship.kind]
         for projection in description.projections.get(edge_tag, ()):
             builder.add(projection, sources.aliases[edge_tag], edge_shape)
-    return Layout(tuple(builder.columns), builder.shaper())
+    return Layout(tuple(builder.columns), tuple(builder.cells))
 
 
 def _order_term(
@@ -201,13 +236,13 @@ _MODIFIERS: dict[Any, Callable[[Any], ColumnElement[Any]]] = {
 
 
 def hide_order_keys(
-    terms: Sequence[ColumnElement[Any]], layout: Layout
-) -> tuple[list[ColumnElement[Any]], list[ColumnElement[Any]], RowShaper]:
+    terms: Sequence[ColumnElement[Any]],
+) -> tuple[list[ColumnElement[Any]], list[ColumnElement[Any]]]:
     """Sort keys of a DISTINCT query as extra, hidden SELECT columns, and the terms to sort by.
 
     PostgreSQL sorts a DISTINCT result only by selected expressions. Each key (a function of a
     projected value: see ``description._check_distinct_order``, so distinctness is unchanged)
-    is selected as ``h<n>`` and sorted by that name; the returned shaper drops the hidden cells.
+    is selected as ``h<n>`` and sorted by that name; no cell reads the hidden columns.
     """
     hidden: list[ColumnElement[Any]] = []
     ordered: list[ColumnElement[Any]] = []
@@ -223,8 +258,4 @@ def hide_order_keys(
         for modifier in reversed(modifiers):
             sorted_by = modifier(sorted_by)
         ordered.append(sorted_by)
-    visible = len(layout.columns)
-    shape = layout.shape_row
-    if shape is None:
-        return hidden, ordered, lambda row: tuple(row[:visible])
-    return hidden, ordered, shape
+    return hidden, ordered

@@ -47,7 +47,7 @@ def _seed(
     seed = select(*columns).where(_is_followed(link.c.type))
     if is_empty(start_filters):
         return seed
-    if referenced_columns(start_filters) == {("id", ())}:
+    if referenced_columns(start_filters) <= {("id", ())}:
         # Filters on the pk alone (the usual "ancestors of this node") apply to the link itself.
         condition = compile_conditions(start_filters, {"id": start}, dialect)
     else:
@@ -71,7 +71,8 @@ def ancestry_walk(
     provenance = _is_followed(link.c.type)
     if dialect.name == "postgresql":
         following = select(link.c[away].label("node")).where(link.c[toward] == walk.c.node, provenance)
-        step_source = following.offset(0).lateral(f"{name}_next")
+        # OFFSET as SQL text: a bound 0 would be one more parameter on every run
+        step_source = following.offset(literal_column("0")).lateral(f"{name}_next")
         reached = step_source.c.node
         step = select(walk.c.start, reached).select_from(walk).join(step_source, true())
     else:
