@@ -12,7 +12,7 @@ raw text.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -53,10 +53,22 @@ class LazyRow(dict[str, Any]):  # noqa: PLW1641  (unhashable, like dict)
 
     __slots__ = ("_decoders", "_pending")
 
-    def __init__(self, ready: dict[str, Any], pending: dict[str, Any], decoders: dict[str, Decoder]) -> None:
-        super().__init__(ready)
-        self._pending = pending
-        self._decoders = decoders
+    _pending: dict[str, Any]
+    _decoders: dict[str, Decoder]
+
+    @classmethod
+    def of(
+        cls, ready: Iterable[tuple[str, Any]], pending: dict[str, Any], decoders: dict[str, Decoder]
+    ) -> LazyRow:
+        """A row of the ``ready`` (key, value) pairs plus the raw ``pending`` columns.
+
+        No ``__init__`` of our own: ``dict``'s, in C, builds the row; this runs once per row
+        of every bulk read, where a Python ``__init__`` frame is a measurable share.
+        """
+        row = cls(ready)
+        row._pending = pending
+        row._decoders = decoders
+        return row
 
     def __missing__(self, key: str) -> Any:
         try:
@@ -142,7 +154,7 @@ class LazyRow(dict[str, Any]):  # noqa: PLW1641  (unhashable, like dict)
 
     def copy(self) -> LazyRow:
         """A copy that stays lazy (``dict.copy`` would drop the pending columns)."""
-        return LazyRow(dict(dict.items(self)), dict(self._pending), self._decoders)
+        return LazyRow.of(dict.items(self), dict(self._pending), self._decoders)
 
     def __copy__(self) -> LazyRow:
         return self.copy()

@@ -114,8 +114,8 @@ def lazy_rows(keys: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[La
     take_lazy = _picker(lazy_positions)
     take_ready = _picker(ready_positions)
     for row in rows:
-        ready = dict(zip(ready_keys, take_ready(row), strict=True))
-        yield LazyRow(ready, dict(zip(lazy_keys, take_lazy(row), strict=True)), _LAZY_DECODERS)
+        pending = dict(zip(lazy_keys, take_lazy(row), strict=True))
+        yield LazyRow.of(zip(ready_keys, take_ready(row), strict=True), pending, _LAZY_DECODERS)
 
 
 def _picker(positions: Sequence[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
