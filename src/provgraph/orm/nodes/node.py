@@ -128,9 +128,11 @@ class Node(Entity):
     #: Links to write when the node is stored (``node.base.links``' cache).
     _incoming_links: list[LinkTriple]
     #: The sandbox / stored file tree of ``node.base.repository``, made on first use.
-    _repository_state: RepositoryState | None
-    _user: User | None
-    _computer: Computer | None
+    # Class-level None defaults: a node loaded from a row (thousands per listing) only sets what
+    # it must; the first assignment gives the instance its own value.
+    _repository_state: RepositoryState | None = None
+    _user: User | None = None
+    _computer: Computer | None = None
 
     def __init_subclass__(cls, *, node_type: str | None = None, **kwargs: Any) -> None:
         """``class Int(Data, node_type="data.core.int.Int.")`` registers the class for loading."""
@@ -189,10 +191,7 @@ class Node(Entity):
         return cast("Self", node)
 
     def _init_from_row(self) -> None:
-        self._incoming_links = []
-        self._repository_state = None
-        self._user = None
-        self._computer = None
+        self._incoming_links = []  # per node: the other per-node state starts as the class's None
 
     @classmethod
     def _class_filters(cls) -> RowFilters:
