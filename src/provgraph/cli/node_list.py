@@ -210,7 +210,7 @@ def list_nodes(  # noqa: PLR0917 (click passes every option)
         click.echo(json.dumps(objects, indent=2, ensure_ascii=False))
         return
     if rows:
-        table = make_table(*fields)
+        table = make_table(*fields, no_wrap=("pk", "id", "ctime", "mtime"))
         for row in rows:
             table.add_row(*(_cell(value) for value in row))
         print_rich(table)
