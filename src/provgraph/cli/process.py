@@ -7,7 +7,7 @@ filter inside JSON attributes or by ranges; the QueryBuilder will move both filt
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -89,7 +89,7 @@ def _ago(moment: datetime, now: datetime) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Listed:
-    """What one listing line needs, read straight from a node row (no node objects are built)."""
+    """What one listing line needs, projected straight from the node rows (no node objects)."""
 
     pk: int
     ctime: datetime
@@ -98,15 +98,14 @@ class _Listed:
     exit_status: Any
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> _Listed:
-        attributes = row.get("attributes") or {}
-        state = attributes.get("process_state")
+    def from_values(cls, values: Sequence[Any]) -> _Listed:
+        pk, ctime, node_type, process_label, state, exit_status = values
         return cls(
-            pk=int(row["id"]),
-            ctime=row["ctime"],
-            label=str(attributes.get("process_label") or _class_name(str(row["node_type"]))),
+            pk=int(pk),
+            ctime=ctime,
+            label=str(process_label or _class_name(str(node_type))),
             state=None if state is None else str(state),
-            exit_status=attributes.get("exit_status"),
+            exit_status=exit_status,
         )
 
 
@@ -115,25 +114,34 @@ def _select(
 ) -> list[_Listed]:
     """Processes in ``states`` (any if None) created within ``past_days``, oldest first.
 
-    With ``limit`` only the most recent ones are kept, still oldest first, so the newest are at
-    the bottom of the table as usual.
+    One query does the filtering, so listing the few running processes of a database of millions
+    reads only those. With ``limit`` only the most recent ones are kept, still oldest first, so
+    the newest are at the bottom of the table as usual.
     """
-    from provgraph.storage.abstract import EntityTypes, Like
+    from provgraph.orm import ProcessNode, QueryBuilder
 
-    rows = storage.get_rows(
-        EntityTypes.NODE,
-        {"node_type": Like("process.%")},
-        columns=("id", "node_type", "ctime", "attributes"),
-        order_by=("ctime", "id"),
+    filters: dict[str, Any] = {}
+    if states is not None:
+        filters["attributes.process_state"] = {"in": sorted(states)}
+    if past_days is not None:
+        filters["ctime"] = {">=": datetime.now(timezone.utc) - timedelta(days=past_days)}
+    query = QueryBuilder(backend=storage)
+    query.append(
+        ProcessNode,
+        tag="process",
+        filters=filters,
+        project=[
+            "id",
+            "ctime",
+            "node_type",
+            "attributes.process_label",
+            "attributes.process_state",
+            "attributes.exit_status",
+        ],
     )
-    cutoff = None if past_days is None else datetime.now(timezone.utc) - timedelta(days=past_days)
-    listed = [_Listed.from_row(row) for row in rows]
-    selected = [
-        item
-        for item in listed
-        if (states is None or item.state in states) and (cutoff is None or item.ctime >= cutoff)
-    ]
-    return selected[-limit:] if limit else selected
+    newest_first = {"process": [{"ctime": {"order": "desc"}}, {"id": {"order": "desc"}}]}
+    query.order_by(newest_first).limit(limit)
+    return [_Listed.from_values(values) for values in reversed(query.all())]
 
 
 @process.command("list")
