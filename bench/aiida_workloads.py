@@ -161,6 +161,39 @@ def w4_document(index: int) -> dict[str, Any]:
     return {"k": f"key-{index % 100}", "x": (index * 7919 % 10_000) / 100.0, "n": index}
 
 
+def w4_queries(orm: Any) -> dict[str, Any]:
+    """W4's four questions through ``orm.QueryBuilder``, the same code on both sides (the two
+    QueryBuilders share aiida-core's API); each returns how many rows it found."""
+
+    def equality() -> int:
+        qb = orm.QueryBuilder().append(orm.Dict, filters={"attributes.k": "key-42"}, project="id")
+        return len(qb.all())
+
+    def value_range() -> int:
+        filters = {"attributes.x": {"and": [{">=": 20.0}, {"<": 30.0}]}}
+        return len(orm.QueryBuilder().append(orm.Dict, filters=filters, project="id").all())
+
+    def count() -> int:
+        return int(orm.QueryBuilder().append(orm.Dict).count())
+
+    def projection() -> int:
+        qb = orm.QueryBuilder().append(orm.Dict, project=["attributes.k", "attributes.x"])
+        return len(qb.all())
+
+    return {"W4 equality": equality, "W4 range": value_range, "W4 count": count, "W4 projection": projection}
+
+
+def w5_query(orm: Any, final: int) -> Any:
+    """W5: the ancestors of node ``final`` (its pk) through ``orm.QueryBuilder``."""
+
+    def ancestors() -> int:
+        qb = orm.QueryBuilder().append(orm.Node, filters={"id": final}, tag="final")
+        qb.append(orm.Node, with_descendants="final", project="id")
+        return len(qb.all())
+
+    return ancestors
+
+
 def query_workloads(workloads: list[str], scale: float) -> dict[str, Any]:
     """W4 (queries over 10,000 Dicts) and W5 (ancestors at the end of a 200-call chain).
 
@@ -193,25 +226,7 @@ def query_workloads(workloads: list[str], scale: float) -> dict[str, Any]:
         ]  # fmt: skip
         storage.bulk_insert(EntityTypes.NODE, rows)
 
-        def equality() -> int:
-            qb = orm.QueryBuilder().append(orm.Dict, filters={"attributes.k": "key-42"}, project="id")
-            return len(qb.all())
-
-        def value_range() -> int:
-            filters = {"attributes.x": {"and": [{">=": 20.0}, {"<": 30.0}]}}
-            return len(orm.QueryBuilder().append(orm.Dict, filters=filters, project="id").all())
-
-        def count() -> int:
-            return orm.QueryBuilder().append(orm.Dict).count()
-
-        def projection() -> int:
-            qb = orm.QueryBuilder().append(orm.Dict, project=["attributes.k", "attributes.x"])
-            return len(qb.all())
-
-        for name, query in (
-            ("W4 equality", equality), ("W4 range", value_range), ("W4 count", count),
-            ("W4 projection", projection),
-        ):  # fmt: skip
+        for name, query in w4_queries(orm).items():
             results[name] = {"n": query(), "seconds": median_seconds(query)}
     if "W5" in workloads:
 
@@ -224,11 +239,7 @@ def query_workloads(workloads: list[str], scale: float) -> dict[str, Any]:
             value = increment(value)
         final = value.pk
 
-        def ancestors() -> int:
-            qb = orm.QueryBuilder().append(orm.Node, filters={"id": final}, tag="final")
-            qb.append(orm.Node, with_descendants="final", project="id")
-            return len(qb.all())
-
+        ancestors = w5_query(orm, final)
         results["W5 ancestors"] = {"n": ancestors(), "seconds": median_seconds(ancestors)}
     return results
 

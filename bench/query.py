@@ -34,7 +34,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from aiida_workloads import median_seconds, w4_document  # noqa: E402
+from aiida_workloads import median_seconds, w4_document, w4_queries, w5_query  # noqa: E402
 from store import aiida_workloads_for, provgraph_profile  # noqa: E402
 
 Figures = dict[str, dict[str, float]]
@@ -58,21 +58,6 @@ def provgraph_queries(backend: str, scale: float) -> tuple[Figures, Figures]:
         n_nodes = max(100, int(10_000 * scale))
         orm.store_many([orm.Dict(w4_document(i)) for i in range(n_nodes)])
 
-        def equality() -> int:
-            qb = orm.QueryBuilder().append(orm.Dict, filters={"attributes.k": "key-42"}, project="id")
-            return len(qb.all())
-
-        def value_range() -> int:
-            filters = {"attributes.x": {"and": [{">=": 20.0}, {"<": 30.0}]}}
-            return len(orm.QueryBuilder().append(orm.Dict, filters=filters, project="id").all())
-
-        def count() -> int:
-            return orm.QueryBuilder().append(orm.Dict).count()
-
-        def projection() -> int:
-            qb = orm.QueryBuilder().append(orm.Dict, project=["attributes.k", "attributes.x"])
-            return len(qb.all())
-
         @provgraph.calcfunction
         def increment(x: Any) -> Any:
             return orm.Int(x.value + 1)
@@ -83,15 +68,7 @@ def provgraph_queries(backend: str, scale: float) -> tuple[Figures, Figures]:
         final = value.pk
         assert final is not None
 
-        def ancestors() -> int:
-            qb = orm.QueryBuilder().append(orm.Node, filters={"id": final}, tag="final")
-            qb.append(orm.Node, with_descendants="final", project="id")
-            return len(qb.all())
-
-        queries: dict[str, Callable[[], int]] = {
-            "W4 equality": equality, "W4 range": value_range, "W4 count": count,
-            "W4 projection": projection, "W5 ancestors": ancestors,
-        }  # fmt: skip
+        queries: dict[str, Callable[[], int]] = {**w4_queries(orm), "W5 ancestors": w5_query(orm, final)}
         for name, query in queries.items():
             ours[name] = {"n": query(), "seconds": median_seconds(query)}
         if backend == "core.sqlite_dos":
@@ -126,20 +103,11 @@ def plain_sqlite_queries(database: Path, final: int) -> Figures:
             " SELECT id FROM ancestors"
         ),
     }
-    figures: Figures = {}
     try:
         connection.execute("PRAGMA case_sensitive_like = ON")  # as provgraph's connections, for the index
-        for name, sql in statements.items():
-            parameters = (final,) if "?" in sql else ()
-
-            def run(sql: str = sql, parameters: tuple[Any, ...] = parameters) -> int:
-                rows = connection.execute(sql, parameters).fetchall()
-                return int(rows[0][0]) if "count(*)" in sql else len(rows)
-
-            figures[name] = {"n": run(), "seconds": median_seconds(run)}
+        return _timed_statements(connection, statements, "?", final)
     finally:
         connection.close()
-    return figures
 
 
 def plain_postgres_queries(url: Any, final: int) -> Figures:
@@ -170,18 +138,23 @@ def plain_postgres_queries(url: Any, final: int) -> Figures:
             " SELECT id FROM ancestors"
         ),
     }
-    figures: Figures = {}
     try:
-        for name, sql in statements.items():
-            parameters = (final,) if "%s" in sql else ()
-
-            def run(sql: str = sql, parameters: tuple[Any, ...] = parameters) -> int:
-                rows = connection.execute(sql, parameters).fetchall()
-                return int(rows[0][0]) if "count(*)" in sql else len(rows)
-
-            figures[name] = {"n": run(), "seconds": median_seconds(run)}
+        return _timed_statements(connection, statements, "%s", final)
     finally:
         connection.close()
+
+
+def _timed_statements(connection: Any, statements: dict[str, str], placeholder: str, final: int) -> Figures:
+    """Median time and row count of each statement (``placeholder`` stands for the final node's pk)."""
+    figures: Figures = {}
+    for name, sql in statements.items():
+        parameters = (final,) if placeholder in sql else ()
+
+        def run(sql: str = sql, parameters: tuple[Any, ...] = parameters) -> int:
+            rows = connection.execute(sql, parameters).fetchall()
+            return int(rows[0][0]) if "count(*)" in sql else len(rows)
+
+        figures[name] = {"n": run(), "seconds": median_seconds(run)}
     return figures
 
 

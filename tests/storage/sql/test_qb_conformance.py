@@ -12,7 +12,6 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, select
 from tests.storage.sql import qb_reference as ref
+from tests.storage.sql.module_storage import open_storage
 
-from provgraph.config.profile import Profile
-from provgraph.storage import EntityTypes, get_storage_class
+from provgraph.storage import EntityTypes
 from provgraph.storage.sql.backend import SqlDosBackend
 from provgraph.storage.sql.querybuilder import (
     FilterTarget,
@@ -171,21 +170,6 @@ POOL_CONTAINERS = [value for value in POOL_VALUES if isinstance(value, (list, di
 class Pool:
     storage: SqlDosBackend
     ids: list[int]
-
-
-def open_storage(request: pytest.FixtureRequest, folder: Path) -> SqlDosBackend:
-    """A fresh, initialised and open storage on ``request.param`` (for module-scoped data)."""
-    backend: str = request.param
-    if backend == "core.sqlite_dos":
-        config: dict[str, object] = {"filepath": str(folder / "sqlite-dos")}
-    else:
-        server = request.getfixturevalue("postgres_server")
-        config = server.storage_config(server.new_database_name(), folder / "psql-repo")
-    profile = Profile.new(f"qb-{folder.name}", backend, config, test_profile=True)
-    storage_class = get_storage_class(backend)
-    storage_class.initialise(profile)
-    storage: SqlDosBackend = storage_class(profile)  # type: ignore[assignment]
-    return storage
 
 
 def insert_documents(storage: SqlDosBackend, user_id: int, documents: list[Any]) -> list[int]:

@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -18,10 +17,10 @@ import pytest
 from sqlalchemy import Connection, create_engine, select
 from sqlalchemy.engine import Dialect
 from tests.storage.sql import qb_reference as ref
+from tests.storage.sql.module_storage import open_storage
 
-from provgraph.config.profile import Profile
 from provgraph.exceptions import InputValidationError
-from provgraph.storage import EntityTypes, get_storage_class
+from provgraph.storage import EntityTypes
 from provgraph.storage.sql.backend import SqlDosBackend
 from provgraph.storage.sql.querybuilder import (
     FilterTarget,
@@ -81,21 +80,6 @@ class Db:
     def connect(self) -> Iterator[Connection]:
         with self.storage.sql.connection() as connection:
             yield connection
-
-
-def open_storage(request: pytest.FixtureRequest, folder: Path) -> SqlDosBackend:
-    """A fresh, initialised and open storage on ``request.param`` (for module-scoped data)."""
-    backend: str = request.param
-    if backend == "core.sqlite_dos":
-        config: dict[str, object] = {"filepath": str(folder / "sqlite-dos")}
-    else:
-        server = request.getfixturevalue("postgres_server")
-        config = server.storage_config(server.new_database_name(), folder / "psql-repo")
-    profile = Profile.new(f"qb-{folder.name}", backend, config, test_profile=True)
-    storage_class = get_storage_class(backend)
-    storage_class.initialise(profile)
-    storage: SqlDosBackend = storage_class(profile)  # type: ignore[assignment]
-    return storage
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
