@@ -9,19 +9,15 @@ Load a profile, then work with its storage::
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from provgraph import orm
 from provgraph.caching import enable_caching
+from provgraph.common.version import installed_version
 from provgraph.exceptions import ProvgraphError
 from provgraph.manager import get_manager, get_profile, load_profile, unload_profile
 from provgraph.orm import QueryBuilder, load_node
 from provgraph.provenance import ExitCode, calcfunction, workfunction
 
-try:
-    __version__ = version("provgraph")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
+__version__ = installed_version()
 
 __all__ = [
     "ExitCode",

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from provgraph.exceptions import InputValidationError, NotExistent, StoredEntityError
-from provgraph.orm.entities import Entity
+from provgraph.orm.entities import Entity, collection_of
 from provgraph.storage.abstract import EntityTypes, StorageBackend
 
 if TYPE_CHECKING:
@@ -60,18 +60,16 @@ class AuthInfo(Entity):
 
     @property
     def computer(self) -> Computer:
-        from provgraph.orm.computers import Computer
-
         if self._computer is None:
-            self._computer = Computer.collection(self._backend).get(pk=self._row["dbcomputer_id"])
+            computers = collection_of(EntityTypes.COMPUTER, self._backend)
+            self._computer = cast("Computer", computers.get(pk=self._row["dbcomputer_id"]))
         return self._computer
 
     @property
     def user(self) -> User:
-        from provgraph.orm.users import User
-
         if self._user is None:
-            self._user = User.collection(self._backend).get(pk=self._row["aiidauser_id"])
+            users = collection_of(EntityTypes.USER, self._backend)
+            self._user = cast("User", users.get(pk=self._row["aiidauser_id"]))
         return self._user
 
     def get_auth_params(self) -> dict[str, Any]:

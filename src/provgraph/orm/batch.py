@@ -63,7 +63,7 @@ def store_node(node: Node) -> None:
             )
     else:
         (pk,) = backend.bulk_insert(EntityTypes.NODE, [row])
-    _mark_stored(node, pk, row)
+    node._mark_stored(pk, row)
 
 
 class PreparedRows:
@@ -89,9 +89,8 @@ class PreparedRows:
         for node, row, files in self._entries.values():
             if node.is_stored:
                 continue
-            current = node._row
-            changed = [column for column in _FIXED_COLUMNS if current[column] != row[column]]
-            attributes = current["attributes"] or {}
+            changed = [column for column in _FIXED_COLUMNS if node._column(column) != row[column]]
+            attributes = node._column("attributes") or {}
             if attributes != row["attributes"] and _clean_all(attributes, "attribute") != row["attributes"]:
                 changed.append("attributes")
             if _files_of(node) != files:
@@ -110,9 +109,8 @@ class PreparedRows:
             return None
         prepared = entry[1]
         row = dict(prepared)
-        current = node._row
-        row["label"], row["description"] = current["label"], current["description"]
-        extras = current["extras"]
+        row["label"], row["description"] = node._column("label"), node._column("description")
+        extras = node._column("extras")
         row["extras"] = _clean_all(extras, "extra") if extras else {}
         row["extras"][HASH_EXTRA_KEY] = prepared["extras"][HASH_EXTRA_KEY]
         row["mtime"] = datetime.now(timezone.utc)
@@ -125,10 +123,10 @@ _FIXED_COLUMNS = ("node_type", "process_type", "user_id", "dbcomputer_id")
 
 def _files_of(node: Node) -> dict[str, Any]:
     """The file tree of an unstored node: its sandbox's, or else the metadata set on its row."""
-    state = node._repository_state
+    state = node._file_state()
     if state is not None and state.sandbox is not None:
         return node.base.repository.metadata
-    metadata: dict[str, Any] = node._row["repository_metadata"] or {}
+    metadata: dict[str, Any] = node._column("repository_metadata") or {}
     return metadata
 
 
@@ -189,7 +187,7 @@ def store_many(nodes: Iterable[Node], *, prepared: PreparedRows | None = None) -
         ]
         backend.bulk_insert(EntityTypes.LINK, link_rows, savepoint=False)
     for node, pk, row in zip(ordered, pks, rows, strict=True):
-        _mark_stored(node, pk, row)
+        node._mark_stored(pk, row)
     return given
 
 
@@ -198,12 +196,12 @@ def _row_to_insert(node: Node) -> dict[str, Any]:
 
     JSON columns are checked again: unstored values may have changed through references.
     """
-    row = dict(node._row)
+    row = node._row_for_store()
     attributes, extras = row["attributes"], row["extras"]
     row["attributes"] = _clean_all(attributes, "attribute") if attributes else {}
     row["extras"] = _clean_all(extras, "extra") if extras else {}
     row["mtime"] = datetime.now(timezone.utc)
-    if node._repository_state is not None:
+    if node._file_state() is not None:
         row["repository_metadata"] = node.base.repository._prepare_store()
     return row
 
@@ -235,17 +233,8 @@ def _link_row(triple: LinkTriple, source_pk: int | None, target_pk: int) -> dict
     }
 
 
-def _mark_stored(node: Node, pk: int, row: dict[str, Any]) -> None:
-    """After the row committed: adopt it, forget the link cache, drop the sandbox."""
-    row["id"] = pk
-    node._row = row
-    node._incoming_links = []
-    if node._repository_state is not None:
-        node.base.repository._after_store()
-
-
 def _incoming(node: Node) -> list[LinkTriple]:
-    return list(node._incoming_links)
+    return list(node._pending_links())
 
 
 def _topological(batch: list[Node], links: dict[int, list[LinkTriple]]) -> list[Node]:

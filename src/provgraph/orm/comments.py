@@ -9,10 +9,11 @@ from __future__ import annotations
 import uuid as uuid_module
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from provgraph.exceptions import NotExistent, StoredEntityError
-from provgraph.orm.entities import BulkDeleteCollection, CollectionDescriptor, Entity
+from provgraph.orm.entities import BulkDeleteCollection, CollectionDescriptor, Entity, collection_of
+from provgraph.orm.nodes.types import node_from_row
 from provgraph.storage.abstract import EntityTypes, StorageBackend
 
 if TYPE_CHECKING:
@@ -84,18 +85,14 @@ class Comment(Entity):
 
     @property
     def node(self) -> Node:
-        from provgraph.orm.nodes.node import Node
-
         rows = self._backend.get_rows(EntityTypes.NODE, {"id": self._row["dbnode_id"]})
         if not rows:
             raise NotExistent(f"the node with pk {self._row['dbnode_id']} of comment {self.uuid} is gone")
-        return Node._from_row(self._backend, rows[0])
+        return node_from_row(self._backend, rows[0])
 
     @property
     def user(self) -> User:
-        from provgraph.orm.users import User
-
-        return User.collection(self._backend).get(pk=self._row["user_id"])
+        return cast("User", collection_of(EntityTypes.USER, self._backend).get(pk=self._row["user_id"]))
 
     def set_user(self, user: User) -> None:
         if not user.is_stored:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import copy
 import os
 import uuid as uuid_module
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from provgraph.exceptions import InputValidationError, InvalidOperation, NotExistent
-from provgraph.orm.entities import Collection, CollectionDescriptor
+from provgraph.orm.authinfos import AuthInfo, configure_computer, find_authinfo
+from provgraph.orm.entities import Collection, CollectionDescriptor, collection_of
 from provgraph.orm.labelled import LabelledEntity
 from provgraph.orm.loaders import load_entity
 from provgraph.storage.abstract import EntityTypes, StorageBackend
@@ -22,8 +23,7 @@ from provgraph.storage.abstract import EntityTypes, StorageBackend
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from provgraph.orm.authinfos import AuthInfo
-    from provgraph.orm.users import User
+    from provgraph.orm.users import User, UserCollection
 
 __all__ = ["Computer", "ComputerCollection", "load_computer"]
 
@@ -217,8 +217,6 @@ class Computer(LabelledEntity):
 
     def get_authinfo(self, user: User) -> AuthInfo:
         """This computer's settings for ``user``; ``NotExistent`` if it was never configured."""
-        from provgraph.orm.authinfos import find_authinfo
-
         return find_authinfo(self, user)
 
     def is_user_configured(self, user: User) -> bool:
@@ -241,8 +239,6 @@ class Computer(LabelledEntity):
 
     def configure(self, user: User | None = None, **auth_params: Any) -> AuthInfo:
         """Store this computer's settings for ``user`` (default user); ``auth_params`` are merged in."""
-        from provgraph.orm.authinfos import configure_computer
-
         return configure_computer(self, self._user_or_default(user), auth_params)
 
     def get_configuration(self, user: User | None = None) -> dict[str, Any]:
@@ -253,9 +249,9 @@ class Computer(LabelledEntity):
             return {}
 
     def _user_or_default(self, user: User | None) -> User:
-        from provgraph.orm.users import User
-
-        return user if user is not None else User.collection(self._backend).get_default()
+        if user is not None:
+            return user
+        return cast("UserCollection", collection_of(EntityTypes.USER, self._backend)).get_default()
 
     # -- storing --------------------------------------------------------------------------------
 

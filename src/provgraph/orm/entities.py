@@ -12,21 +12,63 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from provgraph.exceptions import InputValidationError, MultipleObjectsError, NotExistent
+from provgraph.manager import get_manager
 from provgraph.storage.abstract import EntityTypes, RowFilters, StorageBackend
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["BulkDeleteCollection", "Collection", "CollectionDescriptor", "Entity", "get_default_backend"]
+__all__ = [
+    "BulkDeleteCollection",
+    "Collection",
+    "CollectionDescriptor",
+    "Entity",
+    "collection_of",
+    "entity_class",
+    "get_default_backend",
+    "registered_entity_classes",
+]
 
 EntityT = TypeVar("EntityT", bound="Entity")
 CollectionT_co = TypeVar("CollectionT_co", bound="Collection[Any]", covariant=True)
 
 
+# EntityTypes -> the class that declared it (User, Computer, Node, ...): filled by
+# ``Entity.__init_subclass__``. Modules reach the classes of other entities through it instead of
+# importing them, so that ``orm/`` has no import cycle (a node names its user and computer, a
+# computer its authinfos, a query result any entity).
+_ENTITY_CLASSES: dict[EntityTypes, type[Entity]] = {}
+
+
+def entity_class(entity_type: EntityTypes) -> type[Entity]:
+    """The ORM class of ``entity_type`` rows (``EntityTypes.USER`` -> ``User``).
+
+    Every entity module is imported with ``provgraph.orm``, so all of them are registered
+    before any user code runs::
+
+        >>> from provgraph.orm.entities import entity_class
+        >>> from provgraph.storage.abstract import EntityTypes
+        >>> entity_class(EntityTypes.USER).__name__
+        'User'
+    """
+    try:
+        return _ENTITY_CLASSES[entity_type]
+    except KeyError:
+        raise LookupError(f"no ORM class is registered for {entity_type.value!r} rows") from None
+
+
+def collection_of(entity_type: EntityTypes, backend: StorageBackend) -> Collection[Any]:
+    """The collection of ``entity_type``'s class in ``backend`` (e.g. the users, for a node)."""
+    return entity_class(entity_type).get_collection(backend)
+
+
+def registered_entity_classes() -> dict[EntityTypes, type[Entity]]:
+    """Every registered entity type with its class (a copy)."""
+    return dict(_ENTITY_CLASSES)
+
+
 def get_default_backend() -> StorageBackend:
     """The loaded profile's storage: what public entry points use when given no backend."""
-    from provgraph.manager import get_manager
-
     return get_manager().get_profile_storage()
 
 
@@ -145,7 +187,11 @@ class CollectionDescriptor(Generic[CollectionT_co]):
         self._collection_class = collection_class
 
     def __get__(self, instance: object, owner: type[Entity]) -> CollectionT_co:
-        return self._collection_class(owner, get_default_backend())
+        return self.bind(owner, get_default_backend())
+
+    def bind(self, owner: type[Entity], backend: StorageBackend) -> CollectionT_co:
+        """The collection of ``owner`` in ``backend`` (no loaded profile needed)."""
+        return self._collection_class(owner, backend)
 
 
 class Entity:
@@ -159,9 +205,24 @@ class Entity:
     _backend: StorageBackend
     _row: dict[str, Any]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """The class that declares an ``_entity_type`` is that type's class in the registry."""
+        super().__init_subclass__(**kwargs)
+        if "_entity_type" in cls.__dict__:
+            _ENTITY_CLASSES.setdefault(cls._entity_type, cls)
+
     def __init__(self, backend: StorageBackend | None = None) -> None:
         self._backend = backend if backend is not None else get_default_backend()
         self._row = {}
+
+    @classmethod
+    def get_collection(cls, backend: StorageBackend) -> Collection[Self]:
+        """This class's collection in ``backend`` (AiiDA's name), without a loaded profile."""
+        for klass in cls.__mro__:
+            descriptor = klass.__dict__.get("collection")
+            if isinstance(descriptor, CollectionDescriptor):
+                return descriptor.bind(cls, backend)  # type: ignore[no-any-return]
+        return Collection(cls, backend)
 
     @classmethod
     def _from_row(cls, backend: StorageBackend, row: Mapping[str, Any]) -> Self:
@@ -247,6 +308,14 @@ class Entity:
                 self._explain_conflict(columns, exc)
                 raise
         self._row.update(columns)
+
+    def _json_column(self, column: str) -> dict[str, Any]:
+        """The live dict of a JSON column (``attributes``, ``extras``); None becomes ``{}``
+        (AiiDA's schema lets the columns be NULL)."""
+        data: dict[str, Any] | None = self._row.get(column)
+        if data is None:
+            data = self._row[column] = {}
+        return data
 
     def _explain_conflict(self, columns: Mapping[str, Any], cause: InputValidationError) -> None:
         """Hook: raise a clearer error if ``columns`` clash with another stored row.

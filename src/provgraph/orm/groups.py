@@ -8,29 +8,24 @@ the storage, and deleting a group ends its memberships but keeps the nodes.
 
 from __future__ import annotations
 
-import copy
 import uuid as uuid_module
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from provgraph.exceptions import InputValidationError, NotExistent, StoredEntityError
 from provgraph.orm.entities import Collection, CollectionDescriptor, Entity
-from provgraph.orm.json import clean_value, validate_key
+from provgraph.orm.json_fields import JsonFields
 from provgraph.orm.labelled import LabelledEntity
 from provgraph.orm.loaders import load_entity
-from provgraph.orm.users import User
+from provgraph.orm.nodes.node import Node
+from provgraph.orm.querybuilder import QueryBuilder
+from provgraph.orm.querybuilder.type_filters import DEFAULT_GROUP_TYPE_STRING as DEFAULT_TYPE_STRING
+from provgraph.orm.users import User, UserCollection
 from provgraph.storage.abstract import EntityTypes, StorageBackend
 
-if TYPE_CHECKING:
-    from provgraph.orm.nodes.node import Node
-
 __all__ = ["Group", "GroupBase", "GroupCollection", "GroupExtras", "load_group"]
-
-DEFAULT_TYPE_STRING = "core"
-
-_MISSING: Any = object()
 
 
 class GroupCollection(Collection["Group"]):
@@ -48,72 +43,20 @@ class GroupCollection(Collection["Group"]):
         return Group(label, backend=self._backend, **kwargs).store(), True
 
 
-class GroupExtras:
-    """``group.base.extras``: free-form JSON values by key, changeable after storing."""
+class GroupExtras(JsonFields):
+    """``group.base.extras``: free-form JSON values by key, changeable after storing (the same
+    API and rules as a node's extras)."""
+
+    _column = "extras"
+    _what = "extra"
+    __slots__ = ("_group",)
 
     def __init__(self, group: Group) -> None:
+        super().__init__(group)
         self._group = group
 
-    @property
-    def all(self) -> dict[str, Any]:
-        return copy.deepcopy(dict(self._group._row["extras"]))
-
-    def get(self, key: str, default: Any = _MISSING) -> Any:
-        """The extra ``key``; ``default`` if absent, else ``AttributeError`` as in AiiDA."""
-        extras = self._group._row["extras"]
-        if key in extras:
-            return copy.deepcopy(extras[key])
-        if default is _MISSING:
-            raise AttributeError(f"group {self._group.label!r} has no extra {key!r}")
-        return default
-
-    def get_many(self, keys: Iterable[str]) -> list[Any]:
-        return [self.get(key) for key in keys]
-
-    def set(self, key: str, value: Any) -> None:
-        self.set_many({key: value})
-
-    def set_many(self, values: Mapping[str, Any]) -> None:
-        cleaned = {key: _clean_extra(key, value) for key, value in values.items()}
-        self._write({**self._group._row["extras"], **cleaned})
-
-    def reset(self, values: Mapping[str, Any]) -> None:
-        """Replace all extras by ``values``."""
-        self._write({key: _clean_extra(key, value) for key, value in values.items()})
-
-    def delete(self, key: str) -> None:
-        self.delete_many([key])
-
-    def delete_many(self, keys: Iterable[str]) -> None:
-        extras = dict(self._group._row["extras"])
-        for key in keys:
-            if key not in extras:
-                raise AttributeError(f"group {self._group.label!r} has no extra {key!r}")
-            del extras[key]
-        self._write(extras)
-
-    def clear(self) -> None:
-        self._write({})
-
-    def keys(self) -> list[str]:
-        return list(self._group._row["extras"])
-
-    def items(self) -> Iterator[tuple[str, Any]]:
-        return iter(self.all.items())
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._group._row["extras"]
-
-    def __len__(self) -> int:
-        return len(self._group._row["extras"])
-
-    def _write(self, extras: dict[str, Any]) -> None:
-        self._group._update(extras=extras)
-
-
-def _clean_extra(key: str, value: Any) -> Any:
-    """The value as it will be stored; the same rules as node extras, so both dialects agree."""
-    return clean_value(value, validate_key(key, "extra"), "extra")
+    def _owner_name(self) -> str:
+        return f"group {self._group.label!r}"
 
 
 class GroupBase:
@@ -147,7 +90,7 @@ class Group(LabelledEntity):
         super().__init__(backend)
         self._check_label(label)
         if user is None:
-            user = User.collection(self._backend).get_default()
+            user = cast(UserCollection, User.get_collection(self._backend)).get_default()
         elif not user.is_stored:
             raise StoredEntityError(f"store user {user.email!r} before making it own a group")
         self._row = {
@@ -183,7 +126,7 @@ class Group(LabelledEntity):
 
     @property
     def user(self) -> User:
-        return User.collection(self._backend).get(pk=self._row["user_id"])
+        return User.get_collection(self._backend).get(pk=self._row["user_id"])
 
     @user.setter
     def user(self, user: User) -> None:
@@ -219,9 +162,6 @@ class Group(LabelledEntity):
     @property
     def nodes(self) -> list[Node]:
         """The member nodes, in pk order, each as its own node class."""
-        from provgraph.orm.nodes.node import Node
-        from provgraph.orm.querybuilder import QueryBuilder
-
         if not self.is_stored:
             return []
         query = QueryBuilder(backend=self._backend)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from provgraph.exceptions import InputValidationError, MultipleObjectsError, NotExistent
 from provgraph.orm.entities import Collection, Entity, EntityT, get_default_backend
+from provgraph.orm.nodes.types import base_node_class
 from provgraph.storage.abstract import Like
 
 if TYPE_CHECKING:
@@ -47,9 +48,10 @@ def load_node(
     ``sub_classes`` restricts the result to those classes. Raises ``NotExistent`` if nothing
     matches and ``MultipleObjectsError`` if several do.
     """
-    from provgraph.orm.nodes.node import Node
-
-    node = load_entity(Node, identifier, pk=pk, uuid=uuid, label=label, backend=backend, bare_labels=False)
+    node_class = base_node_class()
+    node = load_entity(
+        node_class, identifier, pk=pk, uuid=uuid, label=label, backend=backend, bare_labels=False
+    )
     if sub_classes is not None and not isinstance(node, tuple(sub_classes)):
         names = ", ".join(cls.__name__ for cls in sub_classes)
         raise NotExistent(f"node pk {node.pk} ({node.uuid}) is a {type(node).__name__}, not one of: {names}")

@@ -1,6 +1,6 @@
 """Recording Python functions as processes of the provenance graph (calcfunction, workfunction)."""
 
-from provgraph.provenance.exit_code import ExitCode
+from provgraph.orm.nodes.process.exit_code import ExitCode
 from provgraph.provenance.functions import ProcessFunction, calcfunction, workfunction
 from provgraph.provenance.runner import current_process
 

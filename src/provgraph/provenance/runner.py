@@ -36,6 +36,7 @@ from datetime import datetime, timezone
 from typing import Any, cast
 
 from provgraph.caching import is_caching_enabled
+from provgraph.common.version import installed_version
 from provgraph.exceptions import InputValidationError, LinkValidationError
 from provgraph.orm.batch import PreparedRows, prepare_rows, store_many
 from provgraph.orm.logs import Log
@@ -45,10 +46,10 @@ from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.links import PORT_NAMESPACE_SEPARATOR
 from provgraph.orm.nodes.node import Node
 from provgraph.orm.nodes.process.calculation import CalculationNode
+from provgraph.orm.nodes.process.exit_code import ExitCode
 from provgraph.orm.nodes.process.function import FunctionInfo
 from provgraph.orm.nodes.process.process import SEALED_KEY, ProcessNode, ProcessState
 from provgraph.orm.nodes.process.workflow import WorkflowNode
-from provgraph.provenance.exit_code import ExitCode
 from provgraph.provenance.inputs import CallInputs
 from provgraph.provenance.metadata import ProcessMetadata
 
@@ -219,9 +220,7 @@ def _new_node(
 
 
 def _version_info() -> dict[str, str]:
-    from provgraph import __version__
-
-    return {"provgraph": __version__}
+    return {"provgraph": installed_version()}
 
 
 def _from_cache(spec: FunctionSpec, node: ProcessNode, inputs: CallInputs) -> bool:
@@ -345,7 +344,7 @@ def _forget_created(node: ProcessNode, outputs: list[Node]) -> None:
     """Drop the CREATE links from ``node`` cached on ``outputs`` (links the user made stay)."""
     for output in outputs:
         if not output.is_stored:
-            output._incoming_links = [t for t in output._incoming_links if t.node is not node]
+            output.base.links.discard_incoming(node)
 
 
 def _short(value: Any) -> str:

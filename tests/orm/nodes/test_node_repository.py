@@ -48,6 +48,18 @@ class StandInNode:
     def pk(self) -> int | None:
         return self._row.get("id")
 
+    # The node state protocol NodeRepository reads through (RepositoryOwner).
+    def _column(self, name: str) -> Any:
+        return self._row.get(name)
+
+    def _file_state(self) -> RepositoryState | None:
+        return self._repository_state
+
+    def _ensure_file_state(self) -> RepositoryState:
+        if self._repository_state is None:
+            self._repository_state = RepositoryState()
+        return self._repository_state
+
     def store(self) -> StandInNode:
         metadata = self.repository._prepare_store()
         (user,) = self.backend.get_rows(EntityTypes.USER, columns=["id"])

@@ -17,6 +17,7 @@ from provgraph.common.hashing import HashingError, make_hash, sha256_of_stream
 from provgraph.common.node_hash import class_representation, hash_rules, objects_to_hash, repository_hash
 from provgraph.exceptions import InputValidationError, InvalidOperation
 from provgraph.orm.nodes.link_types import LinkType
+from provgraph.orm.nodes.types import node_from_row
 from provgraph.storage.abstract import EntityTypes, In
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ class NodeCaching:
     def get_objects_to_hash(self) -> dict[str, Any]:
         """The dict whose ``make_hash`` is this node's hash (AiiDA's parts, see the module doc)."""
         node = self._node
-        return self._objects(node._row["attributes"] or {}, self._repository_hash(), {})
+        return self._objects(node._column("attributes") or {}, self._repository_hash(), {})
 
     def compute_hash(self, ignore_errors: bool = True) -> str | None:
         """This stored node's hash, recomputed from its content.
@@ -131,7 +132,7 @@ class NodeCaching:
         if not hash_rules(node.node_type).hashes_repository:
             return repository_hash({})  # unused: the part is dropped
         if node.is_stored:
-            return self._stored_files_hash(node._row.get("repository_metadata") or {})
+            return self._stored_files_hash(node._column("repository_metadata") or {})
         metadata = node.base.repository.metadata
         if not metadata:
             return repository_hash({})
@@ -222,11 +223,9 @@ class NodeCaching:
         pks = _node_ids_with_hash(backend, node.node_type, node_hash)
         if not pks:
             return
-        from provgraph.orm.nodes.node import Node
-
         rows = backend.get_rows(EntityTypes.NODE, {"id": In(tuple(pks))})
         for row in rows:
-            candidate = Node._from_row(backend, row)
+            candidate = node_from_row(backend, row)
             if NodeCaching(candidate).is_valid_cache:
                 yield candidate
 

@@ -17,8 +17,10 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from provgraph.exceptions import InputValidationError, InvalidOperation
+from provgraph.orm.batch import store_many
 from provgraph.orm.nodes.caching import CACHED_FROM_KEY, HASH_EXTRA_KEY, NodeCaching
 from provgraph.orm.nodes.link_types import LinkType
+from provgraph.orm.nodes.types import node_from_row
 from provgraph.storage.abstract import EntityTypes, In, Like
 
 if TYPE_CHECKING:
@@ -83,7 +85,6 @@ def store_from_cache(node: Node, source: Node) -> None:
         output = triple.node.clone()  # type: ignore[attr-defined]
         output.base.links.add_incoming(node, LinkType.CREATE, triple.link_label)
         outputs.append(output)
-    from provgraph.orm.batch import store_many
 
     with node.backend.transaction():
         store_many([node, *outputs])
@@ -109,10 +110,10 @@ def _check_cache_pair(node: Node, source: Node) -> None:
 
 def _share_files(node: Node, source: Node) -> None:
     """Point ``node`` at the source's objects (by key: nothing is copied), dropping its own sandbox."""
-    if node._repository_state is not None:
+    if node._file_state() is not None:
         node.base.repository._after_store()  # erases the sandbox: its files are replaced, not merged
-        node._repository_state = None
-    node._row["repository_metadata"] = copy.deepcopy(source.repository_metadata)
+        node._drop_file_state()
+    node._set_unstored_columns(repository_metadata=copy.deepcopy(source.repository_metadata))
 
 
 def _seal(node: Node) -> None:
@@ -179,9 +180,7 @@ def select_node_ids(
 
 
 def _rehashed(backend: StorageBackend, row: dict[str, Any]) -> dict[str, Any]:
-    from provgraph.orm.nodes.node import Node
-
-    node = Node._from_row(backend, row)
+    node = node_from_row(backend, row)
     extras = dict(row["extras"] or {})
     extras[HASH_EXTRA_KEY] = NodeCaching(node).compute_hash()
     return {"id": row["id"], "extras": extras, "mtime": datetime.now(timezone.utc)}

@@ -7,14 +7,16 @@ are kept beside the short ones.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from provgraph.exceptions import NotExistent, StoredEntityError
 from provgraph.orm.comments import Comment, CommentCollection
+from provgraph.orm.entities import collection_of
+from provgraph.storage.abstract import EntityTypes
 
 if TYPE_CHECKING:
     from provgraph.orm.nodes.node import Node
-    from provgraph.orm.users import User
+    from provgraph.orm.users import User, UserCollection
 
 __all__ = ["NodeComments"]
 
@@ -27,10 +29,9 @@ class NodeComments:
 
     def add(self, content: str, user: User | None = None) -> Comment:
         """Store a new comment on the node, by ``user`` (default: the profile's default user)."""
-        from provgraph.orm.users import User
-
         if user is None:
-            user = User.collection(self._node.backend).get_default()
+            users = cast("UserCollection", collection_of(EntityTypes.USER, self._node.backend))
+            user = users.get_default()
         return Comment(self._node, user, content, backend=self._node.backend).store()
 
     def all(self) -> list[Comment]:
@@ -76,4 +77,4 @@ class NodeComments:
         self.remove(identifier)
 
     def _collection(self) -> CommentCollection:
-        return Comment.collection(self._node.backend)
+        return cast(CommentCollection, Comment.get_collection(self._node.backend))

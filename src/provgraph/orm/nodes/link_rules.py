@@ -5,6 +5,10 @@ Uniqueness ("degree") counts the links already stored plus the target's unstored
 each check costs at most one ``COUNT`` query, and none for the side of a link whose node is not
 stored yet (an unstored node has no stored links): a process function links its unstored process
 node to inputs and outputs without a single query. Label checks are cached per label.
+
+Endpoints are named by role, not by class: each node class says which role it plays in links
+(``Data._link_role = "data"``, ``CalculationNode._link_role = "calculation"``, ...), so these
+rules need no import of the classes they constrain and sit below them.
 """
 
 from __future__ import annotations
@@ -17,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from provgraph.exceptions import LinkValidationError
 from provgraph.orm.nodes.link_types import LinkType
+from provgraph.orm.nodes.types import is_node
 from provgraph.storage.abstract import EntityTypes
 
 if TYPE_CHECKING:
     from provgraph.orm.nodes.node import Node
 
-__all__ = ["Degree", "LinkRule", "link_rule", "validate_link", "validate_link_label"]
+__all__ = ["Degree", "LinkRule", "Role", "link_rule", "validate_link", "validate_link_label"]
 
 _LABEL = re.compile(r"[A-Za-z0-9_]+")
 _LABEL_MAX = 255  # db_dblink.label is VARCHAR(255)
@@ -39,44 +44,38 @@ class Degree(enum.Enum):
     UNIQUE_TRIPLE = "unique_triple"  # no exact duplicate (same other node, type and label)
 
 
+class Role(enum.Enum):
+    """What a node class is in links; a class declares it as ``_link_role`` (None: no links)."""
+
+    DATA = "Data"
+    CALCULATION = "CalculationNode"
+    WORKFLOW = "WorkflowNode"
+
+
 @dataclass(frozen=True, slots=True)
 class LinkRule:
-    """Allowed endpoint classes and the degree rules of one link type."""
+    """Allowed endpoint roles and the degree rules of one link type."""
 
-    source: type[Node]
-    target: type[Node]
+    source: Role
+    target: Role
     outdegree: Degree
     indegree: Degree
 
 
-@functools.cache
-def _rules() -> dict[LinkType, LinkRule]:
-    # Imported here: the node classes import this module.
-    from provgraph.orm.nodes.data.data import Data
-    from provgraph.orm.nodes.process.calculation import CalculationNode
-    from provgraph.orm.nodes.process.workflow import WorkflowNode
-
-    triple, pair, unique = Degree.UNIQUE_TRIPLE, Degree.UNIQUE_PAIR, Degree.UNIQUE
-    return {
-        LinkType.CALL_CALC: LinkRule(WorkflowNode, CalculationNode, triple, unique),
-        LinkType.CALL_WORK: LinkRule(WorkflowNode, WorkflowNode, triple, unique),
-        LinkType.CREATE: LinkRule(CalculationNode, Data, pair, unique),
-        LinkType.INPUT_CALC: LinkRule(Data, CalculationNode, triple, pair),
-        LinkType.INPUT_WORK: LinkRule(Data, WorkflowNode, triple, pair),
-        LinkType.RETURN: LinkRule(WorkflowNode, Data, pair, triple),
-    }
-
-
-@functools.cache
-def _node_class() -> type[Node]:
-    from provgraph.orm.nodes.node import Node  # imported here: node.py imports this module
-
-    return Node
+_TRIPLE, _PAIR, _UNIQUE = Degree.UNIQUE_TRIPLE, Degree.UNIQUE_PAIR, Degree.UNIQUE
+_RULES = {
+    LinkType.CALL_CALC: LinkRule(Role.WORKFLOW, Role.CALCULATION, _TRIPLE, _UNIQUE),
+    LinkType.CALL_WORK: LinkRule(Role.WORKFLOW, Role.WORKFLOW, _TRIPLE, _UNIQUE),
+    LinkType.CREATE: LinkRule(Role.CALCULATION, Role.DATA, _PAIR, _UNIQUE),
+    LinkType.INPUT_CALC: LinkRule(Role.DATA, Role.CALCULATION, _TRIPLE, _PAIR),
+    LinkType.INPUT_WORK: LinkRule(Role.DATA, Role.WORKFLOW, _TRIPLE, _PAIR),
+    LinkType.RETURN: LinkRule(Role.WORKFLOW, Role.DATA, _PAIR, _TRIPLE),
+}
 
 
 def link_rule(link_type: LinkType) -> LinkRule:
     """The endpoint and degree rule of ``link_type``."""
-    return _rules()[link_type]
+    return _RULES[link_type]
 
 
 def validate_link_label(link_label: Any) -> str:
@@ -110,9 +109,8 @@ def validate_link(source: Node, target: Node, link_type: LinkType, link_label: s
     """Raise ``LinkValidationError`` unless a ``link_type`` link ``source`` -> ``target`` is allowed."""
     if not isinstance(link_type, LinkType):
         raise LinkValidationError(f"link_type must be a LinkType, got {link_type!r}")
-    node_class = _node_class()
     for role, node in (("source", source), ("target", target)):
-        if not isinstance(node, node_class):
+        if not is_node(node):
             raise LinkValidationError(f"the {role} of a link must be a Node, got {type(node).__name__}")
     if source.backend is not target.backend:
         raise LinkValidationError(
@@ -122,9 +120,9 @@ def validate_link(source: Node, target: Node, link_type: LinkType, link_label: s
         raise LinkValidationError(f"cannot link node {_name(source)} to itself")
     validate_link_label(link_label)
     rule = link_rule(link_type)
-    if not isinstance(source, rule.source) or not isinstance(target, rule.target):
+    if type(source)._link_role is not rule.source or type(target)._link_role is not rule.target:
         raise LinkValidationError(
-            f"a {link_type.value} link goes from a {rule.source.__name__} to a {rule.target.__name__}, "
+            f"a {link_type.value} link goes from a {rule.source.value} to a {rule.target.value}, "
             f"not from {type(source).__name__} {_name(source)} to {type(target).__name__} {_name(target)}"
         )
     _check_outdegree(source, target, link_type, link_label, rule.outdegree)
@@ -152,7 +150,7 @@ def _name(node: Node) -> str:
 
 def _cached(target: Node) -> list[Any]:
     """The target's unstored incoming links (LinkTriples)."""
-    return target.base.links._incoming_cache
+    return target.base.links.pending_incoming
 
 
 def _stored_count(node: Node, **filters: Any) -> int:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from provgraph.exceptions import LinkValidationError, MultipleObjectsError, NotExistent
 from provgraph.orm.nodes.link_types import LinkType
+from provgraph.orm.nodes.types import base_node_class, is_node, node_from_row
 from provgraph.storage.abstract import EntityTypes, In, Like
 
 if TYPE_CHECKING:
@@ -137,21 +138,20 @@ class NodeLinks:
         self._node = node
 
     @property
-    def _incoming_cache(self) -> list[LinkTriple]:
-        """The node's own list (kept on the node, so that this view holds no state)."""
-        return self._node._incoming_links
-
-    @_incoming_cache.setter
-    def _incoming_cache(self, triples: list[LinkTriple]) -> None:
-        self._node._incoming_links = triples
+    def pending_incoming(self) -> list[LinkTriple]:
+        """The node's own list of links waiting for its store (kept on the node: this view holds
+        no state); the store path and the link rules read it, nobody else should change it."""
+        return self._node._pending_links()
 
     @property
     def incoming_cache(self) -> list[LinkTriple]:
         """The incoming links that will be written when the node is stored (a copy)."""
-        return list(self._incoming_cache)
+        return list(self.pending_incoming)
 
-    def _clear_incoming_cache(self) -> None:
-        self._node._incoming_links = []
+    def discard_incoming(self, source: Node) -> None:
+        """Forget the pending links from ``source`` (e.g. a failed process's CREATE links)."""
+        pending = self.pending_incoming
+        pending[:] = [triple for triple in pending if triple.node is not source]
 
     # -- adding ---------------------------------------------------------------------------------
 
@@ -173,9 +173,9 @@ class NodeLinks:
         node = self._node
         if not node.is_stored:
             self._validate(source, link_type, link_label)
-            self._incoming_cache.append(LinkTriple(source, link_type, link_label))
+            self.pending_incoming.append(LinkTriple(source, link_type, link_label))
             return
-        if isinstance(source, _node_class()) and not source.is_stored:
+        if is_node(source) and not source.is_stored:
             raise LinkValidationError(
                 f"cannot link unstored {type(source).__name__} {source.uuid} to stored node pk={node.pk}; "
                 "store the source first"
@@ -238,7 +238,7 @@ class NodeLinks:
             node_class, link_type, link_label_filter, "incoming", only_uuid
         )
         types = _link_types(link_type)
-        for triple in self._incoming_cache:
+        for triple in self.pending_incoming:
             if types and triple.link_type not in types:
                 continue
             if node_class is not None and not isinstance(triple.node, node_class):
@@ -262,25 +262,17 @@ class NodeLinks:
         )
 
 
-def _node_class() -> type[Node]:
-    from provgraph.orm.nodes.node import Node
-
-    return Node
-
-
 def _load_neighbours(
     node: Node, ids: set[int], node_class: type[Node] | None, only_uuid: bool
 ) -> dict[int, Node]:
     """The nodes with ``ids`` (restricted to ``node_class``) in one query, by pk."""
-    from provgraph.orm.nodes.node import Node
-
     filters: dict[str, Any] = {"id": In(tuple(ids))}
-    cls = node_class or Node
+    cls = node_class or base_node_class()
     filters.update(cls._class_filters())
     backend = node.backend
     if only_uuid:
         rows = backend.get_rows(EntityTypes.NODE, filters, columns=["id", "uuid"])
         return {row["id"]: cast("Node", row["uuid"]) for row in rows}
     rows = backend.get_rows(EntityTypes.NODE, filters)
-    loaded = (Node._from_row(backend, row) for row in rows)
+    loaded = (node_from_row(backend, row) for row in rows)
     return {entity.pk: entity for entity in loaded if isinstance(entity, cls) and entity.pk is not None}

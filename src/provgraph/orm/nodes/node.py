@@ -20,12 +20,17 @@ from provgraph.exceptions import (
     NotExistent,
     StoredEntityError,
 )
-from provgraph.orm.entities import Collection, CollectionDescriptor, Entity
-from provgraph.orm.json import clean_value
+from provgraph.orm.batch import store_many, store_node
+from provgraph.orm.entities import Collection, CollectionDescriptor, Entity, collection_of
+from provgraph.orm.json import clean_value, copy_value
 from provgraph.orm.nodes import link_rules
 from provgraph.orm.nodes.attributes import NodeAttributes, NodeExtras, refuse_stored_change
+from provgraph.orm.nodes.caching import NodeCaching
+from provgraph.orm.nodes.comments import NodeComments
+from provgraph.orm.nodes.link_rules import Role
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.links import LinkTriple, NodeLinks
+from provgraph.orm.nodes.repository import NodeRepository, RepositoryState
 from provgraph.orm.nodes.types import NodeTypeField, class_for_node_type, query_prefix, register_node_class
 from provgraph.storage.abstract import EntityTypes, Like, RowFilters, StorageBackend
 
@@ -33,10 +38,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from provgraph.orm.computers import Computer
-    from provgraph.orm.nodes.caching import NodeCaching
-    from provgraph.orm.nodes.comments import NodeComments
-    from provgraph.orm.nodes.repository import NodeRepository, RepositoryState
-    from provgraph.orm.users import User
+    from provgraph.orm.users import User, UserCollection
 
 __all__ = ["Node", "NodeBase", "NodeCollection"]
 
@@ -46,15 +48,8 @@ _LABEL_MAX = 255  # db_dbnode.label is VARCHAR(255)
 def _default_user_id(backend: StorageBackend) -> int:
     """The pk of the profile's default user; the users module caches it per storage, so creating a
     node reads nothing (and ``UserCollection.reset_default`` resets it for nodes too)."""
-    from provgraph.orm.users import UserCollection
-
-    return cast(int, UserCollection(_user_class(), backend).get_default().pk)
-
-
-def _user_class() -> type[User]:
-    from provgraph.orm.users import User
-
-    return User
+    users = cast("UserCollection", collection_of(EntityTypes.USER, backend))
+    return cast(int, users.get_default().pk)
 
 
 class NodeCollection(Collection["Node"]):
@@ -90,21 +85,15 @@ class NodeBase:
 
     @property
     def repository(self) -> NodeRepository:
-        from provgraph.orm.nodes.repository import NodeRepository
-
         return NodeRepository(self._node)
 
     @property
     def comments(self) -> NodeComments:
-        from provgraph.orm.nodes.comments import NodeComments
-
         return NodeComments(self._node)
 
     @property
     def caching(self) -> NodeCaching:
         """The node's content hash and cache look-ups (``_aiida_hash`` and related extras)."""
-        from provgraph.orm.nodes.caching import NodeCaching
-
         return NodeCaching(self._node)
 
 
@@ -122,6 +111,8 @@ class Node(Entity):
     _unstorable_message: ClassVar[str] = "only subclasses such as Data or CalcFunctionNode can be stored"
     _updatable_attributes: ClassVar[frozenset[str]] = frozenset()
     _cachable: ClassVar[bool] = False
+    #: What the class is in links (``link_rules``); None: it takes no links.
+    _link_role: ClassVar[Role | None] = None
 
     node_type: ClassVar[NodeTypeField] = NodeTypeField()
 
@@ -267,9 +258,8 @@ class Node(Entity):
     @property
     def user(self) -> User:
         if self._user is None:
-            from provgraph.orm.users import UserCollection
-
-            self._user = UserCollection(_user_class(), self._backend).get(pk=self._row["user_id"])
+            users = collection_of(EntityTypes.USER, self._backend)
+            self._user = cast("User", users.get(pk=self._row["user_id"]))
         return self._user
 
     @user.setter
@@ -284,9 +274,8 @@ class Node(Entity):
         if pk is None:
             return None
         if self._computer is None:
-            from provgraph.orm.computers import Computer, ComputerCollection
-
-            self._computer = ComputerCollection(Computer, self._backend).get(pk=pk)
+            computers = collection_of(EntityTypes.COMPUTER, self._backend)
+            self._computer = cast("Computer", computers.get(pk=pk))
         return self._computer
 
     @computer.setter
@@ -341,17 +330,73 @@ class Node(Entity):
 
     def store_all(self) -> Self:
         """Store the node together with the unstored sources of its incoming links."""
-        from provgraph.orm.batch import store_many
-
         if not self.is_stored:
-            sources = [triple.node for triple in self.base.links._incoming_cache if not triple.node.is_stored]
+            sources = [triple.node for triple in self._incoming_links if not triple.node.is_stored]
             store_many([*sources, self])
         return self
 
     def _store(self) -> None:
-        from provgraph.orm.batch import store_node
-
         store_node(self)
+
+    # -- the state protocol ---------------------------------------------------------------------
+    # The node's views (attributes, links, files, hash) and the store path reach its state only
+    # through these methods, so that the row, the links waiting for the store and the file trees
+    # have one owner and one place that says how they change.
+
+    def _column(self, name: str) -> Any:
+        """The value of one column of the node's row (None where the row has none, e.g. ``id``)."""
+        return self._row.get(name)
+
+    def _set_unstored_columns(self, **columns: Any) -> None:
+        """Change columns of an unstored node in memory; the store writes them."""
+        self._require_unstored(", ".join(columns))
+        self._row.update(columns)
+
+    def _row_for_store(self) -> dict[str, Any]:
+        """A copy of the row as it stands, for the store path to clean, hash and insert."""
+        return dict(self._row)
+
+    def _mark_stored(self, pk: int, row: dict[str, Any]) -> None:
+        """After ``row`` was committed with ``pk``: adopt it, forget the pending links, let the
+        file tree drop its sandbox (reads now go to the object store)."""
+        row["id"] = pk
+        self._row = row
+        self._incoming_links = []
+        if self._repository_state is not None:
+            NodeRepository(self)._after_store()
+
+    def _pending_links(self) -> list[LinkTriple]:
+        """The node's own list of incoming links waiting for its store (changed in place)."""
+        return self._incoming_links
+
+    def _file_state(self) -> RepositoryState | None:
+        """The node's file trees (``node.base.repository`` keeps them here), if it has any yet."""
+        return self._repository_state
+
+    def _ensure_file_state(self) -> RepositoryState:
+        """The node's file trees, made on first use."""
+        if self._repository_state is None:
+            self._repository_state = RepositoryState()
+        return self._repository_state
+
+    def _drop_file_state(self) -> None:
+        """Forget the file trees (after the files were replaced wholesale, e.g. from a cache)."""
+        self._repository_state = None
+
+    def _copy_unstored(self) -> Self:
+        """A new unstored node of the same class with this node's columns, attributes copied;
+        new uuid and times, no extras, files or links (what ``Data.clone`` builds on)."""
+        now = datetime.now(timezone.utc)
+        row = {
+            **{key: value for key, value in self._row.items() if key != "id"},
+            "uuid": str(uuid4()),
+            "ctime": now,
+            "mtime": now,
+            "attributes": copy_value(self._row["attributes"] or {}),
+            "extras": {},
+            "repository_metadata": {},
+        }
+        return type(self)._from_row(self._backend, row)
 
     def _check_storable(self) -> None:
         cls = type(self)

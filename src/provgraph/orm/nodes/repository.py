@@ -64,8 +64,11 @@ class RepositoryOwner(Protocol):
     @property
     def backend(self) -> StorageBackend: ...
 
-    _row: dict[str, Any]
-    _repository_state: RepositoryState | None
+    def _column(self, name: str) -> Any: ...
+
+    def _file_state(self) -> RepositoryState | None: ...
+
+    def _ensure_file_state(self) -> RepositoryState: ...
 
 
 def _check_mode(mode: str) -> None:
@@ -85,14 +88,11 @@ class NodeRepository:
 
     @property
     def _state(self) -> RepositoryState:
-        state = self._node._repository_state
-        if state is None:
-            state = self._node._repository_state = RepositoryState()
-        return state
+        return self._node._ensure_file_state()
 
     @property
     def _sandbox(self) -> Repository | None:
-        state = self._node._repository_state
+        state = self._node._file_state()
         return None if state is None else state.sandbox
 
     @_sandbox.setter
@@ -101,7 +101,7 @@ class NodeRepository:
 
     @property
     def _stored(self) -> Repository | None:
-        state = self._node._repository_state
+        state = self._node._file_state()
         return None if state is None else state.stored
 
     @_stored.setter
@@ -115,7 +115,7 @@ class NodeRepository:
         """The stored tree (read from the row once) or the sandbox tree (its folder made on first write)."""
         if self._node.is_stored:
             if self._stored is None:
-                metadata = self._node._row.get("repository_metadata") or {}
+                metadata = self._node._column("repository_metadata") or {}
                 self._stored = Repository.from_serialized(self._node.backend.get_repository(), metadata)
             return self._stored
         if self._sandbox is None:
@@ -164,7 +164,7 @@ class NodeRepository:
     def metadata(self) -> dict[str, Any]:
         """The serialized tree: the row's ``repository_metadata`` once stored, the sandbox's before."""
         if self._node.is_stored:
-            return copy.deepcopy(self._node._row.get("repository_metadata") or {})
+            return copy.deepcopy(self._node._column("repository_metadata") or {})
         return self._sandbox.serialize() if self._sandbox is not None else {}
 
     def serialize(self) -> dict[str, Any]:

@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from provgraph.exceptions import InputValidationError
 
 if TYPE_CHECKING:
     from provgraph.orm.nodes.node import Node
+    from provgraph.storage.abstract import StorageBackend
 
 __all__ = [
     "NodeTypeField",
+    "base_node_class",
     "class_for_node_type",
+    "is_node",
+    "node_from_row",
     "query_prefix",
     "register_node_class",
     "registered_node_types",
@@ -34,7 +39,6 @@ _BY_PREFIX: dict[str, type[Node]] = {}
 _WARNED: set[str] = set()
 _LOCK = threading.Lock()
 _FALLBACK_PREFIX = "data."
-_BUILTINS_LOADED = False
 
 
 def query_prefix(node_type: str) -> str:
@@ -84,6 +88,26 @@ def _name(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+def node_from_row(backend: StorageBackend, row: Mapping[str, Any]) -> Node:
+    """A stored row as an instance of the class its node_type names (see :func:`class_for_node_type`).
+
+    Modules below ``node.py`` (links, caching, comments) load nodes through this, not by
+    importing ``Node``: the registry already knows every node class.
+    """
+    return class_for_node_type(row["node_type"])._from_row(backend, row)
+
+
+def base_node_class() -> type[Node]:
+    """``Node`` itself (registered with the empty node_type), for checks below ``node.py``."""
+    return _REGISTRY[""]
+
+
+def is_node(value: object) -> bool:
+    """Whether ``value`` is a node, of any class."""
+    root = _REGISTRY.get("")
+    return root is not None and isinstance(value, root)
+
+
 def registered_node_types() -> dict[str, type[Node]]:
     """A copy of the registry: node_type string -> class."""
     with _LOCK:
@@ -101,9 +125,6 @@ def class_for_node_type(node_type: str) -> type[Node]:
     found = _REGISTRY.get(node_type)
     if found is not None:
         return found
-    if not _BUILTINS_LOADED:
-        _load_builtins()
-        return class_for_node_type(node_type)
     cls = _closest_ancestor(node_type)
     if node_type not in _WARNED:
         _WARNED.add(node_type)
@@ -114,15 +135,6 @@ def class_for_node_type(node_type: str) -> type[Node]:
             cls.__qualname__,
         )
     return cls
-
-
-def _load_builtins() -> None:
-    """Import the core node classes, so their rows load as them even if nobody imported them yet."""
-    global _BUILTINS_LOADED
-    import provgraph.orm.nodes.data
-    import provgraph.orm.nodes.process  # noqa: F401
-
-    _BUILTINS_LOADED = True
 
 
 def _closest_ancestor(node_type: str) -> type[Node]:
@@ -142,4 +154,4 @@ class NodeTypeField:
     def __get__(self, instance: Node | None, owner: type[Node]) -> str:
         if instance is None:
             return owner.class_node_type
-        return str(instance._row["node_type"])
+        return str(instance._column("node_type"))

@@ -13,27 +13,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from provgraph.orm.authinfos import AuthInfo
-from provgraph.orm.comments import Comment
-from provgraph.orm.computers import Computer
-from provgraph.orm.entities import Entity
-from provgraph.orm.groups import Group
-from provgraph.orm.logs import Log
-from provgraph.orm.nodes.node import Node
-from provgraph.orm.users import User
+from provgraph.orm.entities import Entity, registered_entity_classes
 from provgraph.storage.abstract import EntityTypes, StorageBackend
 
 __all__ = ["Column", "RowConverter", "row_layout"]
 
-_ENTITY_CLASSES: dict[str, type[Entity]] = {
-    EntityTypes.NODE.value: Node,
-    EntityTypes.GROUP.value: Group,
-    EntityTypes.USER.value: User,
-    EntityTypes.COMPUTER.value: Computer,
-    EntityTypes.AUTHINFO.value: AuthInfo,
-    EntityTypes.COMMENT.value: Comment,
-    EntityTypes.LOG.value: Log,
-}
 
 # AiiDA's columns in table order: what ``**`` expands to (docs/querybuilder.md).
 _TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -68,9 +52,10 @@ def row_layout(description: Mapping[str, Any]) -> list[Column]:
     """The columns of the rows ``description`` returns, in order."""
     project: Mapping[str, Sequence[Mapping[str, Any]]] = description["project"]
     columns: list[Column] = []
+    classes = {entity_type.value: cls for entity_type, cls in registered_entity_classes().items()}
     for vertex in description["path"]:
         tag, base = vertex["tag"], vertex["orm_base"]
-        entity_class = _ENTITY_CLASSES.get(base)
+        entity_class = classes.get(base)
         for projection in project.get(tag, ()):
             for key in projection:
                 if key == "**":

@@ -14,31 +14,36 @@ from dataclasses import dataclass
 from typing import Any
 
 from provgraph.exceptions import InputValidationError
-from provgraph.orm.authinfos import AuthInfo
-from provgraph.orm.comments import Comment
-from provgraph.orm.computers import Computer
-from provgraph.orm.entities import Entity
-from provgraph.orm.groups import DEFAULT_TYPE_STRING, Group
-from provgraph.orm.logs import Log
+from provgraph.orm.entities import entity_class, registered_entity_classes
 from provgraph.orm.nodes.node import Node
 from provgraph.orm.nodes.types import query_prefix
-from provgraph.orm.users import User
 from provgraph.storage.abstract import EntityTypes
 
-__all__ = ["GROUP_PREFIX", "Classifier", "auto_tag_base", "classify", "escape_like", "type_filters"]
+__all__ = [
+    "DEFAULT_GROUP_TYPE_STRING",
+    "GROUP_PREFIX",
+    "Classifier",
+    "auto_tag_base",
+    "classify",
+    "escape_like",
+    "type_filters",
+]
 
 #: Group entity types are ``group.<type_string>`` (AiiDA's ``GROUP_ENTITY_TYPE_PREFIX``).
 GROUP_PREFIX = "group."
 
-# Entity classes other than nodes and groups: the entity_type string is the base's name.
-_SIMPLE_BASES: tuple[tuple[type[Entity], EntityTypes], ...] = (
-    (Computer, EntityTypes.COMPUTER),
-    (User, EntityTypes.USER),
-    (AuthInfo, EntityTypes.AUTHINFO),
-    (Comment, EntityTypes.COMMENT),
-    (Log, EntityTypes.LOG),
+#: The type_string of the groups users make (the base ``Group`` class's).
+DEFAULT_GROUP_TYPE_STRING = "core"
+
+# Entity types other than nodes and groups: the entity_type string is the type's name.
+_SIMPLE_BASES = (
+    EntityTypes.COMPUTER,
+    EntityTypes.USER,
+    EntityTypes.AUTHINFO,
+    EntityTypes.COMMENT,
+    EntityTypes.LOG,
 )
-_SIMPLE_NAMES = {base.value: base for _, base in _SIMPLE_BASES}
+_SIMPLE_NAMES = {base.value: base for base in _SIMPLE_BASES}
 
 
 @dataclass(frozen=True)
@@ -87,11 +92,14 @@ def _classify_class(cls: Any) -> Classifier:
         )
     if issubclass(cls, Node):
         return Classifier(EntityTypes.NODE, cls.class_node_type, node_class=cls)
-    if issubclass(cls, Group):
-        type_string = getattr(cls, "_type_string", None) or DEFAULT_TYPE_STRING
+    # Groups and the other entities through the registry: they sit above the QueryBuilder
+    # (``Group.nodes`` queries with it), so this module does not import them.
+    if issubclass(cls, entity_class(EntityTypes.GROUP)):
+        type_string = getattr(cls, "_type_string", None) or DEFAULT_GROUP_TYPE_STRING
         return Classifier(EntityTypes.GROUP, GROUP_PREFIX + str(type_string))
-    for base_class, base in _SIMPLE_BASES:
-        if issubclass(cls, base_class):
+    classes = registered_entity_classes()
+    for base in _SIMPLE_BASES:
+        if issubclass(cls, classes[base]):
             return Classifier(base, base.value)
     raise InputValidationError(f"{cls.__qualname__} is not an ORM entity class; cannot append it to a query")
 
@@ -196,5 +204,5 @@ def _group_type_filter(classifier: Classifier, subclassing: bool) -> dict[str, A
     if not subclassing:
         return {"==": type_string}
     # The base Group ('core') stands for groups of every type, plugins' included (AiiDA's rule).
-    prefix = "" if type_string == DEFAULT_TYPE_STRING else escape_like(type_string)
+    prefix = "" if type_string == DEFAULT_GROUP_TYPE_STRING else escape_like(type_string)
     return {"like": prefix + "%"}

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, ClassVar, cast
-from uuid import uuid4
 
-from provgraph.orm.json import copy_value
+from provgraph.orm.nodes.link_rules import Role
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.node import Node
 
@@ -22,6 +20,7 @@ class Data(Node, node_type="data.Data."):
     """A node holding data; storable as it is, and the parent of the data types (Int, Dict, ...)."""
 
     _storable: ClassVar[bool] = True
+    _link_role: ClassVar[Role | None] = Role.DATA
 
     @property
     def creator(self) -> CalculationNode | None:
@@ -34,17 +33,7 @@ class Data(Node, node_type="data.Data."):
 
         Extras and links are not copied: the clone is a new node with no history.
         """
-        clone = type(self)._from_row(self._backend, dict(self._row))
-        now = datetime.now(timezone.utc)
-        clone._row = {
-            **{key: value for key, value in self._row.items() if key != "id"},
-            "uuid": str(uuid4()),
-            "ctime": now,
-            "mtime": now,
-            "attributes": copy_value(self._row["attributes"] or {}),
-            "extras": {},
-            "repository_metadata": {},
-        }
-        if self.repository_metadata or self._repository_state is not None:
+        clone = self._copy_unstored()
+        if self.repository_metadata or self._file_state() is not None:
             clone.base.repository._clone(self.base.repository)
         return clone

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from provgraph.common.node_hash import CALCJOB_UPDATABLE_ATTRIBUTES
 from provgraph.exceptions import LinkValidationError
+from provgraph.orm.nodes.link_rules import Role
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.node import Node
 from provgraph.orm.nodes.process.function import FunctionNodeMixin
@@ -19,6 +20,7 @@ class CalculationNode(ProcessNode, node_type="process.calculation.CalculationNod
 
     _storable: ClassVar[bool] = True
     _cachable: ClassVar[bool] = True
+    _link_role: ClassVar[Role | None] = Role.CALCULATION
 
 
 class CalcFunctionNode(

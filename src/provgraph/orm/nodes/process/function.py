@@ -50,7 +50,7 @@ class FunctionInfo:
         """
         if self.source is None or FUNCTION_SOURCE_FILE_PATH in node.repository_metadata.get("o", {}):
             return
-        if in_sandbox or node._repository_state is not None:
+        if in_sandbox or node._file_state() is not None:
             repository = node.base.repository
             if FUNCTION_SOURCE_FILE_PATH not in repository.list_object_names():
                 repository.put_object_from_bytes(self.source, FUNCTION_SOURCE_FILE_PATH)

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import enum
 import logging
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from provgraph.common.node_hash import PROCESS_UPDATABLE_ATTRIBUTES
 from provgraph.exceptions import InputValidationError, LinkValidationError, ModificationNotAllowed
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.node import Node
-
-if TYPE_CHECKING:
-    from provgraph.provenance.exit_code import ExitCode
+from provgraph.orm.nodes.process.exit_code import ExitCode
 
 __all__ = ["ProcessNode", "ProcessState"]
 
@@ -162,8 +160,6 @@ class ProcessNode(Node, node_type="process.ProcessNode."):
 
     @property
     def exit_code(self) -> ExitCode | None:
-        from provgraph.provenance.exit_code import ExitCode
-
         status = self.exit_status
         return None if status is None else ExitCode(status, self.exit_message)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from provgraph.exceptions import LinkValidationError
+from provgraph.orm.nodes.link_rules import Role
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.node import Node
 from provgraph.orm.nodes.process.function import FunctionNodeMixin
@@ -17,6 +18,7 @@ class WorkflowNode(ProcessNode, node_type="process.workflow.WorkflowNode."):
     """A workflow: takes Data in (INPUT_WORK), calls processes (CALL_*), returns Data (RETURN)."""
 
     _storable: ClassVar[bool] = True
+    _link_role: ClassVar[Role | None] = Role.WORKFLOW
 
     def _validate_outgoing(self, target: Node, link_type: LinkType, link_label: str) -> None:
         super()._validate_outgoing(target, link_type, link_label)

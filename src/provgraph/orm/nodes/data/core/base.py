@@ -13,8 +13,9 @@ from __future__ import annotations
 import numbers
 import operator
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from provgraph.exceptions import InputValidationError
 from provgraph.orm.nodes.data.data import Data
 
 if TYPE_CHECKING:
@@ -28,11 +29,21 @@ __all__ = ["BaseType", "NumericType"]
 _VALUE = "value"
 
 
+# Python type -> the first class that declared it as its ``_type`` (bool -> Bool, int -> Int, ...):
+# how operators wrap their results without importing the subclasses that import this module.
+_BY_VALUE_TYPE: dict[type, type[BaseType]] = {}
+
+
 class BaseType(Data):
     """A node holding one value of a Python type; subclasses say which (``_convert``)."""
 
     _type: ClassVar[type]
     """The Python type of the value; ``_type()`` is the value used when none is given (0, "")."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_type" in cls.__dict__:
+            _BY_VALUE_TYPE.setdefault(cls._type, cls)
 
     def __init__(self, value: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -99,10 +110,30 @@ def _binary(
     return method
 
 
-def _wrap(result: Any, backend: StorageBackend) -> NumericType | Bool:
-    from provgraph.orm.nodes.data.to_node import to_node
+# What a numeric operator may return, most specific first (a bool is an int too), with the
+# Python type whose node class wraps it: AiiDA's ``to_aiida_type`` for these values.
+_RESULT_KINDS: tuple[tuple[Callable[[Any], bool], type], ...] = (
+    (lambda value: isinstance(value, bool) or is_numpy_bool(value), bool),
+    (lambda value: isinstance(value, numbers.Integral), int),
+    (lambda value: isinstance(value, numbers.Real), float),
+)
 
-    return to_node(result, backend=backend)  # type: ignore[return-value]
+
+def _wrap(result: Any, backend: StorageBackend) -> NumericType | Bool:
+    """The result of an operator as a new node of the class registered for its Python type."""
+    for matches, value_type in _RESULT_KINDS:
+        if matches(result):
+            return cast("NumericType | Bool", _BY_VALUE_TYPE[value_type](result, backend=backend))
+    raise InputValidationError(
+        f"the result {result!r} ({type(result).__name__}) has no node type; only bool, int and float "
+        "results of operators on numeric nodes become nodes"
+    )
+
+
+def is_numpy_bool(value: Any) -> bool:
+    """Whether ``value`` is numpy's bool scalar (checked without importing numpy)."""
+    kind = type(value)
+    return kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
 
 
 class NumericType(BaseType):

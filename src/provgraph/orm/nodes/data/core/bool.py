@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from provgraph.orm.nodes.data.core.base import BaseType, type_error
+from provgraph.orm.nodes.data.core.base import BaseType, is_numpy_bool, type_error
 
-__all__ = ["Bool"]
+__all__ = ["Bool", "is_numpy_bool"]
 
 
 class Bool(BaseType, node_type="data.core.bool.Bool."):
@@ -37,9 +37,3 @@ class Bool(BaseType, node_type="data.core.bool.Bool."):
         return int(self.value)
 
     __hash__ = BaseType.__hash__
-
-
-def is_numpy_bool(value: Any) -> bool:
-    """Whether ``value`` is numpy's bool scalar (checked without importing numpy)."""
-    kind = type(value)
-    return kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")

@@ -47,7 +47,7 @@ class List(Data, node_type="data.core.list.List."):
 
     def _items(self) -> list[Any]:
         """The stored list itself; callers copy before handing anything out."""
-        items: list[Any] = (self._row["attributes"] or {}).get(_KEY, [])
+        items: list[Any] = (self._column("attributes") or {}).get(_KEY, [])
         return items
 
     def _mutable_items(self) -> list[Any]:

@@ -43,7 +43,7 @@ class RemoteData(Data, node_type="data.core.remote.RemoteData."):
 
     def _validate(self) -> None:
         super()._validate()
-        if self._row["dbcomputer_id"] is None:
+        if self._column("dbcomputer_id") is None:
             raise InputValidationError(
                 f"RemoteData {self.uuid} has no computer; pass computer=<a stored Computer> when creating it"
             )

@@ -105,7 +105,7 @@ class StructureData(Data, node_type="data.core.structure.StructureData."):
         """
         if key not in self.base.attributes:
             self.base.attributes.set(key, [])
-        items: list[Any] = self._row["attributes"][key]
+        items: list[Any] = self._column("attributes")[key]
         return items
 
     # -- cell and periodicity ------------------------------------------------------------------

@@ -111,7 +111,7 @@ class AbstractCode(Data, abc.ABC):
 
     @property
     def label(self) -> str:
-        return str(self._row["label"])
+        return str(self._column("label"))
 
     @label.setter
     def label(self, value: str) -> None:

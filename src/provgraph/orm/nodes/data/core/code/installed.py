@@ -49,7 +49,7 @@ class InstalledCode(AbstractCode, node_type="data.core.code.installed.InstalledC
 
     def can_run_on_computer(self, computer: Computer) -> bool:
         """Only on the computer it is installed on."""
-        return computer.pk is not None and computer.pk == self._row["dbcomputer_id"]
+        return computer.pk is not None and computer.pk == self._column("dbcomputer_id")
 
     def get_executable(self) -> PurePosixPath:
         return self.filepath_executable
@@ -62,7 +62,7 @@ class InstalledCode(AbstractCode, node_type="data.core.code.installed.InstalledC
 
     def _validate(self) -> None:
         super()._validate()
-        if self._row["dbcomputer_id"] is None:
+        if self._column("dbcomputer_id") is None:
             raise InputValidationError(f"InstalledCode {self.label!r} has no computer; set code.computer")
         if KEY_FILEPATH_EXECUTABLE not in self.base.attributes:
             raise InputValidationError(f"InstalledCode {self.label!r} has no filepath_executable")

@@ -1,4 +1,8 @@
-"""``ExitCode``: how a process says it finished without success (AiiDA's ``engine.ExitCode``)."""
+"""``ExitCode``: how a process says it finished without success (AiiDA's ``engine.ExitCode``).
+
+It lives with the process nodes, which hand one out (``node.exit_code``); the process functions
+that return one re-export it (``provgraph.ExitCode``, ``provgraph.provenance.ExitCode``).
+"""
 
 from __future__ import annotations
 
