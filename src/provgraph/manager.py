@@ -183,7 +183,15 @@ def get_manager() -> Manager:
 
 
 def load_profile(profile: str | Profile | None = None, allow_switch: bool = False) -> Profile:
-    """Load a profile in the process-wide manager; see :meth:`Manager.load_profile`."""
+    """Load a profile in the process-wide manager; see :meth:`Manager.load_profile`.
+
+    Without a name: the loaded profile, else ``$PROVGRAPH_PROFILE``, else the config's default::
+
+        >>> import provgraph
+        >>> profile = provgraph.load_profile()
+        >>> profile is provgraph.get_profile()
+        True
+    """
     return get_manager().load_profile(profile, allow_switch=allow_switch)
 
 

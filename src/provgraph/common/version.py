@@ -16,6 +16,7 @@ __all__ = ["installed_version"]
 def installed_version() -> str:
     """The version pip installed, or ``0.0.0`` when running from a source tree never installed.
 
+    >>> from provgraph.common.version import installed_version
     >>> installed_version().count(".") >= 2
     True
     """

@@ -157,7 +157,12 @@ def store_many(nodes: Iterable[Node], *, prepared: PreparedRows | None = None) -
 
     Every link source must be stored already or be in the batch. Stored nodes in ``nodes`` are
     left as they are. Nodes in ``prepared`` are written with their prepared content (see
-    :func:`prepare_rows`). Returns the nodes in the order given.
+    :func:`prepare_rows`). Returns the nodes in the order given::
+
+        >>> from provgraph import orm
+        >>> nodes = orm.store_many([orm.Int(1), orm.Str("a")])
+        >>> [node.is_stored for node in nodes]
+        [True, True]
     """
     given = list(nodes)
     batch = list({id(node): node for node in given if not node.is_stored}.values())

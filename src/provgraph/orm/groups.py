@@ -141,7 +141,15 @@ class Group(LabelledEntity):
     # -- membership -----------------------------------------------------------------------------
 
     def add_nodes(self, nodes: Node | Iterable[Node]) -> None:
-        """Make stored nodes members (a single node or several); members already in stay once."""
+        """Make stored nodes members (a single node or several); members already in stay once.
+
+        >>> from provgraph import orm
+        >>> group = orm.Group(label="add-nodes-example").store()
+        >>> group.add_nodes([orm.Int(1).store(), orm.Int(2).store()])
+        >>> group.add_nodes(group.nodes[0])  # already a member: nothing changes
+        >>> group.count()
+        2
+        """
         ids = self._member_ids("add nodes to", nodes)
         if ids:
             self._backend.add_group_nodes(self._pk_or_raise("add nodes to"), ids)

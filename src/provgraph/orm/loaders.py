@@ -46,7 +46,14 @@ def load_node(
     A bare ``identifier`` is a pk if it is an int or all digits, else a full UUID or a unique
     UUID prefix (with or without dashes); never a label, since node labels are not unique.
     ``sub_classes`` restricts the result to those classes. Raises ``NotExistent`` if nothing
-    matches and ``MultipleObjectsError`` if several do.
+    matches and ``MultipleObjectsError`` if several do::
+
+        >>> from provgraph import orm
+        >>> node = orm.Int(5).store()
+        >>> orm.load_node(node.pk).value
+        5
+        >>> orm.load_node(uuid=node.uuid) == node
+        True
     """
     node_class = base_node_class()
     node = load_entity(

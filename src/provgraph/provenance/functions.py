@@ -93,7 +93,21 @@ def process_type_of(function: Callable[..., Any]) -> str:
 
 
 def calcfunction(function: Callable[..., Any]) -> ProcessFunction[CalcFunctionNode]:
-    """Record each call as a CalcFunctionNode that CREATEs the returned (new) nodes."""
+    """Record each call as a CalcFunctionNode that CREATEs the returned (new) nodes.
+
+    Plain Python values are turned into nodes first; the result is a new, stored node whose
+    ``creator`` is the recorded call::
+
+        >>> from provgraph import calcfunction, orm
+        >>> @calcfunction
+        ... def add(x, y):
+        ...     return x + y
+        >>> result = add(orm.Int(2), 3)
+        >>> result.value, result.is_stored
+        (5, True)
+        >>> sorted(result.creator.base.links.get_incoming().all_link_labels())
+        ['x', 'y']
+    """
     return ProcessFunction(function, CalcFunctionNode)
 
 

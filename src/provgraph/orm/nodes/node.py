@@ -116,8 +116,8 @@ class Node(Entity):
 
     node_type: ClassVar[NodeTypeField] = NodeTypeField()
 
-    #: Links to write when the node is stored (``node.base.links``' cache).
-    _incoming_links: list[LinkTriple]
+    #: Links to write when the node is stored (``node.base.links``' cache), made on first use.
+    _incoming_links: list[LinkTriple] | None = None
     #: The sandbox / stored file tree of ``node.base.repository``, made on first use.
     # Class-level None defaults: a node loaded from a row (thousands per listing) only sets what
     # it must; the first assignment gives the instance its own value.
@@ -180,9 +180,6 @@ class Node(Entity):
         node._row = row if isinstance(row, dict) else dict(row)  # taken over, see Entity._from_row
         node._init_from_row()
         return cast("Self", node)
-
-    def _init_from_row(self) -> None:
-        self._incoming_links = []  # per node: the other per-node state starts as the class's None
 
     @classmethod
     def _class_filters(cls) -> RowFilters:
@@ -331,7 +328,7 @@ class Node(Entity):
     def store_all(self) -> Self:
         """Store the node together with the unstored sources of its incoming links."""
         if not self.is_stored:
-            sources = [triple.node for triple in self._incoming_links if not triple.node.is_stored]
+            sources = [triple.node for triple in self._pending_links() if not triple.node.is_stored]
             store_many([*sources, self])
         return self
 
@@ -361,12 +358,14 @@ class Node(Entity):
         file tree drop its sandbox (reads now go to the object store)."""
         row["id"] = pk
         self._row = row
-        self._incoming_links = []
+        self._incoming_links = None
         if self._repository_state is not None:
             NodeRepository(self)._after_store()
 
     def _pending_links(self) -> list[LinkTriple]:
         """The node's own list of incoming links waiting for its store (changed in place)."""
+        if self._incoming_links is None:
+            self._incoming_links = []
         return self._incoming_links
 
     def _file_state(self) -> RepositoryState | None:

@@ -120,6 +120,15 @@ class RowConverter:
     def lists(self, rows: Iterable[Sequence[Any]]) -> Iterator[list[Any]]:
         return map(list, rows) if self._is_plain else map(self.as_list, rows)
 
+    def values(self, rows: Iterable[Sequence[Any]]) -> Iterator[Any]:
+        """Every value of every row, flat, without a list per row (``all(flat=True)``): fewer
+        objects for the garbage collector to track while a large result is built."""
+        if self._single is not None:
+            return map(self._single, (row[0] for row in rows))
+        if self._is_plain:
+            return (value for row in rows for value in row)
+        return (value for row in rows for value in self.as_list(row))
+
     def dicts(self, rows: Iterable[Sequence[Any]]) -> Iterator[dict[str, dict[str, Any]]]:
         return map(self.as_dict, rows)
 
