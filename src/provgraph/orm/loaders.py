@@ -169,4 +169,4 @@ def _ambiguous(name: str, what: str, value: Any, found: Sequence[Entity]) -> str
 
 
 def _uuid_of(entity: Entity) -> str:
-    return str(entity._row.get("uuid", "no uuid"))
+    return str(getattr(entity, "uuid", None) or "no uuid")
