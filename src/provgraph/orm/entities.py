@@ -317,6 +317,10 @@ class Entity:
             data = self._row[column] = {}
         return data
 
+    def _json_owner_name(self) -> str:
+        """How errors about this entity's JSON columns name it."""
+        return f"{type(self).__name__} pk={self.pk}"
+
     def _explain_conflict(self, columns: Mapping[str, Any], cause: InputValidationError) -> None:
         """Hook: raise a clearer error if ``columns`` clash with another stored row.
 

@@ -49,14 +49,7 @@ class GroupExtras(JsonFields):
 
     _column = "extras"
     _what = "extra"
-    __slots__ = ("_group",)
-
-    def __init__(self, group: Group) -> None:
-        super().__init__(group)
-        self._group = group
-
-    def _owner_name(self) -> str:
-        return f"group {self._group.label!r}"
+    __slots__ = ()
 
 
 class GroupBase:
@@ -139,6 +132,9 @@ class Group(LabelledEntity):
         return self.type_string == DEFAULT_TYPE_STRING
 
     # -- membership -----------------------------------------------------------------------------
+
+    def _json_owner_name(self) -> str:
+        return f"group {self.label!r}"
 
     def add_nodes(self, nodes: Node | Iterable[Node]) -> None:
         """Make stored nodes members (a single node or several); members already in stay once.

@@ -26,6 +26,8 @@ class JsonOwner(Protocol):
 
     def _json_column(self, column: str) -> dict[str, Any]: ...
 
+    def _json_owner_name(self) -> str: ...
+
     def _update(self, **columns: Any) -> None: ...
 
 
@@ -43,7 +45,7 @@ class JsonFields:
     Unstored, changes go into the entity's row in place; stored, a changed copy is written
     first (``owner._update``), so the entity equals its row even if the UPDATE fails. Reads of a
     stored entity return copies. Subclasses say what may change when (``_check_mutable``) and
-    how the owner is named in errors (``_owner_name``).
+    how the owner is named in errors (``owner._json_owner_name``).
     """
 
     _column: ClassVar[str]
@@ -61,11 +63,8 @@ class JsonFields:
     def _copy_out(self, value: Any) -> Any:
         return copy_value(value) if self._owner.is_stored else value
 
-    def _owner_name(self) -> str:
-        return f"{type(self._owner).__name__} pk={self._owner.pk}"
-
     def _missing(self, key: str) -> AttributeError:
-        return AttributeError(f"{self._owner_name()} has no {self._what} {key!r}")
+        return AttributeError(f"{self._owner._json_owner_name()} has no {self._what} {key!r}")
 
     # -- mutability hooks (attributes and extras differ) ---------------------------------------
 

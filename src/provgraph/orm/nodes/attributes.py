@@ -33,9 +33,6 @@ class NodeAttributes(JsonFields):
         super().__init__(node)
         self._node = node
 
-    def _owner_name(self) -> str:
-        return f"node {self._node.pk or self._node.uuid}"
-
     def _check_mutable(self, keys: Iterable[str] | None) -> None:
         self._node._check_attributes_mutable(keys)
 
@@ -45,14 +42,7 @@ class NodeExtras(JsonFields):
 
     _column = "extras"
     _what = "extra"
-    __slots__ = ("_node",)
-
-    def __init__(self, node: Node) -> None:
-        super().__init__(node)
-        self._node = node
-
-    def _owner_name(self) -> str:
-        return f"node {self._node.pk or self._node.uuid}"
+    __slots__ = ()
 
 
 def refuse_stored_change(node: Node, what: str) -> ModificationNotAllowed:

@@ -349,6 +349,9 @@ class Node(Entity):
         self._require_unstored(", ".join(columns))
         self._row.update(columns)
 
+    def _json_owner_name(self) -> str:
+        return f"node {self.pk or self.uuid}"
+
     def _row_for_store(self) -> dict[str, Any]:
         """A copy of the row as it stands, for the store path to clean, hash and insert."""
         return dict(self._row)
