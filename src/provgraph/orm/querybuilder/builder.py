@@ -25,9 +25,10 @@ from provgraph.orm.querybuilder.normalise import (
     normalise_order_by,
     normalise_projections,
 )
-from provgraph.orm.querybuilder.path import EDGE_DELIMITER, RELATIONSHIPS, TagRegistry, edge_kind, joined_base
+from provgraph.orm.querybuilder.path import EDGE_DELIMITER, TagRegistry, edge_kind, joined_base
 from provgraph.orm.querybuilder.results import RowConverter, row_layout
 from provgraph.orm.querybuilder.type_filters import auto_tag_base, classify, type_filters
+from provgraph.storage import query_schema as schema
 from provgraph.storage.abstract import EntityTypes, StorageBackend
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ Description = dict[str, Any]
 RowDict = dict[str, dict[str, Any]]
 FilterSpec = Mapping[str, Any]
 
-_DESCRIPTION_KEYS = ("path", "filters", "project", "project_map", "order_by", "limit", "offset", "distinct")
+_DESCRIPTION_KEYS = schema.DESCRIPTION_KEYS
 _EDGE_ARGUMENTS = ("edge_tag", "edge_filters", "edge_project")
 
 
@@ -457,7 +458,7 @@ def _checked_batch_size(batch_size: Any) -> int | None:
 
 
 def _keywords_to(appended: EntityTypes, joined: EntityTypes) -> list[str]:
-    return sorted(keyword for keyword, base in RELATIONSHIPS[appended].items() if base is joined)
+    return sorted(item.keyword for item in schema.relationships_of(appended) if item.joined is joined)
 
 
 def _check_bool(value: Any, what: str) -> None:

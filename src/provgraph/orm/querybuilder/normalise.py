@@ -2,7 +2,9 @@
 
 The description keeps the user's field names (the compiler knows the aliases such as ``pk``);
 only values change: ORM entities become their pk and tuples become lists, so the description
-is plain JSON-like data that ``from_dict`` reads back unchanged.
+is plain JSON-like data that ``from_dict`` reads back unchanged. Operators, logical keys, casts,
+functions and orderings are checked against the query schema (``provgraph.storage.query_schema``),
+the vocabulary the storage's compiler also reads, so a word one side accepts the other knows.
 """
 
 from __future__ import annotations
@@ -13,22 +15,15 @@ from typing import Any
 
 from provgraph.exceptions import InputValidationError
 from provgraph.orm.entities import Entity
+from provgraph.storage import query_schema as schema
 from provgraph.storage.abstract import EntityTypes
 
 __all__ = [
-    "CASTS",
-    "FUNCS",
-    "LOGICAL_KEYS",
     "check_window",
     "normalise_filters",
     "normalise_order_by",
     "normalise_projections",
 ]
-
-CASTS = frozenset("fibtjd")
-FUNCS = frozenset({"count", "max", "min"})
-ORDERS = ("asc", "desc")
-LOGICAL_KEYS = frozenset({"and", "or", "~and", "!and", "~or", "!or"})
 
 # Fields naming another entity -> the foreign-key column an entity value filters (AiiDA would
 # write ``<field>_id``, which is not a column for comments, logs and authinfos).
@@ -58,7 +53,7 @@ def normalise_filters(spec: Any, kind: EntityTypes, where: str) -> dict[str, Any
     for key, value in spec.items():
         if not isinstance(key, str) or not key:
             raise InputValidationError(f"a filter field of {where!r} must be a non-empty string, got {key!r}")
-        if key in LOGICAL_KEYS:
+        if key in schema.LOGICAL_KEYS:
             if not isinstance(value, (list, tuple)):
                 raise InputValidationError(
                     f"{key!r} in the filters of {where!r} takes a list of filter dicts, got {value!r}"
@@ -68,8 +63,33 @@ def normalise_filters(spec: Any, kind: EntityTypes, where: str) -> dict[str, Any
             column = _RELATION_COLUMNS.get(kind, {}).get(key, f"{key}_id")
             filters[column] = _stored_pk(value, where, key)
         else:
-            filters[key] = _plain(value, where, key)
+            filters[key] = plain = _plain(value, where, key)
+            if isinstance(plain, dict):
+                _check_operators(plain, where, key)
     return filters
+
+
+def _check_operators(spec: Mapping[str, Any], where: str, key: str) -> None:
+    """Every key of a field's ``{operator: value}`` spec is an operator or a logical key of the schema.
+
+    Logical keys hold lists of such specs. Checked here, the mistake is reported where it was
+    made (the ``append`` or ``add_filter`` call) rather than when the query first runs.
+    """
+    for name, value in spec.items():
+        if name in schema.LOGICAL_KEYS:
+            if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+                raise InputValidationError(
+                    f"{name!r} in the filter {key!r} of {where!r} takes a list of {{operator: value}} dicts, "
+                    f"got {value!r}"
+                )
+            for item in value:
+                _check_operators(item, where, key)
+        elif schema.parse_operator(name) is None:
+            spellings = ", ".join(sorted([*schema.OPERATORS, *schema.OPERATOR_ALIASES]))
+            raise InputValidationError(
+                f"the filter {key!r} of {where!r} has the unknown operator {name!r}; "
+                f"operators are {spellings}, each negated by a leading '!' or '~'"
+            )
 
 
 def _stored_pk(entity: Entity, where: str, key: str) -> int:
@@ -135,10 +155,9 @@ def _projection_options(options: Any, where: str) -> dict[str, str]:
         if key == "cast":
             checked[key] = _cast(value, where)
         elif key == "func":
-            if value not in FUNCS:
-                raise InputValidationError(
-                    f"projection func {value!r} of {where!r} is not one of {', '.join(sorted(FUNCS))}"
-                )
+            if not isinstance(value, str) or value not in schema.FUNCTIONS:
+                listed = ", ".join(sorted(schema.FUNCTIONS))
+                raise InputValidationError(f"projection func {value!r} of {where!r} is not one of {listed}")
             checked[key] = value
         else:
             raise InputValidationError(f"projection option {key!r} of {where!r} is not 'cast' or 'func'")
@@ -146,11 +165,9 @@ def _projection_options(options: Any, where: str) -> dict[str, str]:
 
 
 def _cast(value: Any, where: str) -> str:
-    if not isinstance(value, str) or value not in CASTS:
-        raise InputValidationError(
-            f"cast {value!r} of {where!r} is not one of f (float), i (int), b (bool), t (text), "
-            "j (JSON), d (datetime)"
-        )
+    if not isinstance(value, str) or value not in schema.CASTS:
+        listed = ", ".join(f"{cast.name} ({cast.type_name})" for cast in schema.CASTS.values())
+        raise InputValidationError(f"cast {value!r} of {where!r} is not one of {listed}")
     return value
 
 
@@ -181,7 +198,7 @@ def _order_fields(fields: Any, tag: str) -> list[dict[str, dict[str, str]]]:
     ordered: list[dict[str, dict[str, str]]] = []
     for item in items:
         if isinstance(item, str):
-            ordered.append({_field(item, tag, "order_by"): {"order": "asc"}})
+            ordered.append({_field(item, tag, "order_by"): {"order": schema.DEFAULT_ORDER}})
         elif isinstance(item, Mapping):
             for field, options in item.items():
                 ordered.append({_field(field, tag, "order_by"): _order_options(options, tag, field)})
@@ -200,13 +217,13 @@ def _order_options(options: Any, tag: str, field: str) -> dict[str, str]:
             f"the ordering of {tag}.{field} must be 'asc', 'desc' or {{'order': ..., 'cast': ...}}, "
             f"got {options!r}"
         )
-    unknown = set(options) - {"order", "cast"}
+    unknown = set(options) - set(schema.ORDER_OPTIONS)
     if unknown:
         raise InputValidationError(
             f"order_by of {tag}.{field} takes only 'order' and 'cast', got {sorted(unknown)}"
         )
-    order = options.get("order", "asc")
-    if order not in ORDERS:
+    order = options.get("order", schema.DEFAULT_ORDER)
+    if order not in schema.ORDERS:
         raise InputValidationError(f"order {order!r} of {tag}.{field} is not 'asc' or 'desc'")
     checked = {"order": str(order)}
     if "cast" in options:

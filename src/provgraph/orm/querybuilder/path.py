@@ -1,7 +1,8 @@
 """The query path: vertex and edge tags, and which relationships join which entities.
 
 A relationship keyword is read from the appended vertex's side: ``append(Int, with_incoming="c")``
-is "an Int with an incoming link from c". The table is AiiDA's (``EntityRelationships``).
+is "an Int with an incoming link from c". The keywords, and what each joins, are the query
+schema's (``provgraph.storage.query_schema``): the compiler of every storage reads the same table.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from collections.abc import Hashable, Iterator
 from typing import Any
 
 from provgraph.exceptions import InputValidationError
+from provgraph.storage import query_schema as schema
 from provgraph.storage.abstract import EntityTypes
 
 __all__ = [
     "EDGE_DELIMITER",
-    "RELATIONSHIPS",
     "TagRegistry",
     "check_tag",
     "edge_kind",
@@ -23,56 +24,25 @@ __all__ = [
 
 EDGE_DELIMITER = "--"
 
-_NODE, _GROUP, _USER = EntityTypes.NODE, EntityTypes.GROUP, EntityTypes.USER
-_COMPUTER, _COMMENT, _LOG, _AUTHINFO = (
-    EntityTypes.COMPUTER,
-    EntityTypes.COMMENT,
-    EntityTypes.LOG,
-    EntityTypes.AUTHINFO,
-)
-
-#: appended base -> keyword -> the base of the vertex it joins.
-RELATIONSHIPS: dict[EntityTypes, dict[str, EntityTypes]] = {
-    _NODE: {
-        "with_incoming": _NODE,
-        "with_outgoing": _NODE,
-        "with_ancestors": _NODE,
-        "with_descendants": _NODE,
-        "with_group": _GROUP,
-        "with_user": _USER,
-        "with_computer": _COMPUTER,
-        "with_comment": _COMMENT,
-        "with_log": _LOG,
-    },
-    _GROUP: {"with_node": _NODE, "with_user": _USER},
-    _COMPUTER: {"with_node": _NODE},
-    _USER: {"with_node": _NODE, "with_group": _GROUP, "with_comment": _COMMENT, "with_authinfo": _AUTHINFO},
-    _COMMENT: {"with_node": _NODE, "with_user": _USER},
-    _LOG: {"with_node": _NODE},
-    _AUTHINFO: {"with_computer": _COMPUTER, "with_user": _USER},
-}
-
-_LINK_KEYWORDS = frozenset({"with_incoming", "with_outgoing", "with_ancestors", "with_descendants"})
-
 
 def joined_base(appended: EntityTypes, keyword: str) -> EntityTypes:
     """The base the joined vertex must have; ``InputValidationError`` for a keyword ``appended`` lacks."""
-    valid = RELATIONSHIPS[appended]
-    if keyword not in valid:
+    found = schema.find_relationship(appended, keyword)
+    if found is None:
+        valid = sorted(item.keyword for item in schema.relationships_of(appended))
         raise InputValidationError(
-            f"{keyword!r} is not a relationship of a {appended.value}; "
-            f"valid keywords: {', '.join(sorted(valid))}"
+            f"{keyword!r} is not a relationship of a {appended.value}; valid keywords: {', '.join(valid)}"
         )
-    return valid[keyword]
+    return found.joined
 
 
 def edge_kind(appended: EntityTypes, keyword: str) -> EntityTypes | None:
-    """The table of the join's edge (``link`` or ``group_node``), or None for a direct join."""
-    if appended is _NODE and keyword in _LINK_KEYWORDS:
-        return EntityTypes.LINK
-    if (appended, keyword) in ((_NODE, "with_group"), (_GROUP, "with_node")):
-        return EntityTypes.GROUP_NODE
-    return None
+    """The rows of the join's edge (``link`` or ``group_node``), or None for a join without an edge.
+
+    ``keyword`` is known to be a relationship of ``appended`` (``joined_base`` checked it).
+    """
+    found = schema.find_relationship(appended, keyword)
+    return None if found is None else found.edge_rows
 
 
 def check_tag(tag: Any, what: str = "tag") -> str:

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from provgraph.exceptions import InputValidationError
+from provgraph.storage import query_schema as schema
 from provgraph.storage.sql.querybuilder.entities import EDGE_SHAPES, ENTITY_SHAPES, FieldRef, Shape
 from provgraph.storage.sql.querybuilder.relationships import Relationship, relationship_for
 
 __all__ = [
-    "CASTS",
-    "FUNCS",
     "Condition",
     "Description",
     "FilterNode",
@@ -30,22 +29,10 @@ __all__ = [
     "parse_description",
 ]
 
-#: Projection / ordering casts: float, int, bool, text, JSON, datetime.
-CASTS = ("f", "i", "b", "t", "j", "d")
-#: Aggregate functions a projection may apply.
-FUNCS = ("count", "max", "min")
+JunctionKind = schema.Junction
 
-JunctionKind = Literal["and", "or"]
-
-#: Logical keys (field or tag level) -> (junction, negated).
-_LOGICAL: dict[str, tuple[JunctionKind, bool]] = {
-    "and": ("and", False),
-    "or": ("or", False),
-    "~and": ("and", True),
-    "!and": ("and", True),
-    "~or": ("or", True),
-    "!or": ("or", True),
-}
+#: Logical keys (field or tag level) -> (junction, negated): the schema's.
+_LOGICAL = schema.LOGICAL_KEYS
 
 
 @dataclass(frozen=True)
@@ -134,7 +121,7 @@ class Description:
 
 
 EntityProjection = Literal["*", "**"]
-_ENTITIES: dict[str, EntityProjection] = {"*": "*", "**": "**"}
+_ENTITIES: dict[str, EntityProjection] = {name: name for name in schema.ENTITY_PROJECTIONS}
 
 
 # -- the path ----------------------------------------------------------------------------------
@@ -149,8 +136,10 @@ def _parse_vertex(index: int, item: object, vertices: Mapping[str, Vertex]) -> V
         raise InputValidationError(f"{where} needs a non-empty str 'tag', got {tag!r}")
     where = f"path item {index} (tag {tag!r})"
     base = item.get("orm_base")
-    if base not in ENTITY_SHAPES:
-        raise InputValidationError(f"{where}: orm_base {base!r} is not one of {sorted(ENTITY_SHAPES)}")
+    if not isinstance(base, str) or base not in schema.ORM_BASES:
+        raise InputValidationError(
+            f"{where}: orm_base {base!r} is not one of {sorted(base.value for base in schema.ORM_BASES)}"
+        )
     outer = item.get("outerjoin", False)
     if not isinstance(outer, bool):
         raise InputValidationError(f"{where}: outerjoin must be a bool, got {outer!r}")
@@ -310,25 +299,25 @@ def _check_keys(spec: object, allowed: tuple[str, ...], where: str) -> Mapping[s
 
 
 def _check_cast(cast: object, where: str) -> str | None:
-    if cast is not None and cast not in CASTS:
-        raise InputValidationError(f"{where}: cast {cast!r} is not one of {list(CASTS)}")
+    if cast is not None and (not isinstance(cast, str) or cast not in schema.CASTS):
+        raise InputValidationError(f"{where}: cast {cast!r} is not one of {list(schema.CASTS)}")
     return cast
 
 
 def _parse_projection(tag: str, shape: Shape, name: str, raw: object) -> Projection:
     where = f"projection {name!r} of tag {tag!r}"
-    spec = _check_keys(raw, ("cast", "func"), where)
+    spec = _check_keys(raw, schema.PROJECTION_OPTIONS, where)
     cast = _check_cast(spec.get("cast"), where)
     func = spec.get("func")
-    if func is not None and func not in FUNCS:
-        raise InputValidationError(f"{where}: func {func!r} is not one of {list(FUNCS)}")
+    if func is not None and (not isinstance(func, str) or func not in schema.FUNCTIONS):
+        raise InputValidationError(f"{where}: func {func!r} is not one of {list(schema.FUNCTIONS)}")
     entity = _ENTITIES.get(name)
     if entity is not None:
         if func is not None or cast is not None:
             raise InputValidationError(f"{where}: {name!r} takes neither 'func' nor 'cast'")
         return Projection(tag, name, entity, None, None, None)
     ref = shape.resolve(name, where)
-    if func in ("max", "min") and ref.json_path and cast is None:
+    if func is not None and schema.FUNCTIONS[func].compares and ref.json_path and cast is None:
         raise InputValidationError(f"{where}: {func} of a JSON path needs a 'cast' to compare values by")
     return Projection(tag, name, None, ref, cast, func)
 
@@ -352,11 +341,11 @@ def _parse_order_key(tag: str, shape: Shape, name: str, raw: object) -> OrderKey
     where = f"order_by {name!r} of tag {tag!r}"
     if isinstance(raw, str):
         raw = {"order": raw}
-    spec = _check_keys(raw, ("order", "cast"), where)
-    order = spec.get("order", "asc")
-    if order not in ("asc", "desc"):
+    spec = _check_keys(raw, schema.ORDER_OPTIONS, where)
+    order = spec.get("order", schema.DEFAULT_ORDER)
+    if order not in schema.ORDERS:
         raise InputValidationError(f"{where}: order {order!r} must be 'asc' or 'desc'")
-    if name in ("*", "**"):
+    if name in schema.ENTITY_PROJECTIONS:
         raise InputValidationError(f"{where}: order by a field, not {name!r}")
     ref = shape.resolve(name, where)
     return OrderKey(tag, ref, _check_cast(spec.get("cast"), where), order == "desc")

@@ -37,12 +37,11 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 
 from provgraph.exceptions import InputValidationError
+from provgraph.storage.query_schema import CASTS
 from provgraph.storage.sql.querybuilder.json_paths import ColumnConverter, JsonValue, json_value
 from provgraph.storage.sql.querybuilder.sqlite_functions import DATETIME_PATTERN
 
-__all__ = ["CASTS", "JsonProjection", "compile_json_order_keys", "compile_json_projection", "parse_datetime"]
-
-CASTS = ("f", "i", "b", "t", "d", "j")
+__all__ = ["JsonProjection", "compile_json_order_keys", "compile_json_projection", "parse_datetime"]
 
 _INT64 = 9223372036854775808  # 2**63, exact as a double too
 
@@ -62,7 +61,7 @@ def parse_datetime(value: Any) -> datetime | None:
 
 
 def _check_cast(cast_name: Any) -> None:
-    if cast_name is not None and cast_name not in CASTS:
+    if cast_name is not None and (not isinstance(cast_name, str) or cast_name not in CASTS):
         raise InputValidationError(f"unknown cast {cast_name!r}; use one of {list(CASTS)} or none")
 
 

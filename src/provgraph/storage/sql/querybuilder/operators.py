@@ -14,8 +14,10 @@ import json
 import math
 import operator as python_operator
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import (
@@ -41,6 +43,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
 from provgraph.exceptions import InputValidationError
+from provgraph.storage import query_schema as schema
 from provgraph.storage.sql.filters import IN_LIST_LIMIT
 from provgraph.storage.sql.querybuilder.json_paths import (
     JSON_TYPES,
@@ -58,30 +61,14 @@ from provgraph.storage.sql.querybuilder.json_projection import (
 from provgraph.storage.sql.types import UtcDateTime, UuidString
 
 __all__ = [
-    "OPERATORS",
+    "OPERATOR_SQL",
     "FilterTarget",
+    "OperatorSql",
     "compile_json_order_keys",
     "compile_json_projection",
     "compile_operator",
     "matches_everything",
 ]
-
-_COMPARISONS: dict[str, Comparison] = {
-    "<": python_operator.lt,
-    "<=": python_operator.le,
-    ">": python_operator.gt,
-    ">=": python_operator.ge,
-}
-_ALIASES = {"=>": ">=", "=<": "<="}
-_LENGTHS: dict[str, Comparison] = {
-    "of_length": python_operator.eq,
-    "longer": python_operator.gt,
-    "shorter": python_operator.lt,
-}
-_JSON_ONLY = frozenset({"has_key", "contains", "of_type", *_LENGTHS})
-
-OPERATORS = frozenset({"==", "in", "like", "ilike", *_COMPARISONS, *_ALIASES, *_JSON_ONLY})
-"""Every operator name (each may be negated by a leading ``!`` or ``~``)."""
 
 _INT64 = 2**63
 
@@ -145,14 +132,16 @@ def _describe(target: FilterTarget) -> str:
 
 
 def _parse_operator(target: FilterTarget, operator: Any, value: Any) -> tuple[bool, str]:
-    negated = isinstance(operator, str) and operator[:1] in ("!", "~")
-    name = operator[1:] if negated else operator
-    if not isinstance(name, str) or name not in OPERATORS:
+    """(negated, the schema's name of the operator) of an operator as the filter spells it."""
+    parsed = schema.parse_operator(operator)
+    if parsed is None:
+        spellings = sorted([*schema.OPERATORS, *schema.OPERATOR_ALIASES])
         raise InputValidationError(
             f"filter on {_describe(target)}: unknown operator {operator!r} (value {_shown(value)}); "
-            f"use one of {sorted(OPERATORS)}, negated by a leading '!' or '~'"
+            f"use one of {spellings}, negated by a leading '!' or '~'"
         )
-    return negated, _ALIASES.get(name, name)
+    found, negated = parsed
+    return negated, found.name
 
 
 def _is_json(column: ColumnElement[Any]) -> bool:
@@ -233,31 +222,62 @@ def _json_condition(value: JsonValue, name: str, argument: Any, two_valued: bool
     return func.coalesce(condition, false(), type_=Boolean)  # absent -> false, never NULL
 
 
-def _json_test(value: JsonValue, name: str, argument: Any) -> ColumnElement[bool]:  # noqa: PLR0911
-    if name == "==":
-        checked = _checked_json(argument)
-        return value.is_null() if checked is None else value.equals(checked)
-    if name in _COMPARISONS:
+def _json_test(value: JsonValue, name: str, argument: Any) -> ColumnElement[bool]:
+    return OPERATOR_SQL[name].json(value, argument)
+
+
+#: An operator on a JSON value: the value at the path, the operator's argument -> the condition.
+JsonTest = Callable[[JsonValue, Any], ColumnElement[bool]]
+
+
+def _json_equals(value: JsonValue, argument: Any) -> ColumnElement[bool]:
+    checked = _checked_json(argument)
+    return value.is_null() if checked is None else value.equals(checked)
+
+
+def _json_comparison(compare: Comparison) -> JsonTest:
+    def test(value: JsonValue, argument: Any) -> ColumnElement[bool]:
         if not (is_number(argument) or isinstance(argument, str)):
             raise _Refused("comparisons need a number or a string")
-        return value.compare(_COMPARISONS[name], _checked_json(argument))
-    if name == "in":
-        items = [_checked_json(item) for item in _checked_list(argument)]
-        if any(isinstance(item, (list, dict)) for item in items):
-            raise _Refused("'in' takes a list of scalars (str, number, bool, None)")
-        return value.one_of(items)
-    if name in ("like", "ilike"):
-        return value.like(_checked_pattern(argument), fold_case=name == "ilike")
-    if name == "has_key":
-        return value.has_key(_checked_string(argument))
-    if name == "contains":
-        if not isinstance(argument, (list, tuple, dict)):
-            raise _Refused("'contains' needs a list or a dict")
-        document: list[Any] | dict[str, Any] = _checked_json(argument)
-        return value.contains(document)
-    if name in _LENGTHS:
-        return _LENGTHS[name](value.array_length(), _checked_int(argument))
-    if argument not in JSON_TYPES:  # of_type
+        return value.compare(compare, _checked_json(argument))
+
+    return test
+
+
+def _json_in(value: JsonValue, argument: Any) -> ColumnElement[bool]:
+    items = [_checked_json(item) for item in _checked_list(argument)]
+    if any(isinstance(item, (list, dict)) for item in items):
+        raise _Refused("'in' takes a list of scalars (str, number, bool, None)")
+    return value.one_of(items)
+
+
+def _json_like(fold_case: bool) -> JsonTest:
+    def test(value: JsonValue, argument: Any) -> ColumnElement[bool]:
+        return value.like(_checked_pattern(argument), fold_case=fold_case)
+
+    return test
+
+
+def _json_has_key(value: JsonValue, argument: Any) -> ColumnElement[bool]:
+    return value.has_key(_checked_string(argument))
+
+
+def _json_contains(value: JsonValue, argument: Any) -> ColumnElement[bool]:
+    if not isinstance(argument, (list, tuple, dict)):
+        raise _Refused("'contains' needs a list or a dict")
+    document: list[Any] | dict[str, Any] = _checked_json(argument)
+    return value.contains(document)
+
+
+def _json_length(compare: Comparison) -> JsonTest:
+    def test(value: JsonValue, argument: Any) -> ColumnElement[bool]:
+        return compare(value.array_length(), _checked_int(argument))
+
+    return test
+
+
+def _json_of_type(value: JsonValue, argument: Any) -> ColumnElement[bool]:
+    if argument not in JSON_TYPES:
         raise _Refused(f"'of_type' takes one of {list(JSON_TYPES)}")
     return value.of_type(argument)
 
@@ -316,20 +336,62 @@ def _column_condition(  # noqa: PLR0917 (one condition's whole context)
     column: ColumnElement[Any], name: str, value: Any, dialect: Dialect, nullable: bool, guard: bool
 ) -> ColumnElement[bool]:
     """``nullable``: the column may hold NULL; ``guard``: make the condition false there, not NULL."""
-    if name in _JSON_ONLY:
+    test = OPERATOR_SQL[name].column
+    if test is None:
         raise _Refused(f"{name!r} applies to JSON values only (attributes, extras, ...)")
-    kind = _kind(column)
-    if name == "==":
-        if value is None:
-            return column.is_(None)
-        checked = _column_value(kind, value)
-        return false() if checked is None else _present(column, column == checked, guard)
-    if name in _COMPARISONS:
-        return _column_comparison(column, kind, _COMPARISONS[name], value, dialect, guard=guard)
-    if name == "in":
-        return _column_in(column, kind, _checked_list(value), dialect, guard)
-    pattern = _checked_pattern(value)
-    return _column_like(column, kind, pattern, name == "ilike", dialect, nullable=nullable, guard=guard)
+    return test(_Column(column, _kind(column), dialect, nullable, guard), value)
+
+
+@dataclass(frozen=True)
+class _Column:
+    """A plain column under test, with everything its condition's SQL depends on."""
+
+    column: ColumnElement[Any]
+    kind: str
+    dialect: Dialect
+    nullable: bool
+    guard: bool
+
+
+#: An operator on a plain column: the column, the operator's argument -> the condition.
+ColumnTest = Callable[[_Column, Any], ColumnElement[bool]]
+
+
+def _column_equals(target: _Column, value: Any) -> ColumnElement[bool]:
+    column = target.column
+    if value is None:
+        return column.is_(None)
+    checked = _column_value(target.kind, value)
+    return false() if checked is None else _present(column, column == checked, target.guard)
+
+
+def _column_compare(compare: Comparison) -> ColumnTest:
+    def test(target: _Column, value: Any) -> ColumnElement[bool]:
+        return _column_comparison(
+            target.column, target.kind, compare, value, target.dialect, guard=target.guard
+        )
+
+    return test
+
+
+def _column_one_of(target: _Column, value: Any) -> ColumnElement[bool]:
+    return _column_in(target.column, target.kind, _checked_list(value), target.dialect, target.guard)
+
+
+def _column_pattern(fold_case: bool) -> ColumnTest:
+    def test(target: _Column, value: Any) -> ColumnElement[bool]:
+        pattern = _checked_pattern(value)
+        return _column_like(
+            target.column,
+            target.kind,
+            pattern,
+            fold_case,
+            target.dialect,
+            nullable=target.nullable,
+            guard=target.guard,
+        )
+
+    return test
 
 
 def _column_comparison(
@@ -404,3 +466,41 @@ def _column_like(
     if dialect.name == "postgresql":  # "\" is the default escape; keeps indexes usable
         return _present(column, text.like(pattern), guard)
     return _present(column, text.like(pattern, escape="\\"), guard)
+
+
+# -- the operators ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OperatorSql:
+    """The SQL of one schema operator: on a JSON value, and on a plain column (None: JSON only).
+
+    Each function checks the value it is given (``_Refused`` for one the operator cannot take)
+    and returns a condition that may be NULL where the answer is false; the callers make it
+    two-valued where needed.
+    """
+
+    json: JsonTest
+    column: ColumnTest | None
+
+
+#: The SQL of every operator of the query schema, by the schema's name; the tests check that the
+#: keys are exactly the schema's, and ``column`` is None exactly for its JSON-only operators.
+OPERATOR_SQL: Mapping[str, OperatorSql] = MappingProxyType(
+    {
+        "==": OperatorSql(_json_equals, _column_equals),
+        "<": OperatorSql(_json_comparison(python_operator.lt), _column_compare(python_operator.lt)),
+        "<=": OperatorSql(_json_comparison(python_operator.le), _column_compare(python_operator.le)),
+        ">": OperatorSql(_json_comparison(python_operator.gt), _column_compare(python_operator.gt)),
+        ">=": OperatorSql(_json_comparison(python_operator.ge), _column_compare(python_operator.ge)),
+        "in": OperatorSql(_json_in, _column_one_of),
+        "like": OperatorSql(_json_like(fold_case=False), _column_pattern(fold_case=False)),
+        "ilike": OperatorSql(_json_like(fold_case=True), _column_pattern(fold_case=True)),
+        "has_key": OperatorSql(_json_has_key, None),
+        "contains": OperatorSql(_json_contains, None),
+        "of_length": OperatorSql(_json_length(python_operator.eq), None),
+        "longer": OperatorSql(_json_length(python_operator.gt), None),
+        "shorter": OperatorSql(_json_length(python_operator.lt), None),
+        "of_type": OperatorSql(_json_of_type, None),
+    }
+)

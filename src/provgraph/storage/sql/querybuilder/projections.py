@@ -9,9 +9,10 @@ query of plain columns hands the driver's rows through untouched.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import JSON, ColumnElement, Text, asc, cast, desc, func, nulls_first, nulls_last, type_coerce
@@ -20,6 +21,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.expression import FromClause
 
+from provgraph.storage import query_schema as schema
 from provgraph.storage.sql.lazy_rows import LazyRow, decode_json, decode_sqlite_datetime
 from provgraph.storage.sql.querybuilder.description import Description, OrderKey, Projection
 from provgraph.storage.sql.querybuilder.entities import EDGE_SHAPES, Shape
@@ -28,11 +30,26 @@ from provgraph.storage.sql.querybuilder.json_paths import ColumnConverter
 from provgraph.storage.sql.querybuilder.operators import compile_json_order_keys, compile_json_projection
 from provgraph.storage.sql.types import UtcDateTime
 
-__all__ = ["BatchShaper", "Cell", "Layout", "batch_shaper", "build_layout", "hide_order_keys", "order_terms"]
+__all__ = [
+    "AGGREGATES",
+    "BatchShaper",
+    "Cell",
+    "Layout",
+    "batch_shaper",
+    "build_layout",
+    "hide_order_keys",
+    "order_terms",
+]
 
 Processor = Callable[[Any], Any]
 Row = tuple[Any, ...]
 BatchShaper = Callable[[Sequence[Row]], Iterable[Row]]
+
+#: The SQL of every projection function of the query schema, by the schema's name (the tests
+#: check the keys are exactly the schema's).
+AGGREGATES: Mapping[str, Callable[[ColumnElement[Any]], ColumnElement[Any]]] = MappingProxyType(
+    {"count": func.count, "max": func.max, "min": func.min}
+)
 
 
 @dataclass(frozen=True)
@@ -131,14 +148,14 @@ class _Builder:
         convert: ColumnConverter | None = None
         if ref.is_json and (ref.json_path or projection.cast is not None):
             json = compile_json_projection(column, ref.json_path, projection.cast, self.dialect)
-            if projection.func == "count":
-                expressions, convert = (func.count(json.expression),), None
-            elif projection.func is not None:  # max / min: a JSON path needs a cast, one column
-                expressions, convert = (getattr(func, projection.func)(json.expression),), json.convert
+            if projection.func is not None:  # count: no conversion; max / min: a cast, one column
+                aggregate = AGGREGATES[projection.func]
+                expressions = (aggregate(json.expression),)
+                convert = json.convert if schema.FUNCTIONS[projection.func].compares else None
             else:
                 expressions, convert = json.columns, json.convert
         elif projection.func is not None:
-            expressions = (getattr(func, projection.func)(column),)
+            expressions = (AGGREGATES[projection.func](column),)
         self.cells.append(Cell(self._add(*expressions), convert))
 
     def _add_entity(self, source: FromClause, shape: Shape) -> None:
