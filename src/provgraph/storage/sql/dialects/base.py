@@ -66,7 +66,7 @@ class SqlDialect(abc.ABC):
 
     @property
     def sa(self) -> Dialect:
-        """The SQLAlchemy dialect this object speaks for (its engine's)."""
+        """The SQLAlchemy dialect this object speaks for (its engine's, which must be kept)."""
         sa = self._sa()
         if sa is None:  # pragma: no cover (the registry drops this object with its dialect)
             raise ReferenceError(f"the SQLAlchemy dialect of {type(self).__name__} is gone")
