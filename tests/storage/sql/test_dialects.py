@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from provgraph.storage.sql.dialects import (
     dialect_for,
 )
 from provgraph.storage.sql.tables import group_nodes, links, metadata_for, nodes
+from provgraph.storage.sql.types import UtcDateTime
 
 SOURCE = Path(provgraph.__file__).resolve().parent
 DIALECTS_PACKAGE = SOURCE / "storage" / "sql" / "dialects"
@@ -159,10 +160,14 @@ def _check_types(dialect: SqlDialect) -> None:
 
 
 def _check_timestamps(dialect: SqlDialect) -> None:
+    """A timestamp column binds naive UTC text on SQLite and the aware instant on PostgreSQL."""
     moment = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
-    stored = dialect.stored_timestamp(moment)
-    assert stored.replace(tzinfo=timezone.utc) == moment
-    assert (stored.tzinfo is None) == (dialect.name == "sqlite")
+    elsewhere = moment.astimezone(timezone(timedelta(hours=-5)))
+    processor = UtcDateTime().dialect_impl(dialect.sa).bind_processor(dialect.sa)
+    assert processor is not None
+    expected = "2024-05-06 07:08:09.000000" if dialect.name == "sqlite" else moment
+    for value in (moment, elsewhere, moment.replace(tzinfo=None)):
+        assert processor(value) == expected
     column_text = dialect.timestamp_as_text(nodes.c.ctime)
     assert (column_text is None) == (dialect.name == "postgresql")
     if column_text is not None:
@@ -235,10 +240,9 @@ def _check_json(dialect: SqlDialect) -> None:
 
 _CHECKS: dict[str, Callable[[SqlDialect], None]] = {
     "uuid_type": _check_types,
-    "timestamp_type": _check_types,
+    "timestamp_type": _check_timestamps,
     "json_type": _check_types,
     "initial_schema_types": _check_types,
-    "stored_timestamp": _check_timestamps,
     "timestamp_as_text": _check_timestamps,
     "has_pattern_indexes": _check_schema,
     "json_key_removal": _check_schema,

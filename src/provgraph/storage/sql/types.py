@@ -74,8 +74,9 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         if not isinstance(value, datetime):
             raise TypeError(f"expected a datetime for a timestamp column, got {value!r}")
-        aware = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-        return dialect_for(dialect).stored_timestamp(aware)
+        # UTC-aware for every dialect: SQLite's storage type writes the fields without the offset
+        # (naive UTC, AiiDA's layout), PostgreSQL's keeps the instant (SqlDialect.timestamp_type)
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

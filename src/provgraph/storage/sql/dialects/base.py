@@ -6,8 +6,7 @@ its dialect object instead of testing the dialect's name. Each method here is on
 difference, documented with the reason it exists; ``sqlite.py`` and ``postgresql.py`` answer it.
 
 Everything is decided when a statement is built or compiled (once per cached query), never per
-row: the only per-value method, :meth:`SqlDialect.stored_timestamp`, is a bind processor step
-that was per-value before too.
+row or per value: the column types ask for their storage type once per dialect.
 
 This module imports nothing from the rest of the storage: the column types, the tables and the
 query compiler all sit above it. The query compiler's JSON classes are imported by the methods
@@ -19,7 +18,6 @@ from __future__ import annotations
 import abc
 import weakref
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -85,16 +83,12 @@ class SqlDialect(abc.ABC):
     @classmethod
     @abc.abstractmethod
     def timestamp_type(cls) -> TypeEngine[Any]:
-        """The stored type of a timestamp column (``UtcDateTime``)."""
+        """The stored type of a timestamp column (``UtcDateTime``), which is given UTC-aware values."""
 
     @classmethod
     @abc.abstractmethod
     def json_type(cls) -> TypeEngine[Any] | None:
         """The stored type of a JSON column, or ``None`` for SQLAlchemy's generic ``JSON``."""
-
-    @abc.abstractmethod
-    def stored_timestamp(self, moment: datetime) -> datetime:
-        """A UTC-aware ``moment`` as the timestamp column takes it."""
 
     # -- schema -------------------------------------------------------------------------------------
 

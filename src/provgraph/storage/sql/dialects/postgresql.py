@@ -9,7 +9,6 @@ twice, which makes reserving ids ahead of a large insert safe with concurrent wr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -75,17 +74,13 @@ class PostgresqlDialect(SqlDialect):
 
     @classmethod
     def timestamp_type(cls) -> TypeEngine[Any]:
-        """``timestamptz``: an instant, returned aware by the driver."""
+        """``timestamptz``: an instant, taken aware and returned aware by the driver."""
         return postgresql.TIMESTAMP(timezone=True)
 
     @classmethod
     def json_type(cls) -> TypeEngine[Any] | None:
         """``jsonb`` (AiiDA's choice): indexable, with containment and typed equality."""
         return postgresql.JSONB()
-
-    def stored_timestamp(self, moment: datetime) -> datetime:
-        """As is: ``timestamptz`` keeps the instant, whatever offset it is given in."""
-        return moment
 
     # -- schema -------------------------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -79,17 +78,17 @@ class SqliteDialect(SqlDialect):
 
     @classmethod
     def timestamp_type(cls) -> TypeEngine[Any]:
-        """``DATETIME`` text without an offset: SQLite has no time zones, so values are UTC."""
+        """``DATETIME`` text without an offset (AiiDA's naive UTC): SQLite has no time zones.
+
+        SQLAlchemy's SQLite ``DATETIME`` writes a value's fields and ignores its offset, so the
+        UTC-aware values ``UtcDateTime`` binds are stored as naive UTC with no conversion per value.
+        """
         return DateTime()
 
     @classmethod
     def json_type(cls) -> TypeEngine[Any] | None:
         """SQLAlchemy's generic JSON: JSON text, which SQLite's JSON functions read."""
         return None
-
-    def stored_timestamp(self, moment: datetime) -> datetime:
-        """Naive UTC: the text SQLite keeps carries no offset (as AiiDA writes it)."""
-        return moment.replace(tzinfo=None)
 
     # -- schema -------------------------------------------------------------------------------------
 
