@@ -97,7 +97,7 @@ def engine_of(storage: SqlDosBackend) -> Engine:
 def test_migrations_produce_exactly_the_core_tables(storage: SqlDosBackend) -> None:
     with engine_of(storage).connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences: list[Any] = compare_metadata(context, metadata_for(connection.dialect.name))
+        differences: list[Any] = compare_metadata(context, metadata_for(connection))
     assert differences == []
 
 

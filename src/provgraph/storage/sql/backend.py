@@ -21,6 +21,7 @@ from provgraph.exceptions import CorruptStorage, InputValidationError, StorageEr
 from provgraph.repository.disk_objectstore import DiskObjectStoreRepository
 from provgraph.storage.abstract import EntityTypes, RowFilters, StorageBackend
 from provgraph.storage.sql import dos, graph, hashes, rows
+from provgraph.storage.sql.dialects import dialect_for
 from provgraph.storage.sql.location import DosLocation
 from provgraph.storage.sql.migrator import Migrator
 from provgraph.storage.sql.querybuilder.compiler import CompiledQuery, QueryCompiler
@@ -51,7 +52,7 @@ def _reading_connection(conn: Connection, shared: bool) -> Any:
     to the pool idle, without a ROLLBACK round trip (the pool restores the mode). SQLite
     connections are in autocommit mode already (provgraph's engine emits BEGIN itself).
     """
-    if not shared and conn.dialect.name == "postgresql":
+    if not shared and dialect_for(conn).autocommit_reads:
         conn.execution_options(isolation_level="AUTOCOMMIT")
     return _driver_connection(conn)
 

@@ -7,6 +7,7 @@ enforced foreign keys, case-sensitive ``LIKE`` (as AiiDA) and the QueryBuilder's
 it takes the write lock up front and waits on the busy timeout, instead of failing with
 "database is locked" when a read transaction later tries to upgrade. PostgreSQL: psycopg 3 with
 a small pre-pinged pool. Both refuse NaN and infinities in JSON, which JSON cannot represent.
+Each engine's dialect object (``storage/sql/dialects``) is chosen here, as the engine is made.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
 from provgraph.exceptions import InputValidationError
+from provgraph.storage.sql.dialects import dialect_for
 
 __all__ = [
     "SQLITE_SYNCHRONOUS_MODES",
@@ -104,12 +106,13 @@ def sqlite_engine(
         immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    dialect_for(engine)  # the engine's dialect object, chosen now: see storage/sql/dialects
     return engine
 
 
 def postgresql_engine(url: URL, connect_timeout: int = 5, pool_size: int = 5) -> Engine:
     """An engine on a PostgreSQL database through psycopg 3; ``connect_timeout`` makes failures quick."""
-    return create_engine(
+    engine = create_engine(
         url.set(drivername="postgresql+psycopg"),
         pool_pre_ping=True,
         pool_size=pool_size,
@@ -118,6 +121,8 @@ def postgresql_engine(url: URL, connect_timeout: int = 5, pool_size: int = 5) ->
         json_serializer=json_dumps,
         json_deserializer=json.loads,
     )
+    dialect_for(engine)  # the engine's dialect object, chosen now: see storage/sql/dialects
+    return engine
 
 
 @contextmanager

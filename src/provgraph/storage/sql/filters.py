@@ -9,7 +9,6 @@ matches no row on both dialects. JSON columns are left to the QueryBuilder.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -23,19 +22,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    any_,
-    bindparam,
     cast,
     false,
-    func,
-    select,
 )
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import ColumnClause
 
 from provgraph.exceptions import InputValidationError
 from provgraph.storage.abstract import In, Like
+from provgraph.storage.sql.dialects import SqlDialect
 from provgraph.storage.sql.types import UtcDateTime, UuidString
 
 __all__ = ["IN_LIST_LIMIT", "column_of", "compile_filters", "order_clauses"]
@@ -99,22 +93,14 @@ def _checked(table: Table, column: ColumnClause[Any], value: Any) -> Any:
     return value
 
 
-def _in_condition(table: Table, column: ColumnClause[Any], values: Sequence[Any], dialect: Dialect) -> Any:
+def _in_condition(table: Table, column: ColumnClause[Any], values: Sequence[Any], dialect: SqlDialect) -> Any:
     checked = [_checked(table, column, value) for value in values]
     present = list(dict.fromkeys(value for value in checked if value is not None))
     if not present:
         return false()
     if len(present) <= IN_LIST_LIMIT:
         return column.in_(present)
-    if dialect.name == "postgresql":
-        item_type = postgresql.UUID(as_uuid=False) if isinstance(column.type, UuidString) else column.type
-        array = bindparam(None, present, type_=postgresql.ARRAY(item_type))
-        return column == any_(array)
-    processor = column.type.bind_processor(dialect)
-    stored = [processor(value) for value in present] if processor else present
-    each = func.json_each(bindparam(None, json.dumps(stored), type_=Text)).table_valued("value")
-    members = select(each.c.value)
-    return column.in_(members.scalar_subquery())
+    return dialect.in_long_list(column, present, uuids=isinstance(column.type, UuidString))
 
 
 def _like_condition(table: Table, column: ColumnClause[Any], like: Like) -> Any:
@@ -126,7 +112,7 @@ def _like_condition(table: Table, column: ColumnClause[Any], like: Like) -> Any:
     return text.like(like.pattern)
 
 
-def compile_filters(table: Table, filters: Mapping[str, Any] | None, dialect: Dialect) -> list[Any]:
+def compile_filters(table: Table, filters: Mapping[str, Any] | None, dialect: SqlDialect) -> list[Any]:
     """SQL conditions (to be ANDed) for ``filters`` on ``table``."""
     conditions: list[ColumnElement[bool]] = []
     for name, value in (filters or {}).items():

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import CTE, Connection, Insert, Select, delete, exists, literal, select, true
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Insert, delete, exists, literal, select
 
 from provgraph.exceptions import InputValidationError, NotExistent
+from provgraph.storage.sql.dialects import dialect_for
 from provgraph.storage.sql.tables import group_nodes, groups, links, nodes
 
 __all__ = ["add_group_nodes", "is_reachable", "remove_group_nodes"]
@@ -33,26 +33,13 @@ def _checked_ids(ids: Sequence[int], what: str) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def _next_step(conn: Connection, reached: CTE) -> Select[tuple[int]]:
-    """The recursive term: outputs of the nodes reached so far, looked up through the index.
-
-    On PostgreSQL a ``LATERAL`` lookup fenced by ``OFFSET 0`` forces one index probe per reached
-    node; a plain join lets the planner pick a hash join over a sequential scan of every link
-    per step whenever table statistics are stale (just after a bulk insert), which turns a
-    10,000-step chain from milliseconds into seconds. SQLite always probes the index.
-    """
-    if conn.dialect.name != "postgresql":
-        return select(links.c.output_id).join(reached, links.c.input_id == reached.c.id)
-    outputs = select(links.c.output_id).where(links.c.input_id == reached.c.id).offset(0).lateral("outputs")
-    return select(outputs.c.output_id).select_from(reached).join(outputs, true())
-
-
 def is_reachable(conn: Connection, source_id: int, target_id: int) -> bool:
     """Whether links lead from ``source_id`` to ``target_id`` (a node reaches itself).
 
     A recursive CTE walks outputs breadth-first; ``UNION`` (not ``UNION ALL``) visits each node
     once, so diamonds and already-cyclic data cannot blow the walk up, and ``LIMIT 1`` lets the
-    database stop as soon as the target appears.
+    database stop as soon as the target appears. Each step looks outputs up through the link
+    index as the dialect makes sure it does (``SqlDialect.recursive_step``).
     """
     _checked_ids([source_id, target_id], "node ids")
     if source_id == target_id:
@@ -62,7 +49,8 @@ def is_reachable(conn: Connection, source_id: int, target_id: int) -> bool:
         .where(links.c.input_id == source_id)
         .cte("reached", recursive=True)
     )
-    reached = reached.union(_next_step(conn, reached))
+    step = dialect_for(conn).recursive_step(reached, reached.c.id, links, "input_id", "output_id")
+    reached = reached.union(step)
     statement = select(literal(1)).select_from(reached).where(reached.c.id == target_id).limit(1)
     return conn.execute(statement).first() is not None
 
@@ -78,10 +66,7 @@ def _insert_memberships(conn: Connection, group_id: int, chunk: Sequence[int]) -
     existing = exists().where(group_nodes.c.dbgroup_id == group_id, group_nodes.c.dbnode_id == nodes.c.id)
     source = select(literal(group_id), nodes.c.id).where(nodes.c.id.in_(chunk), ~existing)
     # ON CONFLICT covers a concurrent writer adding the same membership between SELECT and INSERT.
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(group_nodes).from_select(["dbgroup_id", "dbnode_id"], source)
-    guarded: Insert = statement.on_conflict_do_nothing()
-    return guarded
+    return dialect_for(conn).insert_ignoring_conflicts(group_nodes, ["dbgroup_id", "dbnode_id"], source)
 
 
 def add_group_nodes(conn: Connection, group_id: int, node_ids: Sequence[int]) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import JSON, Column, ColumnElement, Connection, Table, Text, del
 
 from provgraph.exceptions import InputValidationError
 from provgraph.storage.abstract import EntityTypes
+from provgraph.storage.sql.dialects import dialect_for
 from provgraph.storage.sql.filters import column_of, compile_filters, order_clauses
 from provgraph.storage.sql.lazy_rows import LazyRow, decode_json, decode_sqlite_datetime
 from provgraph.storage.sql.tables import ENTITY_TABLES, METADATA, group_nodes, groups, users
@@ -64,10 +65,11 @@ def get_rows(
     table = _table(entity_type)
     _check_window(limit, offset)
     selected = list(table.c) if columns is None else [column_of(table, name) for name in columns]
-    lazy = conn.dialect.name == "sqlite" and any(column.name in _LAZY_DECODERS for column in selected)
+    dialect = dialect_for(conn)
+    lazy = dialect.lazy_row_decoding and any(column.name in _LAZY_DECODERS for column in selected)
     statement = (
         select(*(_raw(column) for column in selected) if lazy else selected)
-        .where(*compile_filters(table, filters, conn.dialect))
+        .where(*compile_filters(table, filters, dialect))
         .order_by(*order_clauses(table, order_by))
         .limit(limit)
         .offset(offset)
@@ -80,7 +82,8 @@ def get_rows(
     return [dict(zip(keys, row, strict=True)) for row in result]
 
 
-# Columns SQLite returns as text that cost real time to convert: left raw until read (LazyRow).
+# Columns SQLite returns as text that cost real time to convert: left raw until read (LazyRow),
+# where the dialect says so (``SqlDialect.lazy_row_decoding``).
 _LAZY_DECODERS: dict[str, Callable[[Any], Any]] = {
     "attributes": decode_json,
     "extras": decode_json,
@@ -132,7 +135,9 @@ def _picker(positions: Sequence[int]) -> Callable[[Sequence[Any]], Sequence[Any]
 def count_rows(conn: Connection, entity_type: EntityTypes, filters: Mapping[str, Any] | None) -> int:
     """How many rows of ``entity_type`` match every filter."""
     table = _table(entity_type)
-    statement = select(func.count()).select_from(table).where(*compile_filters(table, filters, conn.dialect))
+    statement = (
+        select(func.count()).select_from(table).where(*compile_filters(table, filters, dialect_for(conn)))
+    )
     count: int = conn.execute(statement).scalar_one()
     return count
 

@@ -21,16 +21,12 @@ from sqlalchemy import (
     Connection,
     Engine,
     Insert,
-    Integer,
-    Select,
     Table,
     bindparam,
     delete,
-    func,
     insert,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError, StatementError
@@ -39,6 +35,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 from provgraph.exceptions import InputValidationError, InvalidOperation, ProvgraphError, StorageError
 from provgraph.storage.abstract import EntityTypes
 from provgraph.storage.sql import summary
+from provgraph.storage.sql.dialects import SqlDialect, dialect_for
 from provgraph.storage.sql.engines import write_transaction
 from provgraph.storage.sql.tables import (
     ENTITY_TABLES,
@@ -53,13 +50,6 @@ __all__ = ["SqlStore", "translate_errors"]
 
 # Keeps each IN (...) list well below the bound-parameter limits of both dialects.
 _CHUNK = 5000
-
-# The largest rowid SQLite can store; past it SQLite picks free ids at random.
-_SQLITE_MAX_ROWID = 2**63 - 1
-
-# From this many rows, drawing PostgreSQL ids first and inserting with them beats one batched
-# ``RETURNING`` statement (measured: break-even between 10 and 300 rows, by row width).
-_POSTGRESQL_RESERVE_FROM = 100
 
 # The columns a row to insert must give (all but the key), per table.
 _INSERT_COLUMNS = {table: frozenset(table.c.keys()) - {"id"} for table in ENTITY_TABLES.values()}
@@ -114,57 +104,23 @@ def _insert_plain(table: Table) -> Insert:
     return insert(table)
 
 
-@cache
-def _select_next_sqlite_id(table: Table) -> Select[int]:
-    return select(func.coalesce(func.max(table.c.id), 0) + 1)
-
-
-@cache
-def _select_postgresql_ids(table: Table) -> Select[int | None]:
-    sequence = func.pg_get_serial_sequence(table.name, table.c.id.name)
-    count = bindparam("count", type_=Integer)
-    return select(func.nextval(sequence, type_=Integer)).select_from(func.generate_series(1, count))
-
-
-def _next_sqlite_ids(conn: Connection, table: Table, count: int) -> list[int] | None:
-    """The ids SQLite would give ``count`` new rows: ``max(id) + 1`` onwards.
-
-    A rowid table without ``AUTOINCREMENT`` numbers a new row one past its largest id, so these
-    are its own choices made explicit. Every write transaction of this store began with ``BEGIN
-    IMMEDIATE`` and holds the write lock, so no other connection can insert in between; and were
-    one to, the primary key would turn the clash into an error, never a wrong id. ``None`` past
-    the largest rowid, where SQLite would pick free ids at random instead.
-    """
-    first: int = conn.execute(_select_next_sqlite_id(table)).scalar_one()
-    if first + count - 1 > _SQLITE_MAX_ROWID:
-        return None
-    return list(range(first, first + count))
-
-
-def _reserve_postgresql_ids(conn: Connection, table: Table, count: int) -> list[int] | None:
-    """Draw ``count`` ids from the sequence behind ``table.id``, ascending; ``None`` if it has none.
-
-    These are the values the rows' defaults would draw; a sequence never hands a value to two
-    sessions, so concurrent writers cannot clash.
-    """
-    ids: list[int | None] = list(conn.execute(_select_postgresql_ids(table), {"count": count}).scalars())
-    if any(pk is None for pk in ids):
-        return None
-    return sorted(pk for pk in ids if pk is not None)
-
-
 class SqlStore:
     """Transactions and row operations on the AiiDA tables behind ``engine``."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._dialect = dialect_for(engine)
         self._state = _ThreadState()
         self._closed = False
-        self._sqlite_autoincrement: frozenset[str] | None = None
 
     @property
     def engine(self) -> Engine:
         return self._engine
+
+    @property
+    def dialect(self) -> SqlDialect:
+        """The engine's dialect object: every difference between the databases goes through it."""
+        return self._dialect
 
     @property
     def is_closed(self) -> bool:
@@ -206,17 +162,18 @@ class SqlStore:
         """A scope in which a write of ``executions`` statement executions is all or nothing.
 
         Outside a transaction it is a transaction of its own; inside one a savepoint, as
-        :meth:`transaction`, but not for a single statement on SQLite: SQLite undoes a failed
-        statement by itself and keeps the transaction usable, so the savepoint's two extra
-        statements would buy nothing. PostgreSQL aborts the whole transaction on any failed
-        statement, so there the savepoint is what lets a caller catch the error and carry on.
-        Each row of an ``executemany`` counts: SQLite runs them as separate statements. Without
+        :meth:`transaction`, but not for a single statement where a failed statement leaves the
+        transaction usable (SQLite undoes it by itself): the savepoint's two extra statements
+        would buy nothing. Where a failed statement aborts the whole transaction (PostgreSQL),
+        the savepoint is what lets a caller catch the error and carry on (see
+        ``SqlDialect.failed_statement_keeps_transaction``). Each row of an ``executemany``
+        counts: SQLite runs them as separate statements. Without
         ``savepoint`` an open transaction is used as it is: for callers that let any error end
         (and roll back) the whole transaction anyway.
         """
         connection = self._state.connection
         if connection is not None and (
-            not savepoint or (executions <= 1 and connection.dialect.name == "sqlite")
+            not savepoint or (executions <= 1 and self._dialect.failed_statement_keeps_transaction)
         ):
             self._require_open()
             yield connection
@@ -265,38 +222,20 @@ class SqlStore:
 
         One row is one ``INSERT ... RETURNING``. For more, SQLAlchemy batches ``RETURNING`` only
         where it can match returned rows to input rows: on PostgreSQL by the sequence-backed key,
-        on SQLite not at all (it sends one statement per row). So on SQLite the ids are chosen
-        first and the rows inserted with them in one ``executemany``: the returned ids are the
-        rows' by construction. PostgreSQL does the same for large batches, which spares psycopg
-        re-parsing the placeholders of every 1,000-row statement (costlier than the insert).
+        on SQLite not at all (it sends one statement per row). Where the dialect can reserve
+        the ids first (``SqlDialect.reserve_ids``: always on SQLite, for large batches on
+        PostgreSQL), the rows are inserted with them in one ``executemany``: the returned ids
+        are the rows' by construction.
         """
         if len(rows) == 1:
             return [conn.execute(_insert_returning_id(table), rows[0]).scalar_one()]
-        ids: list[int] | None = None
-        if conn.dialect.name == "sqlite" and table.name not in self._autoincrement_tables(conn):
-            ids = _next_sqlite_ids(conn, table, len(rows))
-        elif conn.dialect.name == "postgresql" and len(rows) >= _POSTGRESQL_RESERVE_FROM:
-            ids = _reserve_postgresql_ids(conn, table, len(rows))
+        ids = self._dialect.reserve_ids(conn, table, len(rows))
         if ids is None:
             return list(conn.execute(_insert_returning_id(table), rows).scalars())
         for pk, row in zip(ids, rows, strict=True):
             row["id"] = pk
         conn.execute(_insert_plain(table), rows)
         return ids
-
-    def _autoincrement_tables(self, conn: Connection) -> frozenset[str]:
-        """SQLite tables declared ``AUTOINCREMENT``, which never reuse the ids of deleted rows.
-
-        The schema this package creates has none, but a database made elsewhere might; their
-        ids are left to SQLite (one statement per row) rather than second-guessed.
-        """
-        if self._sqlite_autoincrement is None:
-            query = text(
-                "SELECT name FROM sqlite_master WHERE type = 'table' "
-                "AND instr(upper(sql), 'AUTOINCREMENT') > 0"
-            )
-            self._sqlite_autoincrement = frozenset(conn.execute(query).scalars())
-        return self._sqlite_autoincrement
 
     @staticmethod
     def _complete(

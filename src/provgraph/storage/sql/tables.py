@@ -8,9 +8,12 @@ the DDL carries no ``DEFAULT`` clauses. The ``ix_pat_*`` indexes (``varchar_patt
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     ForeignKey,
     Index,
     Integer,
@@ -20,8 +23,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.schema import SchemaItem
+from sqlalchemy.sql.compiler import DDLCompiler
+from sqlalchemy.sql.ddl import BaseDDLElement
 
 from provgraph.storage.abstract import EntityTypes
+from provgraph.storage.sql.dialects import DialectSource, dialect_for
 from provgraph.storage.sql.types import JsonType, UtcDateTime, UuidString, new_uuid, utc_now
 
 __all__ = [
@@ -93,13 +101,28 @@ def _time(name: str, index: bool = False, touch: bool = False) -> Column[object]
 
 
 def _pattern_index(table: str, column: Column[str]) -> None:
-    """Add AiiDA's ``ix_pat_<table>_<column>`` index; it is created on PostgreSQL only."""
+    """Add AiiDA's ``ix_pat_<table>_<column>`` index; only dialects with pattern indexes create it."""
     Index(
         f"ix_pat_{table}_{column.name}",
         column,
         postgresql_using="btree",
         postgresql_ops={column.name: "varchar_pattern_ops"},
-    ).ddl_if(dialect="postgresql")
+    ).ddl_if(callable_=_creates_pattern_indexes)
+
+
+def _creates_pattern_indexes(
+    ddl: BaseDDLElement,
+    target: SchemaItem | str,
+    bind: Connection | None,
+    tables: list[Table] | None = None,
+    state: Any | None = None,
+    *,
+    dialect: Dialect,
+    compiler: DDLCompiler | None = None,
+    checkfirst: bool,
+) -> bool:
+    """The ``ddl_if`` test of the ``ix_pat_*`` indexes: ``SqlDialect.has_pattern_indexes``."""
+    return dialect_for(dialect).has_pattern_indexes
 
 
 users = Table(
@@ -263,9 +286,9 @@ TABLES_CLEAR_ORDER: tuple[Table, ...] = (
 )
 
 
-def metadata_for(dialect_name: str) -> MetaData:
-    """The tables as a database of ``dialect_name`` holds them (no ``ix_pat_*`` off PostgreSQL)."""
-    if dialect_name == "postgresql":
+def metadata_for(dialect: DialectSource) -> MetaData:
+    """The tables as a database of ``dialect`` holds them (``ix_pat_*`` only with pattern indexes)."""
+    if dialect_for(dialect).has_pattern_indexes:
         return METADATA
     copy = MetaData(naming_convention=NAMING_CONVENTION)
     for table in METADATA.sorted_tables:

@@ -4,7 +4,8 @@ AiiDA keeps one table layout and changes three types per dialect: UUIDs are nati
 PostgreSQL and ``VARCHAR(32)`` holding dashed 36-character strings on SQLite; JSON is ``JSONB``
 on PostgreSQL and JSON text on SQLite; timestamps are ``timestamptz`` on PostgreSQL and naive
 UTC text on SQLite. These types hide the difference: UUIDs come back as dashed ``str`` and
-timestamps as UTC-aware ``datetime`` on both.
+timestamps as UTC-aware ``datetime`` on both. The storage type of each dialect is its
+dialect object's choice (``storage/sql/dialects``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import DateTime, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from provgraph.storage.sql.dialects import dialect_for, json_column_type
 
 __all__ = ["JsonType", "UtcDateTime", "UuidString", "new_uuid", "utc_now"]
 
@@ -42,9 +44,7 @@ class UuidString(TypeDecorator[str]):
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.UUID(as_uuid=False))
-        return dialect.type_descriptor(String(32))
+        return dialect.type_descriptor(dialect_for(dialect).uuid_type())
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None or isinstance(value, str):
@@ -67,17 +67,16 @@ class UtcDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.TIMESTAMP(timezone=True))
-        return dialect.type_descriptor(DateTime())
+        return dialect.type_descriptor(dialect_for(dialect).timestamp_type())
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if not isinstance(value, datetime):
             raise TypeError(f"expected a datetime for a timestamp column, got {value!r}")
-        aware = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-        return aware.replace(tzinfo=None) if dialect.name == "sqlite" else aware
+        # UTC-aware for every dialect: SQLite's storage type writes the fields without the offset
+        # (naive UTC, AiiDA's layout), PostgreSQL's keeps the instant (SqlDialect.timestamp_type)
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -90,5 +89,5 @@ class UtcDateTime(TypeDecorator[datetime]):
         return moment.astimezone(timezone.utc)
 
 
-JsonType: TypeEngine[Any] = JSON().with_variant(postgresql.JSONB(), "postgresql")
+JsonType: TypeEngine[Any] = json_column_type()
 """JSON text on SQLite, ``JSONB`` on PostgreSQL; serialisation is the engine's (NaN refused)."""

@@ -20,6 +20,7 @@ from sqlalchemy import BindParameter, ColumnElement, Select, func, literal, sele
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import visitors
 
+from provgraph.storage.sql.dialects import DialectSource, SqlDialect, dialect_for
 from provgraph.storage.sql.querybuilder.description import Description, parse_description
 from provgraph.storage.sql.querybuilder.execution import DriverStatement, driver_statement, result_processors
 from provgraph.storage.sql.querybuilder.joins import Sources, build_sources
@@ -47,7 +48,7 @@ class CompiledQuery:
     driver: DriverStatement
     columns: tuple[ColumnElement[Any], ...]
     cells: tuple[Cell, ...]
-    dialect: Dialect
+    dialect: SqlDialect
     max_rows: int | None = None
     _shapers: dict[tuple[Any, ...], BatchShaper | None] = field(
         default_factory=dict, compare=False, repr=False
@@ -79,7 +80,7 @@ def _window(statement: Select[Any], description: Description) -> Select[Any]:
     return statement
 
 
-def _build(description: Description, dialect: Dialect) -> CompiledQuery:
+def _build(description: Description, dialect: SqlDialect) -> CompiledQuery:
     sources = build_sources(description, dialect)
     layout = build_layout(description, sources, dialect)
     terms = order_terms(description, sources, dialect)
@@ -100,12 +101,12 @@ def _is_aggregated(description: Description) -> bool:
     return any(p.func is not None for group in description.projections.values() for p in group)
 
 
-def compile_query(query: Mapping[str, Any], dialect: Dialect) -> CompiledQuery:
+def compile_query(query: Mapping[str, Any], dialect: DialectSource) -> CompiledQuery:
     """The SELECT of ``query`` (a description as in docs/querybuilder.md) for ``dialect``."""
-    return _build(parse_description(query), dialect)
+    return _build(parse_description(query), dialect_for(dialect))
 
 
-def compile_count(query: Mapping[str, Any], dialect: Dialect) -> Select[int]:
+def compile_count(query: Mapping[str, Any], dialect: DialectSource) -> Select[int]:
     """A SELECT of the number of rows ``query`` returns, its limit and offset applied.
 
     Only ``distinct`` and aggregates need the projected values; otherwise the count skips them
@@ -113,17 +114,18 @@ def compile_count(query: Mapping[str, Any], dialect: Dialect) -> Select[int]:
     is a plain ``SELECT count(*) FROM ... WHERE ...``.
     """
     description = parse_description(query)
+    chosen = dialect_for(dialect)
     if description.distinct or _is_aggregated(description):
-        inner = _build(description, dialect).statement.order_by(None)
+        inner = _build(description, chosen).statement.order_by(None)
         return select(func.count()).select_from(inner.subquery("counted"))
-    sources = build_sources(description, dialect)
+    sources = build_sources(description, chosen)
     if description.limit is None and description.offset is None:
         return _filtered(select(func.count()), sources)
     window = _window(_filtered(select(literal(1).label("one")), sources), description)
     return select(func.count()).select_from(window.subquery("counted"))
 
 
-def _driver_count(query: Mapping[str, Any], dialect: Dialect) -> DriverStatement:
+def _driver_count(query: Mapping[str, Any], dialect: SqlDialect) -> DriverStatement:
     return driver_statement(compile_count(query, dialect), dialect)
 
 
@@ -145,25 +147,26 @@ def _literal(element: Any, dialect: Dialect) -> Any:
     return clone
 
 
-def render_sql(statement: Select[Any], dialect: Dialect, inline: bool = False) -> str:
+def render_sql(statement: Select[Any], dialect: DialectSource, inline: bool = False) -> str:
     """``statement`` as SQL text for ``dialect``; ``inline`` spells out the values it can.
 
     A value SQLAlchemy cannot write as a literal (a JSONB document on PostgreSQL) stays a
     placeholder instead of failing a debugging aid. Inline text is for reading (or pasting into
     a console), so the ``%%`` that pyformat drivers need for a literal ``%`` is undone.
     """
+    sa = dialect_for(dialect).sa
     if not inline:
-        return str(statement.compile(dialect=dialect))
+        return str(statement.compile(dialect=sa))
     try:
-        text = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        text = str(statement.compile(dialect=sa, compile_kwargs={"literal_binds": True}))
     except Exception:  # some value has no literal form: render the others
         marked: Any = visitors.replacement_traverse(
             statement,  # type: ignore[call-overload]
             {},
-            lambda element: _literal(element, dialect),
+            lambda element: _literal(element, sa),
         )
-        text = str(marked.compile(dialect=dialect, compile_kwargs={"render_postcompile": True}))
-    if dialect.paramstyle in ("pyformat", "format"):
+        text = str(marked.compile(dialect=sa, compile_kwargs={"render_postcompile": True}))
+    if sa.paramstyle in ("pyformat", "format"):
         text = text.replace("%%", "%")
     return text
 
@@ -206,14 +209,14 @@ class QueryCompiler:
     SQLAlchemy's own cache then reuses the SQL text.
     """
 
-    def __init__(self, dialect: Dialect, size: int = 256) -> None:
-        self._dialect = dialect
+    def __init__(self, dialect: DialectSource, size: int = 256) -> None:
+        self._dialect = dialect_for(dialect)  # the engine's: chosen once, when it was made
         self._size = size
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
 
     def _cached(
-        self, kind: str, query: Mapping[str, Any], build: Callable[[Mapping[str, Any], Dialect], Any]
+        self, kind: str, query: Mapping[str, Any], build: Callable[[Mapping[str, Any], SqlDialect], Any]
     ) -> Any:
         try:
             key = (kind, _frozen(query))

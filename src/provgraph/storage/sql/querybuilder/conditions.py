@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, not_, or_, true
-from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import operators as sql_operators
 from sqlalchemy.sql.elements import BooleanClauseList, True_
 
+from provgraph.storage.sql.dialects import SqlDialect
 from provgraph.storage.sql.querybuilder.description import Condition, FilterNode, Junction
 from provgraph.storage.sql.querybuilder.operators import FilterTarget, compile_operator, matches_everything
 
@@ -28,7 +28,7 @@ class Columns(Protocol):
 
 
 def compile_conditions(
-    node: FilterNode | None, columns: Columns, dialect: Dialect
+    node: FilterNode | None, columns: Columns, dialect: SqlDialect
 ) -> ColumnElement[bool] | None:
     """The condition ``node`` sets on ``columns`` (NULL counts as false); ``None`` when it sets none.
 
@@ -55,7 +55,7 @@ def is_always_true(node: Condition) -> bool:
 
 
 def _compile(
-    node: FilterNode | None, columns: Columns, dialect: Dialect, negated: bool
+    node: FilterNode | None, columns: Columns, dialect: SqlDialect, negated: bool
 ) -> ColumnElement[bool] | None:
     """As :func:`compile_conditions`, but a condition every row meets is ``true()``.
 

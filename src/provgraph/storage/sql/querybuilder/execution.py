@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement
-from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
+
+from provgraph.storage.sql.dialects import ReadMode, SqlDialect
 
 __all__ = ["DriverRows", "DriverStatement", "driver_statement", "result_processors"]
 
@@ -36,12 +37,12 @@ class DriverStatement:
     parameters: Sequence[Any] | Mapping[str, Any]
 
 
-def driver_statement(statement: ClauseElement, dialect: Dialect) -> DriverStatement:
+def driver_statement(statement: ClauseElement, dialect: SqlDialect) -> DriverStatement:
     """``statement`` compiled for ``dialect``, its parameters processed as SQLAlchemy would.
 
     Expanding parameters (``IN`` lists) are rendered into the text, so the result is final.
     """
-    compiled: Any = statement.compile(dialect=dialect)
+    compiled: Any = statement.compile(dialect=dialect.sa)
     state = compiled.construct_expanded_state(escape_names=False)
     # the processors of plain parameters, plus those of the parameters an IN list expanded into
     processors: dict[str, Processor] = {**compiled._bind_processors, **state.processors}
@@ -58,7 +59,7 @@ def driver_statement(statement: ClauseElement, dialect: Dialect) -> DriverStatem
 
 
 def result_processors(
-    columns: Sequence[ColumnElement[Any]], dialect: Dialect, type_codes: Sequence[Any]
+    columns: Sequence[ColumnElement[Any]], dialect: SqlDialect, type_codes: Sequence[Any]
 ) -> list[Processor | None]:
     """SQLAlchemy's result processor of each column (``None``: the driver's value is final).
 
@@ -66,7 +67,7 @@ def result_processors(
     processor by them.
     """
     return [
-        column.type.dialect_impl(dialect).result_processor(dialect, code)
+        column.type.dialect_impl(dialect.sa).result_processor(dialect.sa, code)
         for column, code in zip(columns, type_codes, strict=True)
     ]
 
@@ -74,26 +75,28 @@ def result_processors(
 class DriverRows:
     """The rows of one statement on a driver connection, fetched ``batch_size`` at a time.
 
-    How they are fetched depends on what the caller knows: a result that fits in one batch is
-    read in one go. On PostgreSQL a larger one is streamed in chunks of ``batch_size`` rows over
-    the normal protocol (libpq 17's chunked mode: no extra round trips), unless the connection
-    is ``shared`` (the storage's transaction, where other statements may run between batches):
-    then through a server-side cursor (DECLARE / FETCH). SQLite steps its statement lazily
-    anyway. Either way a large result never sits in memory whole. ``close`` releases it early.
+    How they are fetched depends on what the caller knows (a result that fits in one batch is
+    ``small``; a ``shared`` connection is the storage's transaction, where other statements may
+    run between batches) and is the dialect's choice (``SqlDialect.read_mode``): on PostgreSQL
+    a large result streams in chunks of ``batch_size`` rows over the normal protocol (libpq
+    17's chunked mode: no extra round trips), or through a server-side cursor (DECLARE / FETCH)
+    when shared; SQLite steps its statement lazily anyway. Either way a large result never sits
+    in memory whole. ``close`` releases it early.
     """
 
     def __init__(
-        self, dbapi_connection: Any, dialect: Dialect, statement: DriverStatement, batch_size: int, *,
+        self, dbapi_connection: Any, dialect: SqlDialect, statement: DriverStatement, batch_size: int, *,
         small: bool, shared: bool,
     ) -> None:  # fmt: skip
         self._batch_size = batch_size
         self._stream: Iterator[Row] | None = None
-        if dialect.name == "postgresql" and not small and shared:
+        mode = dialect.read_mode(small=small, shared=shared)
+        if mode is ReadMode.SERVER_CURSOR:
             self._cursor = dbapi_connection.cursor(name=f"provgraph_rows_{next(_CURSOR_NAMES)}")
         else:
             self._cursor = dbapi_connection.cursor()
         try:
-            if dialect.name == "postgresql" and not small and not shared and _has_chunked_rows(dialect):
+            if mode is ReadMode.CHUNKED:
                 self._stream = self._cursor.stream(statement.sql, statement.parameters, size=batch_size)
                 self._first = self._next_from_stream()  # the description arrives with the first rows
             else:
@@ -132,9 +135,3 @@ class DriverRows:
                 stream.close()  # type: ignore[attr-defined]  # a generator
         finally:
             self._cursor.close()
-
-
-def _has_chunked_rows(dialect: Dialect) -> bool:
-    """Whether the PostgreSQL driver streams rows in chunks (psycopg 3.2+ on libpq 17+)."""
-    driver = dialect.loaded_dbapi
-    return hasattr(driver.Cursor, "stream") and driver.pq.version() >= 170000

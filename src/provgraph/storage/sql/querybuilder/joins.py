@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_
-from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import FromClause
 
+from provgraph.storage.sql.dialects import SqlDialect
 from provgraph.storage.sql.querybuilder.conditions import compile_conditions
 from provgraph.storage.sql.querybuilder.description import Description, Vertex
 from provgraph.storage.sql.querybuilder.entities import BASE_TABLES, GROUP_NODES, LINKS
@@ -40,7 +40,7 @@ def _and(*conditions: ColumnElement[bool] | None) -> ColumnElement[bool]:
     return present[0] if len(present) == 1 else and_(*present)
 
 
-def _edge(vertex: Vertex, description: Description, dialect: Dialect) -> tuple[FromClause, str, str]:
+def _edge(vertex: Vertex, description: Description, dialect: SqlDialect) -> tuple[FromClause, str, str]:
     """The edge's alias, and its columns that meet the joined and the appended vertex."""
     relationship = vertex.relationship
     assert relationship is not None
@@ -56,7 +56,7 @@ def _edge(vertex: Vertex, description: Description, dialect: Dialect) -> tuple[F
     return walk, "start", "node"
 
 
-def _join(sources: Sources, vertex: Vertex, description: Description, dialect: Dialect) -> None:
+def _join(sources: Sources, vertex: Vertex, description: Description, dialect: SqlDialect) -> None:
     relationship = vertex.relationship
     assert relationship is not None
     assert vertex.joined is not None
@@ -116,7 +116,7 @@ def _start_is_implied(description: Description) -> bool:
     )
 
 
-def build_sources(description: Description, dialect: Dialect) -> Sources:
+def build_sources(description: Description, dialect: SqlDialect) -> Sources:
     """Alias every vertex (and edge), join them in path order, and collect the WHERE terms."""
     first = description.vertices[0]
     table = BASE_TABLES[first.base]

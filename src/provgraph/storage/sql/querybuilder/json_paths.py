@@ -34,10 +34,10 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Dialect
 from sqlalchemy.types import NullType
 
 from provgraph.exceptions import InputValidationError
+from provgraph.storage.sql.dialects import SqlDialect
 from provgraph.storage.sql.engines import json_dumps
 from provgraph.storage.sql.lazy_rows import decode_json
 
@@ -466,11 +466,7 @@ def check_json_path(path: Sequence[str]) -> None:
             raise InputValidationError(f"JSON path {list(path)!r}: key {key!r} must be a string without NUL")
 
 
-def json_value(column: ColumnElement[Any], path: Sequence[str], dialect: Dialect) -> JsonValue:
-    """The value at ``path`` (keys) inside JSON ``column``, for ``dialect``."""
+def json_value(column: ColumnElement[Any], path: Sequence[str], dialect: SqlDialect) -> JsonValue:
+    """The value at ``path`` (keys) inside JSON ``column``, as ``dialect`` reads it."""
     check_json_path(path)
-    if dialect.name == "postgresql":
-        return PostgresJson.at(column, path)
-    if dialect.name == "sqlite":
-        return SqliteJson.at(column, path)
-    raise NotImplementedError(f"no JSON support for the {dialect.name} dialect")
+    return dialect.json_value(column, path)

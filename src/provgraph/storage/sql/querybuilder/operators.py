@@ -10,7 +10,6 @@ the operator and the value. JSON projections and ordering live in :mod:`.json_pr
 
 from __future__ import annotations
 
-import json
 import math
 import operator as python_operator
 import uuid
@@ -29,21 +28,17 @@ from sqlalchemy import (
     String,
     Text,
     and_,
-    any_,
-    bindparam,
     cast,
     false,
     func,
     not_,
     or_,
-    select,
     true,
 )
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Dialect
 
 from provgraph.exceptions import InputValidationError
 from provgraph.storage import query_schema as schema
+from provgraph.storage.sql.dialects import DialectSource, SqlDialect, dialect_for
 from provgraph.storage.sql.filters import IN_LIST_LIMIT
 from provgraph.storage.sql.querybuilder.json_paths import (
     JSON_TYPES,
@@ -89,7 +84,7 @@ class _Refused(Exception):
 
 
 def compile_operator(
-    target: FilterTarget, operator: str, value: Any, dialect: Dialect, *, two_valued: bool = True
+    target: FilterTarget, operator: str, value: Any, dialect: DialectSource, *, two_valued: bool = True
 ) -> ColumnElement[bool]:
     """The condition ``operator`` (``!``/``~`` negates) with ``value`` on ``target``; never NULL.
 
@@ -99,19 +94,20 @@ def compile_operator(
     """
     negated, name = _parse_operator(target, operator, value)
     exact = two_valued or negated
+    chosen = dialect_for(dialect)
     try:
         check_json_path(target.json_path)
     except InputValidationError as exc:
         raise InputValidationError(f"filter on {_describe(target)}: {exc}") from None
     try:
         if _is_json(target.column):
-            value_at = json_value(target.column, target.json_path, dialect)
+            value_at = json_value(target.column, target.json_path, chosen)
             condition = _json_condition(value_at, name, value, exact)
         elif target.json_path:
             raise _Refused(f"cannot follow the keys {list(target.json_path)} into a column that is not JSON")
         else:
             guard = target.nullable and exact
-            condition = _column_condition(target.column, name, value, dialect, target.nullable, guard)
+            condition = _column_condition(target.column, name, value, chosen, target.nullable, guard)
     except _Refused as exc:
         raise InputValidationError(
             f"filter on {_describe(target)}: operator {operator!r} with value {_shown(value)}: {exc}"
@@ -333,7 +329,7 @@ def _present(column: ColumnElement[Any], condition: ColumnElement[bool], guard: 
 
 
 def _column_condition(  # noqa: PLR0917 (one condition's whole context)
-    column: ColumnElement[Any], name: str, value: Any, dialect: Dialect, nullable: bool, guard: bool
+    column: ColumnElement[Any], name: str, value: Any, dialect: SqlDialect, nullable: bool, guard: bool
 ) -> ColumnElement[bool]:
     """``nullable``: the column may hold NULL; ``guard``: make the condition false there, not NULL."""
     test = OPERATOR_SQL[name].column
@@ -348,7 +344,7 @@ class _Column:
 
     column: ColumnElement[Any]
     kind: str
-    dialect: Dialect
+    dialect: SqlDialect
     nullable: bool
     guard: bool
 
@@ -399,7 +395,7 @@ def _column_comparison(
     kind: str,
     compare: Comparison,
     value: Any,
-    dialect: Dialect,
+    dialect: SqlDialect,
     *,
     guard: bool,
 ) -> ColumnElement[bool]:
@@ -409,13 +405,13 @@ def _column_comparison(
     if checked is None:
         raise _Refused("a UUID column is ordered against UUID strings only")
     left = column
-    if dialect.name == "postgresql" and (kind == "str" or (kind == "any" and isinstance(value, str))):
-        left = column.collate("C")  # code-point order, as SQLite's BINARY collation
+    if kind == "str" or (kind == "any" and isinstance(value, str)):
+        left = dialect.code_point_order(column)  # the same order on every database
     return _present(column, compare(left, checked), guard)
 
 
 def _column_in(
-    column: ColumnElement[Any], kind: str, values: list[Any], dialect: Dialect, guard: bool
+    column: ColumnElement[Any], kind: str, values: list[Any], dialect: SqlDialect, guard: bool
 ) -> ColumnElement[bool]:
     checked = [_column_value(kind, item) for item in values if item is not None]
     present = list(dict.fromkeys(item for item in checked if item is not None))
@@ -426,18 +422,12 @@ def _column_in(
 
 
 def _in_list(
-    column: ColumnElement[Any], kind: str, values: list[Any], dialect: Dialect
+    column: ColumnElement[Any], kind: str, values: list[Any], dialect: SqlDialect
 ) -> ColumnElement[bool]:
     """``column IN values``; a long list travels as one array (JSON on SQLite) parameter."""
     if len(values) <= IN_LIST_LIMIT:
         return column.in_(values)
-    if dialect.name == "postgresql":
-        item_type = postgresql.UUID(as_uuid=False) if kind == "uuid" else column.type
-        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(item_type)))
-    processor = column.type.bind_processor(dialect)
-    stored = [processor(item) for item in values] if processor else values
-    each = func.json_each(bindparam(None, json.dumps(stored), type_=Text)).table_valued("value")
-    return column.in_(select(each.c.value))
+    return dialect.in_long_list(column, values, uuids=kind == "uuid")
 
 
 def matches_everything(pattern: str) -> bool:
@@ -450,7 +440,7 @@ def _column_like(
     kind: str,
     pattern: str,
     fold_case: bool,
-    dialect: Dialect,
+    dialect: SqlDialect,
     *,
     nullable: bool,
     guard: bool,
@@ -461,11 +451,9 @@ def _column_like(
         return column.is_not(None) if nullable else true()
     text: ColumnElement[Any] = column if kind == "str" else cast(column, Text)
     if fold_case:  # A-Z only, identical on both databases (see json_paths.ascii_lower)
-        text = func.lower(text.collate("C") if dialect.name == "postgresql" else text)
+        text = dialect.ascii_lower(text)
         pattern = ascii_lower(pattern)
-    if dialect.name == "postgresql":  # "\" is the default escape; keeps indexes usable
-        return _present(column, text.like(pattern), guard)
-    return _present(column, text.like(pattern, escape="\\"), guard)
+    return _present(column, dialect.like(text, pattern), guard)
 
 
 # -- the operators ------------------------------------------------------------------------------

@@ -15,14 +15,14 @@ from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Text, asc, cast, desc, func, nulls_first, nulls_last, type_coerce
-from sqlalchemy.engine import Dialect
+from sqlalchemy import JSON, ColumnElement, asc, desc, func, nulls_first, nulls_last
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.expression import FromClause
 
 from provgraph.storage import query_schema as schema
-from provgraph.storage.sql.lazy_rows import LazyRow, decode_json, decode_sqlite_datetime
+from provgraph.storage.sql.dialects import SqlDialect
+from provgraph.storage.sql.lazy_rows import LazyRow, decode_json
 from provgraph.storage.sql.querybuilder.description import Description, OrderKey, Projection
 from provgraph.storage.sql.querybuilder.entities import EDGE_SHAPES, Shape
 from provgraph.storage.sql.querybuilder.joins import Sources
@@ -105,23 +105,24 @@ def _lazy_entities(names: tuple[str, ...], decoders: dict[str, Processor]) -> Co
     return convert
 
 
-def _raw_text(column: ColumnElement[Any], dialect: Dialect) -> tuple[ColumnElement[Any], Processor] | None:
+def _raw_text(column: ColumnElement[Any], dialect: SqlDialect) -> tuple[ColumnElement[Any], Processor] | None:
     """A costly column as text and how that text converts when read, or ``None`` to read it as is.
 
     JSON on both databases (PostgreSQL's jsonb as its text, which is what the driver would
-    parse), and SQLite's timestamps (PostgreSQL's arrive parsed by the driver, in C).
+    parse), and timestamps where the dialect says so (SQLite's; PostgreSQL's arrive parsed by
+    the driver, in C).
     """
     if isinstance(column.type, JSON):
-        return (type_coerce(column, Text) if dialect.name == "sqlite" else cast(column, Text)), decode_json
-    if isinstance(column.type, UtcDateTime) and dialect.name == "sqlite":
-        return type_coerce(column, Text), decode_sqlite_datetime
+        return dialect.json_as_text(column), decode_json
+    if isinstance(column.type, UtcDateTime):
+        return dialect.timestamp_as_text(column)
     return None
 
 
 class _Builder:
     """Collects SELECT columns and, beside them, the cells each result row is made of."""
 
-    def __init__(self, dialect: Dialect) -> None:
+    def __init__(self, dialect: SqlDialect) -> None:
         self.dialect = dialect
         self.columns: list[ColumnElement[Any]] = []
         self.cells: list[Cell] = []
@@ -209,7 +210,7 @@ def batch_shaper(cells: Sequence[Cell], processors: Sequence[Processor | None]) 
     return shape
 
 
-def build_layout(description: Description, sources: Sources, dialect: Dialect) -> Layout:
+def build_layout(description: Description, sources: Sources, dialect: SqlDialect) -> Layout:
     """SELECT columns in the contract's row order: each vertex's projections, then its edge's."""
     builder = _Builder(dialect)
     for vertex in description.vertices:
@@ -226,20 +227,20 @@ def build_layout(description: Description, sources: Sources, dialect: Dialect) -
 
 
 def _order_term(
-    key: OrderKey, description: Description, sources: Sources, dialect: Dialect
+    key: OrderKey, description: Description, sources: Sources, dialect: SqlDialect
 ) -> list[ColumnElement[Any]]:
     column: ColumnElement[Any] = sources.aliases[key.tag].c[key.ref.column]
     if key.ref.is_json:
         return compile_json_order_keys(column, key.ref.json_path, key.cast, key.descending, dialect)
-    term = column.desc() if key.descending else column.asc()
+    term: ColumnElement[Any] = column.desc() if key.descending else column.asc()
     # NULLs sort as on PostgreSQL (after every value ascending, before descending) on SQLite too.
     nullable = key.tag in sources.nullable or key.ref.column in description.shape(key.tag).nullable
-    if dialect.name != "postgresql" and nullable:
-        term = term.nulls_first() if key.descending else term.nulls_last()
+    if nullable:
+        term = dialect.nulls_as_postgresql(term, key.descending)
     return [term]
 
 
-def order_terms(description: Description, sources: Sources, dialect: Dialect) -> list[ColumnElement[Any]]:
+def order_terms(description: Description, sources: Sources, dialect: SqlDialect) -> list[ColumnElement[Any]]:
     """ORDER BY terms in the description's order."""
     return [term for key in description.order for term in _order_term(key, description, sources, dialect)]
 

@@ -9,17 +9,18 @@ fast and finite:
 - ``UNION`` (not ``UNION ALL``) keeps each row once, so diamonds and shared ancestors cannot
   multiply the work: without depth each pair is visited once; with depth each (pair, depth),
   bounded by the length of the longest path, and a ``GROUP BY`` keeps the minimum.
-- On PostgreSQL each step probes the link index through a ``LATERAL`` subquery fenced by
-  ``OFFSET 0`` (see ``storage/sql/graph.py``): with stale statistics, just after a bulk
+- Each step probes the link index as the dialect makes sure it does
+  (``SqlDialect.recursive_step``, shared with ``storage/sql/graph.py``): on PostgreSQL a
+  ``LATERAL`` subquery fenced by ``OFFSET 0``, since with stale statistics, just after a bulk
   insert, the planner would otherwise hash-join every link at every step.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Integer, Select, func, literal, literal_column, select, true
-from sqlalchemy.engine import Dialect
+from sqlalchemy import ColumnElement, Integer, Select, func, literal, literal_column, select
 from sqlalchemy.sql.expression import FromClause
 
+from provgraph.storage.sql.dialects import SqlDialect
 from provgraph.storage.sql.querybuilder.conditions import compile_conditions, is_empty, referenced_columns
 from provgraph.storage.sql.querybuilder.description import Junction
 from provgraph.storage.sql.querybuilder.entities import LINKS, NODES
@@ -36,7 +37,11 @@ def _is_followed(link_type: ColumnElement[str]) -> ColumnElement[bool]:
 
 
 def _seed(
-    relationship: Relationship, start_filters: Junction | None, with_depth: bool, dialect: Dialect, name: str
+    relationship: Relationship,
+    start_filters: Junction | None,
+    with_depth: bool,
+    dialect: SqlDialect,
+    name: str,
 ) -> Select[tuple[int, ...]]:
     """The first step: links out of (or into) the nodes that pass the joined vertex's filters."""
     link = LINKS.alias(f"{name}_seed_link")
@@ -58,7 +63,11 @@ def _seed(
 
 
 def ancestry_walk(
-    relationship: Relationship, start_filters: Junction | None, with_depth: bool, dialect: Dialect, name: str
+    relationship: Relationship,
+    start_filters: Junction | None,
+    with_depth: bool,
+    dialect: SqlDialect,
+    name: str,
 ) -> FromClause:
     """A selectable of ``(start, node[, depth])``: every node reached from every start, once.
 
@@ -68,16 +77,16 @@ def ancestry_walk(
     walk = _seed(relationship, start_filters, with_depth, dialect, name).cte(name, recursive=True)
     toward, away = relationship.joined_column, relationship.appended_column
     link = LINKS.alias(f"{name}_link")
-    provenance = _is_followed(link.c.type)
-    if dialect.name == "postgresql":
-        following = select(link.c[away].label("node")).where(link.c[toward] == walk.c.node, provenance)
-        # OFFSET as SQL text: a bound 0 would be one more parameter on every run
-        step_source = following.offset(literal_column("0")).lateral(f"{name}_next")
-        reached = step_source.c.node
-        step = select(walk.c.start, reached).select_from(walk).join(step_source, true())
-    else:
-        step = select(walk.c.start, link.c[away]).select_from(walk).join(link, link.c[toward] == walk.c.node)
-        step = step.where(provenance)
+    step = dialect.recursive_step(
+        walk,
+        walk.c.node,
+        link,
+        toward,
+        away,
+        carried=[walk.c.start],
+        conditions=[_is_followed(link.c.type)],
+        name=f"{name}_next",
+    )
     if with_depth:
         step = step.add_columns(walk.c.depth + 1)
     walk = walk.union(step)

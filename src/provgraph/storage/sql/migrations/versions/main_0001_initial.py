@@ -17,7 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql, sqlite
+
+from provgraph.storage.sql.dialects import dialect_for
 
 revision = "main_0001"
 down_revision = None
@@ -26,14 +27,8 @@ depends_on = None
 
 
 def _types() -> tuple[Any, Any, Any]:
-    """The (uuid, json, timestamp) column types of the connected dialect."""
-    if op.get_bind().dialect.name == "postgresql":
-        return (
-            postgresql.UUID(as_uuid=True),
-            postgresql.JSONB(astext_type=sa.Text()),
-            sa.DateTime(timezone=True),
-        )
-    return sa.String(32), sqlite.JSON(), sa.DateTime(timezone=True)
+    """The (uuid, json, timestamp) column types of the connected dialect (kept there as history)."""
+    return dialect_for(op.get_bind()).initial_schema_types()
 
 
 def _fk(columns: str, target: str, ondelete: str | None = None) -> sa.ForeignKeyConstraint:
@@ -52,7 +47,7 @@ def _int(name: str, nullable: bool = False) -> sa.Column[Any]:
 
 def _pattern_indexes(table: str, *columns: str) -> None:
     """The ``LIKE 'prefix%'`` indexes; PostgreSQL only (SQLite has no operator classes)."""
-    if op.get_bind().dialect.name != "postgresql":
+    if not dialect_for(op.get_bind()).has_pattern_indexes:
         return
     for column in columns:
         op.create_index(

@@ -15,6 +15,8 @@ import logging
 import sqlalchemy as sa
 from alembic import op
 
+from provgraph.storage.sql.dialects import dialect_for
+
 revision = "main_0002"
 down_revision = "main_0001"
 branch_labels = None
@@ -28,11 +30,8 @@ _CALCJOB_NODES = "node_type LIKE 'process.calculation.calcjob.%'"
 def upgrade() -> None:
     """Remove the hash extra in SQL, with each dialect's JSON operator."""
     connection = op.get_bind()
-    if connection.dialect.name == "postgresql":
-        # JSON null or another scalar has no key to remove (and '-' would raise on it).
-        remove, where = "extras - '_aiida_hash'", f"{_CALCJOB_NODES} AND jsonb_typeof(extras) = 'object'"
-    else:
-        remove, where = "json_remove(extras, '$._aiida_hash')", _CALCJOB_NODES
+    remove, condition = dialect_for(connection).json_key_removal("extras", "_aiida_hash")
+    where = _CALCJOB_NODES if condition is None else f"{_CALCJOB_NODES} AND {condition}"
     count = connection.execute(sa.text(f"SELECT count(*) FROM db_dbnode WHERE {where}")).scalar_one()
     if count:
         LOGGER.warning("removed the cached hash of %d calculation job nodes; they will be re-hashed", count)

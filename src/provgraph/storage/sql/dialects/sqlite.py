@@ -1,0 +1,240 @@
+"""SQLite's answers to :class:`.SqlDialect`: a file of JSON text, naive UTC timestamps, one writer.
+
+SQLite stores JSON and timestamps as text (which Python converts, so reads defer it), orders
+text by code point already (BINARY collation), and lets only one connection write at a time:
+provgraph's write transactions begin ``IMMEDIATE`` and hold that lock, which is what makes
+choosing new ids ahead of an insert safe here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Connection,
+    DateTime,
+    Insert,
+    Select,
+    String,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    select,
+    text,
+    type_coerce,
+)
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.expression import FromClause
+from sqlalchemy.types import TypeEngine
+
+from provgraph.storage.sql.dialects.base import ReadMode, SqlDialect, TextDecoder
+from provgraph.storage.sql.lazy_rows import decode_sqlite_datetime
+
+if TYPE_CHECKING:
+    from provgraph.storage.sql.querybuilder.json_paths import JsonValue
+
+__all__ = ["SqliteDialect"]
+
+# The largest rowid SQLite can store; past it SQLite picks free ids at random.
+_MAX_ROWID = 2**63 - 1
+
+_INT64 = 9223372036854775808.0  # 2**63, exact as a double
+
+
+@cache
+def _select_next_id(table: Table) -> Select[int]:
+    return select(func.coalesce(func.max(table.c.id), 0) + 1)
+
+
+class SqliteDialect(SqlDialect):
+    """SQLite through the standard library's ``sqlite3`` (pysqlite)."""
+
+    name = "sqlite"
+
+    def __init__(self, sa: Dialect) -> None:
+        super().__init__(sa)
+        self._autoincrement: frozenset[str] | None = None
+
+    # -- column types -----------------------------------------------------------------------------
+
+    @classmethod
+    def uuid_type(cls) -> TypeEngine[Any]:
+        """``VARCHAR(32)`` holding the dashed 36-character string: AiiDA's layout.
+
+        SQLite does not enforce ``VARCHAR`` lengths, and AiiDA relies on that too.
+        """
+        return String(32)
+
+    @classmethod
+    def timestamp_type(cls) -> TypeEngine[Any]:
+        """``DATETIME`` text without an offset (AiiDA's naive UTC): SQLite has no time zones.
+
+        SQLAlchemy's SQLite ``DATETIME`` writes a value's fields and ignores its offset, so the
+        UTC-aware values ``UtcDateTime`` binds are stored as naive UTC with no conversion per value.
+        """
+        return DateTime()
+
+    @classmethod
+    def json_type(cls) -> TypeEngine[Any] | None:
+        """SQLAlchemy's generic JSON: JSON text, which SQLite's JSON functions read."""
+        return None
+
+    # -- schema -------------------------------------------------------------------------------------
+
+    @property
+    def has_pattern_indexes(self) -> bool:
+        """No: SQLite has no operator classes (its ``LIKE`` prefix search uses plain indexes)."""
+        return False
+
+    def initial_schema_types(self) -> tuple[TypeEngine[Any], TypeEngine[Any], TypeEngine[Any]]:
+        """AiiDA's ``main_0001`` on SQLite: ``VARCHAR(32)``, ``JSON``, ``DATETIME``."""
+        return String(32), sqlite.JSON(), DateTime(timezone=True)
+
+    def json_key_removal(self, column: str, key: str) -> tuple[str, str | None]:
+        """``json_remove``, which leaves a document without the key (or a scalar) as it is."""
+        return f"json_remove({column}, '$.{key}')", None
+
+    # -- writing --------------------------------------------------------------------------------
+
+    @property
+    def failed_statement_keeps_transaction(self) -> bool:
+        """Yes: SQLite undoes a failed statement by itself and the transaction carries on."""
+        return True
+
+    def reserve_ids(self, conn: Connection, table: Table, count: int) -> list[int] | None:
+        """The ids SQLite would give ``count`` new rows: ``max(id) + 1`` onwards.
+
+        SQLAlchemy cannot batch ``INSERT ... RETURNING`` on SQLite (it sends one statement per
+        row), so the ids are chosen first and the rows inserted with them in one
+        ``executemany``. A rowid table without ``AUTOINCREMENT`` numbers a new row one past its
+        largest id, so these are its own choices made explicit. Every write transaction of the
+        store began with ``BEGIN IMMEDIATE`` and holds the write lock, so no other connection can
+        insert in between; and were one to, the primary key would turn the clash into an error,
+        never a wrong id. ``None`` for ``AUTOINCREMENT`` tables (which never reuse the ids of
+        deleted rows) and past the largest rowid, where SQLite picks free ids at random.
+        """
+        if table.name in self._autoincrement_tables(conn):
+            return None
+        first: int = conn.execute(_select_next_id(table)).scalar_one()
+        if first + count - 1 > _MAX_ROWID:
+            return None
+        return list(range(first, first + count))
+
+    def _autoincrement_tables(self, conn: Connection) -> frozenset[str]:
+        """Tables declared ``AUTOINCREMENT``: none in the schema provgraph creates, but a database
+        made elsewhere might have some; looked up once per engine."""
+        if self._autoincrement is None:
+            query = text(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND instr(upper(sql), 'AUTOINCREMENT') > 0"
+            )
+            self._autoincrement = frozenset(conn.execute(query).scalars())
+        return self._autoincrement
+
+    def insert_ignoring_conflicts(self, table: Table, columns: Sequence[str], source: Select[Any]) -> Insert:
+        """SQLite's ``INSERT ... ON CONFLICT DO NOTHING``."""
+        statement: Insert = sqlite.insert(table).from_select(list(columns), source).on_conflict_do_nothing()
+        return statement
+
+    # -- reading --------------------------------------------------------------------------------
+
+    @property
+    def autocommit_reads(self) -> bool:
+        """No change needed: provgraph's SQLite connections are in autocommit mode already
+        (the engine emits ``BEGIN`` itself)."""
+        return False
+
+    def read_mode(self, *, small: bool, shared: bool) -> ReadMode:
+        """Always a plain fetch: SQLite steps its statement lazily, a batch never sits in memory whole."""
+        return ReadMode.FETCH
+
+    @property
+    def lazy_row_decoding(self) -> bool:
+        """Yes: JSON and timestamps arrive as text, and parsing them is most of a row's cost."""
+        return True
+
+    def timestamp_as_text(self, column: ColumnElement[Any]) -> tuple[ColumnElement[Any], TextDecoder] | None:
+        """The stored text, parsed by ``decode_sqlite_datetime`` (faster than SQLAlchemy's parser)."""
+        return type_coerce(column, Text), decode_sqlite_datetime
+
+    # -- expressions ------------------------------------------------------------------------------
+
+    def json_text_at(self, column: ColumnElement[Any], key: str) -> ColumnElement[str]:
+        """``json_extract`` of ``$.key``: NULL when the key is missing or JSON null."""
+        return func.json_extract(column, f"$.{key}", type_=String)
+
+    def recursive_step(
+        self,
+        walk: FromClause,
+        frontier: ColumnElement[int],
+        link: FromClause,
+        toward: str,
+        away: str,
+        *,
+        carried: Sequence[ColumnElement[Any]] = (),
+        conditions: Sequence[ColumnElement[bool]] = (),
+        name: str = "next_step",
+    ) -> Select[Any]:
+        """A plain join: SQLite always probes the link index for each row reached."""
+        step = select(*carried, link.c[away].label("node")).select_from(walk)
+        return step.join(link, link.c[toward] == frontier).where(*conditions)
+
+    def in_long_list(
+        self, column: ColumnElement[Any], values: Sequence[Any], *, uuids: bool
+    ) -> ColumnElement[bool]:
+        """Membership in ``json_each`` of one JSON text parameter (SQLite has no arrays).
+
+        The values are bind-processed first, so they compare as the column stores them.
+        """
+        processor = column.type.bind_processor(self.sa)
+        stored = [processor(value) for value in values] if processor else list(values)
+        each = func.json_each(bindparam(None, json.dumps(stored), type_=Text)).table_valued("value")
+        return column.in_(select(each.c.value))
+
+    def code_point_order(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        """As is: SQLite's default BINARY collation on UTF-8 is code-point order."""
+        return text
+
+    def ascii_lower(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        """SQLite's own ``lower()`` folds A-Z only."""
+        return func.lower(text)
+
+    def like(self, text: ColumnElement[Any], pattern: str) -> ColumnElement[bool]:
+        """SQLite's ``LIKE`` has no default escape character; it must be named."""
+        return text.like(pattern, escape="\\")
+
+    def nulls_as_postgresql(self, term: ColumnElement[Any], descending: bool) -> ColumnElement[Any]:
+        """SQLite sorts NULLs as the smallest value; explicit ``NULLS`` clauses match PostgreSQL."""
+        return term.nulls_first() if descending else term.nulls_last()
+
+    # -- JSON in the QueryBuilder ---------------------------------------------------------------
+
+    def json_value(self, column: ColumnElement[Any], path: Sequence[str]) -> JsonValue:
+        """SQLite's JSON functions plus provgraph's user functions (``sqlite_functions``)."""
+        from provgraph.storage.sql.querybuilder.json_paths import SqliteJson
+
+        return SqliteJson.at(column, path)
+
+    def json_number_as_int(self, number: ColumnElement[Any]) -> ColumnElement[Any]:
+        """SQLite compares integers and reals exactly, and ``CAST`` truncates toward zero."""
+        inside = and_(number > -_INT64, number < _INT64)
+        return case((inside, cast(number, BigInteger)))
+
+    def json_boolean(self, boolean: ColumnElement[Any]) -> ColumnElement[Any]:
+        """``json_extract`` gives 1 / 0; the cast makes SQLAlchemy return ``bool``."""
+        return cast(boolean, Boolean)
+
+    def datetime_key(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        """``provgraph_datetime_key``: SQLite's date functions cannot read every ISO form."""
+        return func.provgraph_datetime_key(text, type_=BigInteger)
