@@ -23,7 +23,7 @@ from tests.storage.sql.module_storage import open_storage
 
 from provgraph.storage import EntityTypes
 from provgraph.storage.sql.backend import SqlDosBackend
-from provgraph.storage.sql.querybuilder import (
+from provgraph.storage.sql.querybuilder.operators import (
     FilterTarget,
     compile_json_order_keys,
     compile_json_projection,

@@ -18,18 +18,16 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
-from provgraph.exceptions import InputValidationError
 from provgraph.storage.sql.dialects import dialect_for
+from provgraph.storage.sql.json_text import json_dumps
 
 __all__ = [
     "SQLITE_SYNCHRONOUS_MODES",
-    "json_dumps",
     "postgresql_engine",
     "sqlite_engine",
     "write_transaction",
@@ -42,21 +40,6 @@ SQLITE_SYNCHRONOUS_MODES = ("NORMAL", "FULL")
 
 # Execution option read by the SQLite ``begin`` hook: start the transaction as a writer.
 _WRITE_OPTION = "provgraph_write"
-
-
-# One shared encoder: ``json.dumps`` with a non-default option builds a new encoder per call,
-# which costs as much as encoding a small dict. Encoding keeps no state, so sharing is safe.
-_JSON_ENCODER = json.JSONEncoder(allow_nan=False)
-
-
-def json_dumps(value: Any) -> str:
-    """Serialise for a JSON column; NaN and infinities are refused rather than stored unreadable."""
-    try:
-        return _JSON_ENCODER.encode(value)
-    except ValueError as exc:
-        raise InputValidationError(
-            f"JSON cannot hold NaN or infinite floats ({exc}); store None or a string instead"
-        ) from exc
 
 
 def sqlite_engine(

@@ -40,6 +40,7 @@ from sqlalchemy.sql.expression import FromClause
 from sqlalchemy.types import TypeEngine
 
 from provgraph.storage.sql.dialects.base import ReadMode, SqlDialect, TextDecoder
+from provgraph.storage.sql.querybuilder.json_paths import PostgresJson
 
 if TYPE_CHECKING:
     from provgraph.storage.sql.querybuilder.json_paths import JsonValue
@@ -225,8 +226,6 @@ class PostgresqlDialect(SqlDialect):
 
     def json_value(self, column: ColumnElement[Any], path: Sequence[str]) -> JsonValue:
         """``jsonb`` operators (``->``, ``->>``, ``@>``, ``jsonb_typeof``)."""
-        from provgraph.storage.sql.querybuilder.json_paths import PostgresJson
-
         return PostgresJson.at(column, path)
 
     def json_number_as_int(self, number: ColumnElement[Any]) -> ColumnElement[Any]:

@@ -40,6 +40,7 @@ from sqlalchemy.types import TypeEngine
 
 from provgraph.storage.sql.dialects.base import ReadMode, SqlDialect, TextDecoder
 from provgraph.storage.sql.lazy_rows import decode_sqlite_datetime
+from provgraph.storage.sql.querybuilder.json_paths import SqliteJson
 
 if TYPE_CHECKING:
     from provgraph.storage.sql.querybuilder.json_paths import JsonValue
@@ -222,8 +223,6 @@ class SqliteDialect(SqlDialect):
 
     def json_value(self, column: ColumnElement[Any], path: Sequence[str]) -> JsonValue:
         """SQLite's JSON functions plus provgraph's user functions (``sqlite_functions``)."""
-        from provgraph.storage.sql.querybuilder.json_paths import SqliteJson
-
         return SqliteJson.at(column, path)
 
     def json_number_as_int(self, number: ColumnElement[Any]) -> ColumnElement[Any]:

@@ -15,7 +15,7 @@ import json
 import operator as python_operator
 from collections.abc import Callable, Sequence
 from itertools import repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -37,9 +37,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import NullType
 
 from provgraph.exceptions import InputValidationError
-from provgraph.storage.sql.dialects import SqlDialect
-from provgraph.storage.sql.engines import json_dumps
+from provgraph.storage.sql.json_text import json_dumps
 from provgraph.storage.sql.lazy_rows import decode_json
+
+if TYPE_CHECKING:
+    from provgraph.storage.sql.dialects import SqlDialect
 
 __all__ = [
     "JSON_TYPES",
