@@ -9,18 +9,21 @@ importable modules (this one, or the writer modules beside the tests).
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing.context import SpawnContext
 from multiprocessing.process import BaseProcess
-from multiprocessing.synchronize import Event
+from multiprocessing.synchronize import Barrier, Event
 from typing import Any
 
 from provgraph.access import ProfileAccessManager
 from provgraph.config.profile import Profile
 
-__all__ = ["profile_in_use", "spawn_child", "wait_for_rows"]
+__all__ = ["kill_child", "profile_in_use", "spawn_child", "wait_for_rows", "worker_pool"]
 
 # How long a child may take to start (spawn imports provgraph afresh) or to finish on request.
 _START_TIMEOUT = 60.0
@@ -31,11 +34,36 @@ def _spawn() -> SpawnContext:
     return multiprocessing.get_context("spawn")
 
 
+@contextmanager
+def worker_pool(workers: int) -> Iterator[tuple[ProcessPoolExecutor, Barrier]]:
+    """A pool of ``workers`` spawned processes and a barrier for them to start writing together.
+
+    Tasks given the barrier wait at it so that every worker's writes overlap (a pool starts its
+    processes one by one). The barrier's manager process is shut down when the block ends.
+    """
+    context = _spawn()
+    manager = context.Manager()
+    try:
+        start = manager.Barrier(workers)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            yield pool, start
+    finally:
+        manager.shutdown()
+
+
 def spawn_child(target: Callable[..., Any], *args: Any) -> BaseProcess:
     """Start ``target(*args)`` in a spawned child process and return it (running)."""
     process = _spawn().Process(target=target, args=args)
     process.start()
     return process
+
+
+def kill_child(process: BaseProcess) -> None:
+    """SIGKILL ``process`` wherever it is, and check that the signal is what ended it."""
+    assert process.pid is not None, "the child was never started"
+    os.kill(process.pid, signal.SIGKILL)
+    process.join(_JOIN_TIMEOUT)
+    assert process.exitcode == -signal.SIGKILL
 
 
 def wait_for_rows(
