@@ -70,9 +70,11 @@ class StorageBackend(abc.ABC):
       transaction of its own and a read sees only committed rows.
     * Errors are provgraph's: a request that is malformed or breaks a database constraint raises
       :class:`~provgraph.exceptions.InputValidationError`, any other failure of the database
-      :class:`~provgraph.exceptions.StorageError`; no driver exception escapes. The foreign keys
-      are AiiDA's ``DEFERRABLE INITIALLY DEFERRED``, so a row pointing at a missing row is
-      refused when the outermost transaction commits, not at the write inside it.
+      :class:`~provgraph.exceptions.StorageError`; no database driver exception escapes. The
+      exceptions are the built-ins a method names itself (as aiida-core's API does), and
+      arguments not of the declared types, which are programming errors. The foreign keys are
+      AiiDA's ``DEFERRABLE INITIALLY DEFERRED``, so a row pointing at a missing row is refused
+      when the outermost transaction commits, not at the write inside it.
     * Once the storage is closed, every method that reads or writes the database raises
       :class:`~provgraph.exceptions.StorageError`.
     """

@@ -295,7 +295,7 @@ class SqlDosBackend(StorageBackend):
 
         With ``check_consistency`` a node referring to a missing object raises ``CorruptStorage``.
         """
-        with self._store.connection() as connection:
+        with translate_errors("listing the objects nodes refer to"), self._store.connection() as connection:
             referenced = dos.referenced_keys(connection)
         stored = set(self._repository.list_objects())
         missing = referenced - stored
