@@ -1,10 +1,10 @@
 """Node hashes from row data equal the ``_aiida_hash`` aiida-core 2.9.4 stored.
 
-``data/small.aiida`` is an archive aiida-core 2.9.4 exported (47 nodes: every core data type it
-uses, calcfunctions, a workfunction, a computer); every node's hash is recomputed here from its
-row, its files and its inputs, and compared with the hash aiida stored in its extras.
-``data/aiida_node_hashes.json`` adds node kinds the archive lacks (a CalcJobNode, a WorkChainNode,
-two root directories), also hashed by aiida-core 2.9.4.
+``tests/data/aiida-archives/small.aiida`` is an archive aiida-core 2.9.4 exported (47 nodes:
+every core data type it uses, calcfunctions, a workfunction, a computer); every node's hash is
+recomputed here from its row, its files and its inputs, and compared with the hash aiida stored
+in its extras. ``tests/data/aiida_node_hashes.json`` adds node kinds the archive lacks (a
+CalcJobNode, a WorkChainNode, two root directories), also hashed by aiida-core 2.9.4.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import sqlite3
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.data_files import AIIDA_NODE_HASHES, SMALL_ARCHIVE
 
 from provgraph.common.hashing import HashingError, make_hash
 from provgraph.common.node_hash import (
@@ -30,9 +30,6 @@ from provgraph.common.node_hash import (
     repository_hash,
 )
 
-DATA = Path(__file__).parent / "data"
-ARCHIVE = DATA / "small.aiida"
-NODE_HASHES = DATA / "aiida_node_hashes.json"
 EMPTY_REPOSITORY_HASH = "076c4a75b0e7f3de89d0f21d3c4fad9c09fb83054f8e6c467b875095d93fd154"
 
 
@@ -53,7 +50,7 @@ class Archive:
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     folder = tmp_path_factory.mktemp("archive")
-    with zipfile.ZipFile(ARCHIVE) as zip_file:
+    with zipfile.ZipFile(SMALL_ARCHIVE) as zip_file:
         zip_file.extract("db.sqlite3", folder)
         connection = sqlite3.connect(folder / "db.sqlite3")
         connection.row_factory = sqlite3.Row
@@ -120,7 +117,7 @@ def test_a_changed_input_changes_the_process_hash(archive: Archive) -> None:
 
 
 def _reference_nodes() -> list[dict[str, Any]]:
-    nodes: list[dict[str, Any]] = json.loads(NODE_HASHES.read_text())["nodes"]
+    nodes: list[dict[str, Any]] = json.loads(AIIDA_NODE_HASHES.read_text())["nodes"]
     return nodes
 
 

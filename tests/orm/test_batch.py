@@ -124,7 +124,7 @@ def test_invalid_node_refuses_whole_batch(backend: StorageBackend) -> None:
 def test_failing_insert_leaves_nothing(backend: StorageBackend) -> None:
     nodes = _chain(5)
     nodes[-1]._row["user_id"] = 999_999  # no such user: the database refuses at commit
-    with pytest.raises(Exception):  # noqa: B017, PT011 - the driver's error, wrapped by the backend
+    with pytest.raises(InputValidationError, match="violates a database constraint"):
         store_many(nodes)
     assert backend.count_rows(EntityTypes.NODE) == 0
     assert backend.count_rows(EntityTypes.LINK) == 0

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import signal
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from concurrent_store import LINKS_PER_CHAIN, NODES_PER_CHAIN, store_chains
-from tests.child_processes import wait_for_rows
+from tests.child_processes import kill_child, spawn_child, wait_for_rows, worker_pool
 
 from provgraph.config.profile import Profile
 from provgraph.storage.abstract import EntityTypes, StorageBackend
@@ -21,18 +17,11 @@ CHAINS = 500  # 2,000 nodes per worker
 
 
 def test_concurrent_writers_store_everything(loaded_profile: Profile, backend: StorageBackend) -> None:
-    context = multiprocessing.get_context("spawn")
-    manager = context.Manager()
-    try:
-        start = manager.Barrier(WORKERS)
-        with ProcessPoolExecutor(max_workers=WORKERS, mp_context=context) as pool:
-            futures = [
-                pool.submit(store_chains, loaded_profile.name, worker, CHAINS, start)
-                for worker in range(WORKERS)
-            ]
-            results = [future.result(timeout=300) for future in futures]
-    finally:
-        manager.shutdown()
+    with worker_pool(WORKERS) as (pool, start):
+        futures = [
+            pool.submit(store_chains, loaded_profile.name, worker, CHAINS, start) for worker in range(WORKERS)
+        ]
+        results = [future.result(timeout=300) for future in futures]
     assert results == [CHAINS * NODES_PER_CHAIN] * WORKERS
     assert backend.count_rows(EntityTypes.NODE) == WORKERS * CHAINS * NODES_PER_CHAIN
     assert backend.count_rows(EntityTypes.LINK) == WORKERS * CHAINS * LINKS_PER_CHAIN
@@ -46,20 +35,14 @@ def test_concurrent_writers_store_everything(loaded_profile: Profile, backend: S
 
 def test_killed_writer_leaves_no_half_stored_node(loaded_profile: Profile, backend: StorageBackend) -> None:
     """Kill a writer three times at different moments; the storage stays consistent each time."""
-    context = multiprocessing.get_context("spawn")
     for round_, pause in enumerate((0.0, 0.007, 0.013)):
         before = backend.count_rows(EntityTypes.NODE)
-        args = (loaded_profile.name, round_, 100_000, None, True)
-        process = context.Process(target=store_chains, args=args)
-        process.start()
+        process = spawn_child(store_chains, loaded_profile.name, round_, 100_000, None, True)
         try:
             wait_for_rows(lambda: backend.count_rows(EntityTypes.NODE), before + 60, process, "writer")
             time.sleep(pause)  # land somewhere inside a store, not right after our count
         finally:
-            assert process.pid is not None
-            os.kill(process.pid, signal.SIGKILL)
-            process.join(30)
-        assert process.exitcode == -signal.SIGKILL
+            kill_child(process)
         _check_consistent(backend)
     from provgraph.orm.nodes.data.data import Data
 

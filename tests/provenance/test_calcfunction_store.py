@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import io
-import multiprocessing
-import os
-import signal
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -15,7 +12,7 @@ from typing import Any
 import pytest
 from calls_until_killed import call_forever
 from sqlalchemy import event
-from tests.child_processes import wait_for_rows
+from tests.child_processes import kill_child, spawn_child, wait_for_rows
 
 import provgraph
 from provgraph import orm
@@ -237,19 +234,14 @@ def test_a_cache_hit_keeps_the_source_file() -> None:
 def test_a_writer_killed_mid_call_leaves_no_half_stored_call(registered_profile: Profile) -> None:
     """SIGKILL a process calling a calcfunction in a loop at two moments; every call is whole."""
     storage = get_manager().get_profile_storage()
-    context = multiprocessing.get_context("spawn")
     for pause in (0.0, 0.009):
         before = storage.count_rows(EntityTypes.NODE)
-        process = context.Process(target=call_forever, args=(registered_profile.name,))
-        process.start()
+        process = spawn_child(call_forever, registered_profile.name)
         try:
             wait_for_rows(lambda: storage.count_rows(EntityTypes.NODE), before + 40, process, "caller")
             time.sleep(pause)
         finally:
-            assert process.pid is not None
-            os.kill(process.pid, signal.SIGKILL)
-            process.join(30)
-        assert process.exitcode == -signal.SIGKILL
+            kill_child(process)
         _check_whole_calls()
     add(orm.Int(1), orm.Int(2))  # the storage still takes calls after the crashes
 

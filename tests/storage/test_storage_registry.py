@@ -22,6 +22,12 @@ def test_known_names(name: str, cls: type[StorageBackend]) -> None:
     assert get_storage_class(name) is cls
 
 
+@pytest.mark.parametrize("cls", [SqliteDosBackend, PsqlDosBackend])
+def test_builtin_backends_implement_the_whole_contract(cls: type[StorageBackend]) -> None:
+    assert not cls.__abstractmethods__
+    assert {"query_rows", "query_count", "query_sql"} <= StorageBackend.__abstractmethods__
+
+
 def test_unknown_name_lists_the_available_ones() -> None:
     with pytest.raises(UnknownStorageBackendError, match=r"'core\.nosuch'") as excinfo:
         get_storage_class("core.nosuch")

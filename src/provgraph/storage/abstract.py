@@ -57,12 +57,31 @@ RowFilters = Mapping[str, Any]
 class StorageBackend(abc.ABC):
     """A profile's storage: a database of entities plus a repository of file contents.
 
+    This class is the whole contract between the frontend and a storage; a backend may add
+    helpers of its own, but the ORM and the CLI rely only on what is declared here.
+
     Class methods act on a profile's storage without opening it (create, inspect, migrate);
-    an instance is an open storage, validated at construction: it raises
-    ``UnreachableStorage`` if it cannot connect, ``IncompatibleStorageSchema`` if the schema is
-    not at :meth:`version_head`, and ``CorruptStorage`` if database and repository disagree.
+    an instance is an open storage, validated at construction.
+
+    Guarantees every backend gives, so that the methods below need not repeat them:
+
+    * Transactions are per thread. Inside an open :meth:`transaction` every read and write of
+      the same thread joins it (reads see its uncommitted rows); outside one, a write is a
+      transaction of its own and a read sees only committed rows.
+    * Errors are provgraph's: a request that is malformed or breaks a database constraint raises
+      :class:`~provgraph.exceptions.InputValidationError`, any other failure of the database
+      :class:`~provgraph.exceptions.StorageError`; no database driver exception escapes. The
+      exceptions are the built-ins a method names itself (as aiida-core's API does), and
+      arguments not of the declared types, which are programming errors. The foreign keys are
+      AiiDA's ``DEFERRABLE INITIALLY DEFERRED``, so a row pointing at a missing row is refused
+      when the outermost transaction commits, not at the write inside it.
+    * Once the storage is closed, every method that reads or writes the database raises
+      :class:`~provgraph.exceptions.StorageError`.
     """
 
+    #: True for storages that can only be read (the coming ``sqlite_zip`` archive backend, whose
+    #: writes will raise :class:`~provgraph.exceptions.ReadOnlyStorageError`); callers check it
+    #: before offering writes. Every backend implemented so far is writable.
     read_only: ClassVar[bool] = False
 
     # -- lifecycle without an open storage ------------------------------------------------------
@@ -75,28 +94,49 @@ class StorageBackend(abc.ABC):
     @classmethod
     @abc.abstractmethod
     def version_profile(cls, profile: Profile) -> str | None:
-        """The schema revision of the profile's storage, or None if it is not initialised."""
+        """The schema revision of the profile's storage, or None if it is not initialised.
+
+        Raises ``ConfigurationError`` if the profile's storage config is invalid and
+        ``UnreachableStorage`` if the database exists but cannot be opened.
+        """
 
     @classmethod
     @abc.abstractmethod
     def initialise(cls, profile: Profile, reset: bool = False) -> bool:
         """Create the storage at head; return False if it existed (and was migrated instead).
 
-        With ``reset`` an existing storage is destroyed and created anew.
+        With ``reset`` an existing storage is destroyed first and created anew. Creating the
+        schema is one transaction. Raises ``ConfigurationError`` (invalid storage config),
+        ``UnreachableStorage`` (cannot connect) or ``StorageMigrationError`` (a migration of an
+        existing storage failed; it is left as it was).
         """
 
     @classmethod
     @abc.abstractmethod
     def migrate(cls, profile: Profile) -> None:
-        """Bring the profile's storage to :meth:`version_head`, or raise and change nothing."""
+        """Bring the profile's storage to :meth:`version_head`, all or nothing.
+
+        The caller must hold the profile's exclusive lock (``ProfileAccessManager(profile).lock()``,
+        as ``provgraph storage migrate`` does): no other process may use the storage meanwhile.
+        Raises ``UnreachableStorage`` if there is no storage to migrate and
+        ``StorageMigrationError`` if a migration fails (nothing is changed).
+        """
 
     # -- an open storage ------------------------------------------------------------------------
 
     @abc.abstractmethod
-    def __init__(self, profile: Profile) -> None: ...
+    def __init__(self, profile: Profile) -> None:
+        """Open and validate the profile's storage.
+
+        Raises ``ConfigurationError`` if the storage config is invalid, ``UnreachableStorage``
+        if it cannot connect, ``IncompatibleStorageSchema`` if the schema is not at
+        :meth:`version_head` (or missing), and ``CorruptStorage`` if database and repository do
+        not belong together. Nothing stays open when it raises.
+        """
 
     @abc.abstractmethod
-    def __str__(self) -> str: ...
+    def __str__(self) -> str:
+        """Kind, state (open or closed) and location, for messages; never a password."""
 
     @property
     @abc.abstractmethod
@@ -104,7 +144,7 @@ class StorageBackend(abc.ABC):
         """The profile this storage belongs to."""
 
     def version(self) -> str:
-        """The schema revision of this (open) storage."""
+        """The schema revision of this (open) storage, read from the database."""
         version = self.version_profile(self.profile)
         if version is None:
             raise AssertionError("an open storage always has a schema revision")
@@ -112,11 +152,15 @@ class StorageBackend(abc.ABC):
 
     @abc.abstractmethod
     def close(self) -> None:
-        """Release connections and file handles; the instance is unusable afterwards."""
+        """Release connections and file handles; the instance is unusable afterwards.
+
+        Closing twice is harmless.
+        """
 
     @property
     @abc.abstractmethod
-    def is_closed(self) -> bool: ...
+    def is_closed(self) -> bool:
+        """Whether :meth:`close` was called."""
 
     def __enter__(self) -> StorageBackend:
         return self
@@ -126,17 +170,33 @@ class StorageBackend(abc.ABC):
 
     @abc.abstractmethod
     def _clear(self) -> None:
-        """Delete all data but keep the storage usable (settings and schema version stay)."""
+        """Delete all data but keep the storage usable (settings and schema version stay).
+
+        For tests. The rows go in one transaction (joining the caller's, if open); the
+        repository is emptied alongside, which no rollback undoes.
+        """
 
     def delete(self) -> None:
-        """Destroy the storage: database and repository. Irreversible."""
+        """Close this storage and destroy it, database and repository; irreversible.
+
+        The caller must hold the profile's exclusive lock (as
+        :func:`provgraph.profiles.delete_profile` does). A backend that cannot delete its
+        storage raises ``NotImplementedError``.
+        """
         raise NotImplementedError(f"{type(self).__name__} cannot delete its storage")
 
     # -- transactions ---------------------------------------------------------------------------
 
     @abc.abstractmethod
     def transaction(self) -> AbstractContextManager[Any]:
-        """Group writes: all or nothing. Nestable; inner levels are savepoints."""
+        """Group writes: all or nothing, committed when the outermost block ends.
+
+        Nestable: an inner level is a savepoint, so an error caught inside the outer block has
+        undone only the inner level's writes. The transaction belongs to the calling thread;
+        other threads go on with their own. An error that escapes the outermost block rolls
+        back everything; a constraint broken at commit raises ``InputValidationError``, any
+        other database failure ``StorageError``.
+        """
 
     @property
     @abc.abstractmethod
@@ -154,23 +214,32 @@ class StorageBackend(abc.ABC):
         *,
         savepoint: bool = True,
     ) -> list[int]:
-        """Insert rows (column dicts without ``id``) and return their new ids in order.
+        """Insert rows (column dicts without ``id``), all or nothing; return their ids in order.
 
-        Without ``allow_defaults`` every row must name every non-key column. Inside an open
-        :meth:`transaction` a failed insert normally undoes only itself (a savepoint), so that
-        the caller may catch the error and go on; ``savepoint=False`` skips that for callers
-        whose every error ends the whole transaction anyway (batch stores).
+        Without ``allow_defaults`` every row must name every non-key column. Outside a
+        transaction the call is one of its own. Inside an open :meth:`transaction` it joins it,
+        and a failed insert undoes only itself (a savepoint), so that the caller may catch the
+        error and go on; ``savepoint=False`` skips that for callers whose every error ends the
+        whole transaction anyway (batch stores). Raises ``InputValidationError`` for unknown or
+        missing keys, values that cannot be stored and broken constraints.
         """
 
     @abc.abstractmethod
     def bulk_update(self, entity_type: EntityTypes, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Update rows by ``id``; JSON columns given are replaced whole."""
+        """Update rows by ``id``, all or nothing; JSON columns given are replaced whole.
+
+        Joins an open transaction (undoing only itself on failure, as :meth:`bulk_insert`).
+        An ``id`` that matches no row updates nothing. Raises ``InputValidationError`` for a row
+        without ``id``, unknown keys, values that cannot be stored and broken constraints.
+        """
 
     @abc.abstractmethod
     def delete_nodes_and_connections(self, pks_to_delete: Sequence[int]) -> None:
-        """Delete nodes with their links and group memberships; must run inside a transaction.
+        """Delete nodes with their links and group memberships (comments and logs follow).
 
-        Repository objects are left in place (maintenance removes unreferenced ones).
+        Must run inside the caller's :meth:`transaction`, so that the caller's graph rules and
+        the deletion commit together: outside one it raises ``InvalidOperation``. Repository
+        objects are left in place (:meth:`maintain` removes unreferenced ones).
         """
 
     # -- plain row access for the ORM (the QueryBuilder covers everything richer) ---------------
@@ -189,26 +258,32 @@ class StorageBackend(abc.ABC):
         """Rows matching all ``filters`` (AND), as column dicts; all columns unless ``columns``.
 
         ``order_by`` names columns, a leading ``-`` sorts descending. JSON columns come back as
-        Python values, UUIDs as dashed strings, times as UTC-aware datetimes.
+        Python values, UUIDs as dashed strings, times as UTC-aware datetimes. Raises
+        ``InputValidationError`` for an unknown column, a filter value of the wrong kind, or a
+        negative ``limit``/``offset``.
         """
 
     @abc.abstractmethod
     def count_rows(self, entity_type: EntityTypes, filters: RowFilters | None = None) -> int:
-        """How many rows match ``filters``."""
+        """How many rows match ``filters`` (as :meth:`get_rows`, ``InputValidationError`` alike)."""
 
     @abc.abstractmethod
     def delete_rows(self, entity_type: EntityTypes, ids: Sequence[int]) -> None:
-        """Delete rows by id (not nodes: see :meth:`delete_nodes_and_connections`).
+        """Delete rows by id, all or nothing (not nodes: see :meth:`delete_nodes_and_connections`).
 
-        A row still referenced through a restricting foreign key is refused with
-        ``InputValidationError`` and nothing is deleted.
+        Joins an open transaction as a savepoint. Ids that match no row are ignored. A row
+        still referenced through a restricting foreign key is refused with
+        ``InputValidationError`` at the call, naming it, and nothing is deleted; so are nodes
+        and ids that are not ints.
         """
 
     @abc.abstractmethod
     def is_reachable(self, source_id: int, target_id: int) -> bool:
         """Whether a directed path of links (input -> output, any type) leads from source to target.
 
-        A node reaches itself. Used to refuse links that would close a cycle.
+        A node reaches itself. Used to refuse links that would close a cycle, so it sees the
+        links written by this thread's open transaction. ``InputValidationError`` for ids
+        that are not ints.
         """
 
     @abc.abstractmethod
@@ -218,88 +293,105 @@ class StorageBackend(abc.ABC):
 
     @abc.abstractmethod
     def add_group_nodes(self, group_id: int, node_ids: Sequence[int]) -> None:
-        """Make nodes members of a group; existing memberships are left as they are."""
+        """Make nodes members of a group, all or nothing; existing memberships stay as they are.
+
+        Joins an open transaction as a savepoint. Raises ``NotExistent`` naming a missing group
+        or missing nodes (nothing is added) and ``InputValidationError`` for ids that are not
+        ints.
+        """
 
     @abc.abstractmethod
     def remove_group_nodes(self, group_id: int, node_ids: Sequence[int]) -> None:
-        """End the membership of nodes in a group; non-members are ignored."""
+        """End the membership of nodes in a group, all or nothing; non-members are ignored.
 
-    # -- entity collections and queries (filled in by the ORM and QueryBuilder issues) ----------
-
-    @property
-    def authinfos(self) -> Any:
-        raise NotImplementedError("backend entity collections arrive with the ORM")
-
-    @property
-    def comments(self) -> Any:
-        raise NotImplementedError("backend entity collections arrive with the ORM")
-
-    @property
-    def computers(self) -> Any:
-        raise NotImplementedError("backend entity collections arrive with the ORM")
-
-    @property
-    def groups(self) -> Any:
-        raise NotImplementedError("backend entity collections arrive with the ORM")
-
-    @property
-    def logs(self) -> Any:
-        raise NotImplementedError("backend entity collections arrive with the ORM")
-
-    @property
-    def nodes(self) -> Any:
-        raise NotImplementedError("backend entity collections arrive with the ORM")
-
-    @property
-    def users(self) -> Any:
-        raise NotImplementedError("backend entity collections arrive with the ORM")
+        Joins an open transaction as a savepoint; ``InputValidationError`` for ids that are not
+        ints.
+        """
 
     # -- QueryBuilder --------------------------------------------------------------------------
     #
     # ``query`` is the serialisable QueryBuilder description (``QueryBuilder.as_dict()``, see
-    # docs/querybuilder.md): path, filters, projections, ordering, window. Compiling validates it
-    # completely, so a bad query raises ``InputValidationError`` before any SQL runs.
+    # docs/querybuilder.md): path, filters, projections, ordering, window. Every backend answers
+    # it: the ORM's QueryBuilder has no other way to reach the data. Compiling validates the
+    # description completely, so a bad query raises ``InputValidationError`` before any SQL runs.
 
+    @abc.abstractmethod
     def query_rows(
         self, query: Mapping[str, Any], *, batch_size: int | None = None
     ) -> Iterator[tuple[Any, ...]]:
         """Stream the result rows of ``query``, fetching ``batch_size`` rows per round trip.
 
-        Each row holds the projections in path order (a vertex's own projections, then those of
-        the edge leading to it). ``*`` gives the entity's row as a column dict (as ``get_rows``).
+        The query is validated at the call (``InputValidationError`` for a bad query or a
+        ``batch_size`` that is not a positive int), not at the first row. Each row holds the
+        projections in path order (a vertex's own projections, then those of the edge leading
+        to it). ``*`` gives the entity's row as a column dict (as :meth:`get_rows`). Inside an
+        open :meth:`transaction` the query runs in it and sees its uncommitted rows; outside
+        one it reads one consistent snapshot. The connection is held until the iterator is
+        exhausted or closed. A database failure while streaming raises ``StorageError``.
         """
-        raise NotImplementedError(f"{type(self).__name__} does not answer QueryBuilder queries")
 
+    @abc.abstractmethod
     def query_count(self, query: Mapping[str, Any]) -> int:
-        """How many rows ``query`` returns (its limit and offset applied)."""
-        raise NotImplementedError(f"{type(self).__name__} does not answer QueryBuilder queries")
+        """How many rows ``query`` returns (its limit and offset applied).
 
+        Same transaction behaviour and errors as :meth:`query_rows`.
+        """
+
+    @abc.abstractmethod
     def query_sql(self, query: Mapping[str, Any], *, inline: bool = False) -> str:
-        """The SQL ``query`` compiles to, for debugging; ``inline`` renders parameter values."""
-        raise NotImplementedError(f"{type(self).__name__} does not answer QueryBuilder queries")
+        """The SQL ``query`` compiles to, for debugging; ``inline`` renders parameter values.
+
+        Touches no data. ``InputValidationError`` for a bad query, as :meth:`query_rows`.
+        """
 
     # -- repository, settings, maintenance ------------------------------------------------------
 
     @abc.abstractmethod
     def get_repository(self) -> RepositoryBackend:
-        """The object store holding the contents of node files."""
+        """The object store holding the contents of node files.
+
+        Its writes are not part of any :meth:`transaction`: objects are written before the rows
+        that refer to them, and an object no row refers to is removed by :meth:`maintain`.
+        """
 
     @abc.abstractmethod
     def set_global_variable(
         self, key: str, value: Any, description: str | None = None, overwrite: bool = True
     ) -> None:
-        """Store a JSON value under ``key`` (``ValueError`` if present and not ``overwrite``)."""
+        """Store a JSON value under ``key`` (joining an open transaction).
+
+        Raises the built-in ``ValueError`` if ``key`` is present and not ``overwrite`` (as
+        aiida-core does, whose callers catch exactly that).
+        """
 
     @abc.abstractmethod
     def get_global_variable(self, key: str) -> Any:
-        """Return the value stored under ``key``; ``KeyError`` if there is none."""
+        """Return the value stored under ``key``; the built-in ``KeyError`` (as aiida-core) if none."""
 
     def maintain(self, full: bool = False, dry_run: bool = False, **kwargs: Any) -> None:
-        """Pack and clean the repository; ``full`` needs the profile locked."""
+        """Delete repository objects no node refers to, then pack (and with ``full``, repack).
+
+        A full maintenance rewrites the repository under any reader, so the caller must hold
+        the profile's exclusive lock for the whole call: ``ProfileAccessManager(profile).lock()``,
+        which raises ``LockingProfileError`` while other processes use the profile. The storage
+        does not take the lock itself, because locking belongs to the layer above storage
+        (``provgraph.access``). A live maintenance (the default) is safe while other processes
+        read and write.
+
+        Not transactional: call it outside :meth:`transaction`. ``dry_run`` only logs what
+        would be done. ``kwargs`` are repository options: ``TypeError`` for unknown ones,
+        ``ValueError`` for repacking in live mode. If a node refers to a missing object it
+        raises ``CorruptStorage`` and changes nothing. Kept on the contract for the maintenance
+        issue; a backend with nothing to maintain raises ``NotImplementedError``.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not support maintenance yet")
 
     def backup(self, dest: Path, keep: int | None = None) -> None:
-        """Copy the storage to ``dest`` so that it can be restored."""
+        """Copy the storage to ``dest`` so that it can be restored, keeping ``keep`` older copies.
+
+        A placeholder of the coming backup issue (aiida-core's ``storage backup``); no backend
+        implements it yet, so every one raises ``NotImplementedError``.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not support backups yet")
 
     @abc.abstractmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from provgraph.exceptions import InputValidationError, ModificationNotAllowed
+from provgraph.exceptions import InputValidationError, ModificationNotAllowed, StorageError
 from provgraph.orm.nodes.data.data import Data
 from provgraph.orm.nodes.node import Node
 from provgraph.orm.nodes.process import CalcJobNode, WorkChainNode
@@ -135,7 +135,7 @@ def test_extras_unchanged_in_memory_if_the_write_fails(backend: StorageBackend) 
     node = Data().store()
     node.base.extras.set("a", 1)
     backend.close()
-    with pytest.raises(Exception):  # noqa: B017, PT011 - any error; the point is the state after
+    with pytest.raises(StorageError, match="is closed"):
         node.base.extras.set("b", 2)
     assert node.base.extras.all == {"_aiida_hash": node.base.caching.get_hash(), "a": 1}
 

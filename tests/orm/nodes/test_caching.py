@@ -1,6 +1,6 @@
 """``NodeCaching``: node hashes equal aiida-core 2.9.4's, and nodes are found by their hash.
 
-The archive ``tests/common/data/small.aiida`` (made by aiida-core 2.9.4) is copied row by row
+The archive ``tests/data/aiida-archives/small.aiida`` (made by aiida-core 2.9.4) is copied row by row
 into each SQL backend, objects into its object store; every node then loaded must hash to the
 ``_aiida_hash`` aiida stored. ``aiida_node_hashes.json`` gives aiida's hashes of nodes built
 here through the ORM (files streamed from the sandbox before storing, by key after).
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.data_files import AIIDA_NODE_HASHES, SMALL_ARCHIVE
 
 from provgraph.exceptions import InputValidationError, InvalidOperation
 from provgraph.orm.computers import Computer
@@ -30,10 +31,7 @@ from provgraph.orm.nodes.process import CalcFunctionNode, WorkFunctionNode
 from provgraph.storage.abstract import EntityTypes, StorageBackend
 from provgraph.storage.sql.hashes import find_nodes_by_hash
 
-DATA = Path(__file__).parents[2] / "common" / "data"
-REFERENCE = {
-    node["name"]: node for node in json.loads((DATA / "aiida_node_hashes.json").read_text())["nodes"]
-}
+REFERENCE = {node["name"]: node for node in json.loads(AIIDA_NODE_HASHES.read_text())["nodes"]}
 FILES = {"zeta/z.txt": b"z", "alpha/deep/a.txt": b"a", "top.txt": b"top"}
 
 
@@ -49,7 +47,7 @@ def _copy_archive(backend: StorageBackend, tmp_path: Path) -> dict[int, tuple[in
 
     Returns ``{new pk: (archive pk, hash aiida stored, repository metadata in the archive)}``.
     """
-    with zipfile.ZipFile(DATA / "small.aiida") as archive:
+    with zipfile.ZipFile(SMALL_ARCHIVE) as archive:
         archive.extract("db.sqlite3", tmp_path)
         objects = backend.get_repository()
         for name in archive.namelist():

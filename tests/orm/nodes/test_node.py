@@ -231,7 +231,7 @@ def test_failed_store_leaves_no_row(backend: StorageBackend) -> None:
     node.base.repository.put_object_from_bytes(b"content", "f.txt")
     user_id = node._row["user_id"]
     node._row["user_id"] = 999_999  # no such user: the insert fails
-    with pytest.raises(Exception):  # noqa: B017, PT011 - the driver's error, wrapped by the backend
+    with pytest.raises(InputValidationError, match="violates a database constraint"):
         node.store()
     assert not node.is_stored
     assert backend.count_rows(EntityTypes.NODE) == 0

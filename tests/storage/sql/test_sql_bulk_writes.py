@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import random
 import sqlite3
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing, contextmanager
 from typing import Any
 
 import pytest
 from sqlalchemy import event
+from tests.child_processes import worker_pool
 from tests.storage.sql.bulk_writer import insert_labelled_nodes
 from tests.storage.sql.rowdata import add_nodes, add_user
 
@@ -273,20 +272,12 @@ def test_sqlite_concurrent_batches_get_their_own_ids(sqlite_profile: Profile) ->
     """Processes racing multi-row inserts into one file each get the ids of their own rows."""
     with opened(sqlite_profile) as storage:
         user = add_user(storage)
-    context = multiprocessing.get_context("spawn")
-    manager = context.Manager()
-    try:
-        start = manager.Barrier(WORKERS)
-        with ProcessPoolExecutor(max_workers=WORKERS, mp_context=context) as pool:
-            futures = [
-                pool.submit(
-                    insert_labelled_nodes, sqlite_profile, worker, user, batches=10, size=40, start=start
-                )
-                for worker in range(WORKERS)
-            ]
-            returned = [future.result(timeout=120) for future in futures]
-    finally:
-        manager.shutdown()
+    with worker_pool(WORKERS) as (pool, start):
+        futures = [
+            pool.submit(insert_labelled_nodes, sqlite_profile, worker, user, batches=10, size=40, start=start)
+            for worker in range(WORKERS)
+        ]
+        returned = [future.result(timeout=120) for future in futures]
     claimed = {pk: label for worker in returned for pk, label in worker.items()}
     assert len(claimed) == sum(len(worker) for worker in returned) == WORKERS * 10 * 40
     with opened(sqlite_profile) as storage:

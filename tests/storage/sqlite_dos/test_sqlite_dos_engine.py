@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from provgraph.config.profile import Profile
-from provgraph.exceptions import ConfigurationError
+from provgraph.exceptions import ConfigurationError, UnreachableStorage
 from provgraph.storage.sql.engines import sqlite_engine
 from provgraph.storage.sqlite_dos.backend import SqliteDosBackend
 
@@ -89,7 +89,7 @@ def test_missing_database_file_is_not_created(make_profile: ProfileFactory) -> N
     path = database_file(storage)
     storage.close()
     path.unlink()
-    with pytest.raises(Exception, match="cannot reach the storage"):
+    with pytest.raises(UnreachableStorage, match="cannot reach the storage"):
         SqliteDosBackend(storage.profile)
     assert not path.exists()
 

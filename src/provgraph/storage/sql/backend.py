@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 import logging
 from collections.abc import Generator, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection
@@ -296,7 +296,7 @@ class SqlDosBackend(StorageBackend):
 
         With ``check_consistency`` a node referring to a missing object raises ``CorruptStorage``.
         """
-        with self._store.connection() as connection:
+        with translate_errors("listing the objects nodes refer to"), self._store.connection() as connection:
             referenced = dos.referenced_keys(connection)
         stored = set(self._repository.list_objects())
         missing = referenced - stored
@@ -310,15 +310,12 @@ class SqlDosBackend(StorageBackend):
     def maintain(self, full: bool = False, dry_run: bool = False, **kwargs: Any) -> None:
         """Delete unreferenced objects, then pack (and with ``full``, repack) the container.
 
-        ``full`` holds the profile's exclusive lock throughout (``LockingProfileError`` if other
-        processes use the profile).
+        ``full`` needs the profile's exclusive lock, which the caller holds (see
+        :meth:`StorageBackend.maintain`): taking it here would make storage import the access
+        records of the layer above it.
         """
-        from provgraph.access import ProfileAccessManager
-
-        context = ProfileAccessManager(self._profile).lock() if full else nullcontext()
-        with context:
-            unreferenced = self.get_unreferenced_keyset()
-            LOGGER.info("deleting %d unreferenced objects", len(unreferenced))
-            if not dry_run and unreferenced:
-                self._repository.delete_objects(unreferenced)
-            self._repository.maintain(dry_run=dry_run, live=not full, **kwargs)
+        unreferenced = self.get_unreferenced_keyset()
+        LOGGER.info("deleting %d unreferenced objects", len(unreferenced))
+        if not dry_run and unreferenced:
+            self._repository.delete_objects(unreferenced)
+        self._repository.maintain(dry_run=dry_run, live=not full, **kwargs)

@@ -1,6 +1,6 @@
 """The data types write and read AiiDA's exact rows: checked against a real aiida-core 2.9 archive.
 
-The fixture archive (``/work/shared/fixtures/aiida-archives/small.aiida``) holds nodes of each
+The fixture archive (``tests/data/aiida-archives/small.aiida``) holds nodes of each
 core type made by aiida-core; its manifest lists their attributes and files. Rebuilding each
 node with provgraph from the same content must give the same node_type, attributes, extras and
 repository metadata (the metadata holds content hashes, so equal metadata means byte-equal
@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from tests.data_files import SMALL_ARCHIVE, SMALL_MANIFEST
 
 from provgraph import orm
 from provgraph.orm.nodes.data.core import (
@@ -38,12 +39,6 @@ from provgraph.orm.nodes.data.core import (
 )
 from provgraph.orm.nodes.node import Node
 from provgraph.storage.abstract import EntityTypes, StorageBackend
-
-FIXTURES = Path("/work/shared/fixtures/aiida-archives")
-ARCHIVE = FIXTURES / "small.aiida"
-MANIFEST = FIXTURES / "small.manifest.json"
-
-pytestmark = pytest.mark.skipif(not ARCHIVE.exists(), reason="the AiiDA fixture archive is not available")
 
 ROLES = ["int", "float", "str", "bool", "dict", "list", "array", "singlefile", "folder", "code", "remote"]
 CLASSES: dict[str, type[Node]] = {
@@ -65,8 +60,8 @@ class Archive:
     """The manifest's named nodes and the archive's repository objects."""
 
     def __init__(self, tmp_path: Path) -> None:
-        self.named: dict[str, dict[str, Any]] = json.loads(MANIFEST.read_text())["named_nodes"]
-        with zipfile.ZipFile(ARCHIVE) as archive:
+        self.named: dict[str, dict[str, Any]] = json.loads(SMALL_MANIFEST.read_text())["named_nodes"]
+        with zipfile.ZipFile(SMALL_ARCHIVE) as archive:
             self.objects = {
                 name.removeprefix("repo/"): archive.read(name)
                 for name in archive.namelist()
