@@ -125,8 +125,11 @@ def validate_link(source: Node, target: Node, link_type: LinkType, link_label: s
             f"a {link_type.value} link goes from a {rule.source.value} to a {rule.target.value}, "
             f"not from {type(source).__name__} {_name(source)} to {type(target).__name__} {_name(target)}"
         )
-    _check_outdegree(source, target, link_type, link_label, rule.outdegree)
-    _check_indegree(source, target, link_type, link_label, rule.indegree)
+    for check, degree in ((_check_outdegree, rule.outdegree), (_check_indegree, rule.indegree)):
+        if degree is Degree.UNIQUE_TRIPLE:  # in either direction: only this very link may not exist
+            _check_triple(source, target, link_type, link_label)
+        else:
+            check(source, target, link_type, link_label, with_label=degree is Degree.UNIQUE_PAIR)
 
 
 def check_cycle(source: Node, target: Node, link_type: LinkType) -> None:
@@ -179,12 +182,11 @@ def _check_triple(source: Node, target: Node, link_type: LinkType, label: str) -
         )
 
 
-def _check_outdegree(source: Node, target: Node, link_type: LinkType, label: str, degree: Degree) -> None:
+def _check_outdegree(
+    source: Node, target: Node, link_type: LinkType, label: str, *, with_label: bool
+) -> None:
+    """``UNIQUE`` / ``UNIQUE_PAIR`` out of ``source``: no other link of the type (and label)."""
     kind = link_type.value
-    if degree is Degree.UNIQUE_TRIPLE:
-        _check_triple(source, target, link_type, label)
-        return
-    with_label = degree is Degree.UNIQUE_PAIR
     for triple in _cached(target):
         same_label = not with_label or triple.link_label == label
         if triple.node.uuid == source.uuid and triple.link_type is link_type and same_label:
@@ -203,12 +205,9 @@ def _out_message(source: Node, kind: str, label: str | None) -> str:
     return f"{_name(source)} already has an outgoing {kind} link{labelled}; choose another label"
 
 
-def _check_indegree(source: Node, target: Node, link_type: LinkType, label: str, degree: Degree) -> None:
+def _check_indegree(source: Node, target: Node, link_type: LinkType, label: str, *, with_label: bool) -> None:
+    """``UNIQUE`` / ``UNIQUE_PAIR`` into ``target``: no other link of the type (and label)."""
     kind = link_type.value
-    if degree is Degree.UNIQUE_TRIPLE:
-        _check_triple(source, target, link_type, label)
-        return
-    with_label = degree is Degree.UNIQUE_PAIR
     found = any(
         triple.link_type is link_type and (not with_label or triple.link_label == label)
         for triple in _cached(target)

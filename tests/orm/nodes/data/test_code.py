@@ -127,7 +127,7 @@ def test_portable_code(backend: StorageBackend, tmp_path: Path) -> None:
     assert PortableCode("top.sh", files).get_executable_cmdline_params() == ["./top.sh"]
     with pytest.raises(ValueError, match="must be relative"):
         PortableCode("/abs/run.sh", files)
-    with pytest.raises(NotADirectoryError, match="must be a local directory"):
+    with pytest.raises(NotADirectoryError, match="filepath_files needs a local directory"):
         PortableCode("run.sh", tmp_path / "missing")
     missing = PortableCode("bin/absent.sh", files, label="broken")
     with pytest.raises(InputValidationError, match=r"'bin/absent\.sh' is not among its files"):

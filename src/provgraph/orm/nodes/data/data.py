@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from provgraph.orm.nodes.link_rules import Role
 from provgraph.orm.nodes.link_types import LinkType
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
     from provgraph.orm.nodes.process.calculation import CalculationNode
 
-__all__ = ["Data"]
+__all__ = ["ComparedByValue", "Data"]
 
 
 class Data(Node, node_type="data.Data."):
@@ -37,3 +37,22 @@ class Data(Node, node_type="data.Data."):
         if self.repository_metadata or self._file_state() is not None:
             clone.base.repository._clone(self.base.repository)
         return clone
+
+
+class ComparedByValue(Data):
+    """A data node that equals another of its kind, or a plain value, when their values are equal
+    (``Dict({"a": 1}) == {"a": 1}``, as in AiiDA); hashing stays by uuid, so such nodes remain
+    usable in sets and as keys. A subclass says what its value is (``_compared_value``)."""
+
+    def _compared_value(self) -> Any:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ComparedByValue):
+            return bool(self._compared_value() == other._compared_value())
+        return bool(self._compared_value() == other)
+
+    __hash__ = Data.__hash__
+
+    def __str__(self) -> str:
+        return f"{super().__str__()} value: {self._compared_value()}"

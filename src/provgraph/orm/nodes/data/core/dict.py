@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from provgraph.orm.nodes.data.data import Data
+from provgraph.orm.nodes.data.data import ComparedByValue
 
 __all__ = ["Dict"]
 
 _MISSING: Any = object()
 
 
-class Dict(Data, node_type="data.core.dict.Dict."):
+class Dict(ComparedByValue, node_type="data.core.dict.Dict."):
     """A dictionary whose top-level keys are the node's attributes.
 
     Until stored it behaves like a mutable mapping; afterwards, like every node, it is read-only.
@@ -90,15 +90,8 @@ class Dict(Data, node_type="data.core.dict.Dict."):
     def __len__(self) -> int:
         return len(self.base.attributes)
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Dict):
-            return self.get_dict() == other.get_dict()
-        return bool(self.get_dict() == other)
-
-    __hash__ = Data.__hash__  # by uuid, so a Dict stays usable in sets and as a key
-
-    def __str__(self) -> str:
-        return f"{super().__str__()} value: {self.get_dict()}"
+    def _compared_value(self) -> Mapping[str, Any]:
+        return self.get_dict()
 
 
 def _mapping(value: Any) -> dict[str, Any]:

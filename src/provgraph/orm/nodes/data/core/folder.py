@@ -19,18 +19,22 @@ from provgraph.repository.tree import FilePath
 __all__ = ["FolderData"]
 
 
+def put_local_directory(node: Data, directory: str | os.PathLike[str], what: str) -> None:
+    """Copy a local directory's files into an unstored node; ``NotADirectoryError`` naming
+    ``what`` (the argument the user gave) if it is not one."""
+    path = Path(directory)
+    if not path.is_dir():
+        raise NotADirectoryError(f"{what} needs a local directory, {str(path)!r} is not one")
+    node.base.repository.put_object_from_tree(path)
+
+
 class FolderData(Data, node_type="data.core.folder.FolderData."):
     """Files and folders: ``FolderData(tree="/path/to/dir")`` copies a local directory in."""
 
     def __init__(self, tree: str | os.PathLike[str] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if tree is not None:
-            path = Path(tree)
-            if not path.is_dir():
-                raise NotADirectoryError(
-                    f"FolderData(tree=...) needs a local directory, {str(path)!r} is not one"
-                )
-            self.base.repository.put_object_from_tree(path)
+            put_local_directory(self, tree, "FolderData(tree=...)")
 
     # -- reading -------------------------------------------------------------------------------
 

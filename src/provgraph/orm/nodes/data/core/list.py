@@ -8,14 +8,14 @@ from typing import Any, SupportsIndex, overload
 
 from provgraph.orm.json import clean_value, copy_value
 from provgraph.orm.nodes.attributes import refuse_stored_change
-from provgraph.orm.nodes.data.data import Data
+from provgraph.orm.nodes.data.data import ComparedByValue
 
 __all__ = ["List"]
 
 _KEY = "list"
 
 
-class List(Data, node_type="data.core.list.List."):
+class List(ComparedByValue, node_type="data.core.list.List."):
     """A list with the methods of Python's ``list``; the mutating ones work until it is stored.
 
     Items are checked when they come in (JSON values only), so a bad item fails at the line that
@@ -92,15 +92,8 @@ class List(Data, node_type="data.core.list.List."):
     def count(self, value: Any) -> int:
         return self._items().count(value)
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, List):
-            return self._items() == other._items()
-        return bool(self._items() == other)
-
-    __hash__ = Data.__hash__  # by uuid, so a List stays usable in sets and as a key
-
-    def __str__(self) -> str:
-        return f"{super().__str__()} value: {self._items()}"
+    def _compared_value(self) -> list[Any]:
+        return self._items()
 
     # -- changing (unstored nodes only) --------------------------------------------------------
 

@@ -13,7 +13,7 @@ which is what AiiDA's QueryBuilder does for it too.
 from __future__ import annotations
 
 import abc
-from pathlib import PurePosixPath
+from pathlib import PurePath, PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from provgraph.exceptions import InputValidationError
@@ -31,6 +31,9 @@ KEY_USE_DOUBLE_QUOTES = "use_double_quotes"
 KEY_WITH_MPI = "with_mpi"
 KEY_WRAP_CMDLINE_PARAMS = "wrap_cmdline_params"
 KEY_EXTRA_IS_HIDDEN = "hidden"
+
+
+KEY_FILEPATH_EXECUTABLE = "filepath_executable"
 
 
 def check_type(name: str, value: Any, expected: type | tuple[type, ...], allow_none: bool = False) -> None:
@@ -89,8 +92,25 @@ class AbstractCode(Data, abc.ABC):
         """Whether the code can run on ``computer``."""
 
     @abc.abstractmethod
+    def _checked_executable(self, path: str) -> str:
+        """``path`` as ``filepath_executable`` keeps it; ``ValueError`` if this kind of code
+        cannot run it (an installed code needs a path on its computer, a portable one a path
+        inside its files)."""
+
+    @property
+    def filepath_executable(self) -> PurePosixPath:
+        """The path of the executable (see ``_checked_executable`` for where it lives)."""
+        return PurePosixPath(str(self.base.attributes.get(KEY_FILEPATH_EXECUTABLE)))
+
+    @filepath_executable.setter
+    def filepath_executable(self, value: str | PurePath) -> None:
+        check_type("filepath_executable", value, (str, PurePath))
+        path = value.as_posix() if isinstance(value, PurePath) else value
+        self.base.attributes.set(KEY_FILEPATH_EXECUTABLE, self._checked_executable(path))
+
     def get_executable(self) -> PurePosixPath:
         """The executable that a job script runs."""
+        return self.filepath_executable
 
     @property
     @abc.abstractmethod

@@ -6,18 +6,16 @@ the computer itself (the node's computer column), as AiiDA does.
 
 from __future__ import annotations
 
-from pathlib import PurePath, PurePosixPath
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from provgraph.exceptions import InputValidationError
-from provgraph.orm.nodes.data.core.code.abstract import AbstractCode, check_type
+from provgraph.orm.nodes.data.core.code.abstract import KEY_FILEPATH_EXECUTABLE, AbstractCode
 
 if TYPE_CHECKING:
     from provgraph.orm.computers import Computer
 
 __all__ = ["InstalledCode"]
-
-KEY_FILEPATH_EXECUTABLE = "filepath_executable"
 
 
 class InstalledCode(AbstractCode, node_type="data.core.code.installed.InstalledCode."):
@@ -34,25 +32,14 @@ class InstalledCode(AbstractCode, node_type="data.core.code.installed.InstalledC
         super().__init__(computer=computer, **kwargs)
         self.filepath_executable = filepath_executable
 
-    @property
-    def filepath_executable(self) -> PurePosixPath:
-        """The path of the executable on the computer."""
-        return PurePosixPath(str(self.base.attributes.get(KEY_FILEPATH_EXECUTABLE)))
-
-    @filepath_executable.setter
-    def filepath_executable(self, value: str | PurePath) -> None:
-        check_type("filepath_executable", value, (str, PurePath))
-        text = value.as_posix() if isinstance(value, PurePath) else value
-        if not text:
+    def _checked_executable(self, path: str) -> str:
+        if not path:
             raise ValueError("a code's filepath_executable may not be empty")
-        self.base.attributes.set(KEY_FILEPATH_EXECUTABLE, text)
+        return path
 
     def can_run_on_computer(self, computer: Computer) -> bool:
         """Only on the computer it is installed on."""
         return computer.pk is not None and computer.pk == self._column("dbcomputer_id")
-
-    def get_executable(self) -> PurePosixPath:
-        return self.filepath_executable
 
     @property
     def full_label(self) -> str:

@@ -7,18 +7,17 @@ The files live in the node's repository and are copied into each job's working d
 from __future__ import annotations
 
 import os
-from pathlib import Path, PurePath, PurePosixPath
+from pathlib import PurePath, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from provgraph.exceptions import InputValidationError
-from provgraph.orm.nodes.data.core.code.abstract import AbstractCode, check_type
+from provgraph.orm.nodes.data.core.code.abstract import KEY_FILEPATH_EXECUTABLE, AbstractCode
+from provgraph.orm.nodes.data.core.folder import put_local_directory
 
 if TYPE_CHECKING:
     from provgraph.orm.computers import Computer
 
 __all__ = ["PortableCode"]
-
-KEY_FILEPATH_EXECUTABLE = "filepath_executable"
 
 
 class PortableCode(AbstractCode, node_type="data.core.code.portable.PortableCode."):
@@ -37,34 +36,19 @@ class PortableCode(AbstractCode, node_type="data.core.code.portable.PortableCode
         super().__init__(**kwargs)
         self.filepath_executable = filepath_executable
         if filepath_files is not None:
-            folder = Path(filepath_files)
-            if not folder.is_dir():
-                raise NotADirectoryError(
-                    f"filepath_files must be a local directory, {str(folder)!r} is not one"
-                )
-            self.base.repository.put_object_from_tree(folder)
+            put_local_directory(self, filepath_files, "filepath_files")
 
-    @property
-    def filepath_executable(self) -> PurePosixPath:
-        """The executable's path relative to the code's files."""
-        return PurePosixPath(str(self.base.attributes.get(KEY_FILEPATH_EXECUTABLE)))
-
-    @filepath_executable.setter
-    def filepath_executable(self, value: str | PurePath) -> None:
-        check_type("filepath_executable", value, (str, PurePath))
-        path = PurePosixPath(value.as_posix() if isinstance(value, PurePath) else value)
-        if path.is_absolute() or not str(value):
+    def _checked_executable(self, path: str) -> str:
+        relative = PurePosixPath(path)
+        if relative.is_absolute() or not path:
             raise ValueError(
-                f"a PortableCode's filepath_executable must be relative to its files, got {value!r}"
+                f"a PortableCode's filepath_executable must be relative to its files, got {path!r}"
             )
-        self.base.attributes.set(KEY_FILEPATH_EXECUTABLE, str(path))
+        return str(relative)
 
     def can_run_on_computer(self, computer: Computer) -> bool:
         """Anywhere: the files travel with the job."""
         return True
-
-    def get_executable(self) -> PurePosixPath:
-        return self.filepath_executable
 
     def get_executable_cmdline_params(self, cmdline_params: list[str] | None = None) -> list[str]:
         """As AiiDA: a top-level executable is run as ``./name``, since ``.`` is not on the PATH."""
