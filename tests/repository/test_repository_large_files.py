@@ -22,7 +22,7 @@ SCRIPT = textwrap.dedent(
     from pathlib import Path
     from types import SimpleNamespace
 
-    from provgraph.orm.nodes.repository import NodeRepository
+    from provgraph.orm.nodes.repository import NodeRepository, RepositoryState
     from provgraph.repository import DiskObjectStoreRepository
 
     work, size = Path(sys.argv[1]), int(sys.argv[2])
@@ -44,6 +44,23 @@ SCRIPT = textwrap.dedent(
             written.update(chunk)
             stream.write(chunk)
 
+    class StandIn:
+        # What NodeRepository reads of a node: its state protocol, over a plain row.
+
+        def __init__(self, row, is_stored):
+            self._row, self.is_stored, self.backend, self._state = row, is_stored, backend, None
+
+        def _column(self, name):
+            return self._row.get(name)
+
+        def _file_state(self):
+            return self._state
+
+        def _ensure_file_state(self):
+            if self._state is None:
+                self._state = RepositoryState()
+            return self._state
+
     def read_back(repository):
         digest = hashlib.sha256()
         with repository.open("data/big.bin", mode="rb") as handle:
@@ -52,9 +69,7 @@ SCRIPT = textwrap.dedent(
         return digest.hexdigest()
 
     before = peak_mb()
-    node = SimpleNamespace(
-        is_stored=False, backend=backend, _row={"repository_metadata": {}}, _repository_state=None
-    )
+    node = StandIn({"repository_metadata": {}}, is_stored=False)
     node.base_repository = NodeRepository(node)
     node.base_repository.put_object_from_file(source, "data/big.bin")
     source.unlink()
@@ -63,7 +78,7 @@ SCRIPT = textwrap.dedent(
     node.is_stored = True
     node.base_repository._after_store()
     same_instance = read_back(node.base_repository)
-    loaded = SimpleNamespace(is_stored=True, backend=backend, _row=dict(node._row), _repository_state=None)
+    loaded = StandIn(dict(node._row), is_stored=True)
     reloaded = read_back(NodeRepository(loaded))
     size_seen = NodeRepository(loaded).get_object_size("data/big.bin")
     after = peak_mb()
