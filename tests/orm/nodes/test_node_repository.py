@@ -56,8 +56,7 @@ class StandInNode:
         return self._repository_state
 
     def _ensure_file_state(self) -> RepositoryState:
-        if self._repository_state is None:
-            self._repository_state = RepositoryState()
+        self._repository_state = self._repository_state or RepositoryState()
         return self._repository_state
 
     def store(self) -> StandInNode:

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from tests.storage.sql.descriptions import vertex
 
 from provgraph.exceptions import InputValidationError
 from provgraph.storage import EntityTypes
@@ -21,26 +22,6 @@ from provgraph.storage.sql.tables import ENTITY_TABLES, nodes
 INT = "data.core.int.Int."
 DICT = "data.core.dict.Dict."
 CALC = "process.calculation.calcfunction.CalcFunctionNode."
-
-
-def vertex(
-    tag: str,
-    base: str = "node",
-    keyword: str | None = None,
-    joined: str | None = None,
-    *,
-    edge: str | None = None,
-    outer: bool = False,
-) -> dict[str, Any]:
-    return {
-        "entity_type": "",
-        "orm_base": base,
-        "tag": tag,
-        "joining_keyword": keyword,
-        "joining_value": joined,
-        "edge_tag": edge,
-        "outerjoin": outer,
-    }
 
 
 def query(

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from tests.storage.sql import qb_reference as ref
+from tests.storage.sql.descriptions import vertex
 from tests.storage.sql.module_storage import open_storage
 
 from provgraph import orm
@@ -212,20 +213,6 @@ def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory)
         storage.close()
 
 
-def vertex(
-    tag: str, base: str, keyword: str | None = None, joined: str | None = None, edge: str | None = None
-) -> dict[str, Any]:
-    return {
-        "entity_type": "",
-        "orm_base": base,
-        "tag": tag,
-        "joining_keyword": keyword,
-        "joining_value": joined,
-        "edge_tag": edge,
-        "outerjoin": False,
-    }
-
-
 def description(*path: dict[str, Any], **parts: Any) -> dict[str, Any]:
     query: dict[str, Any] = {key: None for key in schema.DESCRIPTION_KEYS}
     query.update(path=list(path), filters={}, project={}, project_map={}, order_by=[], distinct=False)
@@ -269,7 +256,7 @@ def test_every_relationship_runs(db: Db, relationship: schema.Relationship) -> N
         project["e"] = [EDGE_FIELDS[relationship.edge]]
     query = description(
         vertex("j", relationship.joined.value),
-        vertex("a", relationship.appended.value, relationship.keyword, "j", edge),
+        vertex("a", relationship.appended.value, relationship.keyword, "j", edge=edge),
         project=project,
     )
     found = run(db, query)
