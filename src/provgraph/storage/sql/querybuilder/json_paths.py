@@ -15,7 +15,7 @@ import json
 import operator as python_operator
 from collections.abc import Callable, Sequence
 from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     Boolean,
@@ -39,9 +39,6 @@ from sqlalchemy.types import NullType
 from provgraph.exceptions import InputValidationError
 from provgraph.storage.sql.json_text import json_dumps
 from provgraph.storage.sql.lazy_rows import decode_json
-
-if TYPE_CHECKING:
-    from provgraph.storage.sql.dialects import SqlDialect
 
 __all__ = [
     "JSON_TYPES",
@@ -468,7 +465,14 @@ def check_json_path(path: Sequence[str]) -> None:
             raise InputValidationError(f"JSON path {list(path)!r}: key {key!r} must be a string without NUL")
 
 
-def json_value(column: ColumnElement[Any], path: Sequence[str], dialect: SqlDialect) -> JsonValue:
+class JsonDialect(Protocol):
+    """What :func:`json_value` needs of a dialect object (``storage/sql/dialects`` builds on this
+    module, so it is named by what it does, not imported)."""
+
+    def json_value(self, column: ColumnElement[Any], path: Sequence[str]) -> JsonValue: ...
+
+
+def json_value(column: ColumnElement[Any], path: Sequence[str], dialect: JsonDialect) -> JsonValue:
     """The value at ``path`` (keys) inside JSON ``column``, as ``dialect`` reads it."""
     check_json_path(path)
     return dialect.json_value(column, path)

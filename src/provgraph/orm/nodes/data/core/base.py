@@ -13,7 +13,7 @@ from __future__ import annotations
 import numbers
 import operator
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from provgraph.exceptions import InputValidationError
 from provgraph.orm.nodes.data.data import Data
@@ -21,7 +21,6 @@ from provgraph.orm.nodes.data.data import Data
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from provgraph.orm.nodes.data.core.bool import Bool
     from provgraph.storage.abstract import StorageBackend
 
 __all__ = ["BaseType", "NumericType"]
@@ -119,11 +118,11 @@ _RESULT_KINDS: tuple[tuple[Callable[[Any], bool], type], ...] = (
 )
 
 
-def _wrap(result: Any, backend: StorageBackend) -> NumericType | Bool:
+def _wrap(result: Any, backend: StorageBackend) -> BaseType:
     """The result of an operator as a new node of the class registered for its Python type."""
     for matches, value_type in _RESULT_KINDS:
         if matches(result):
-            return cast("NumericType | Bool", _BY_VALUE_TYPE[value_type](result, backend=backend))
+            return _BY_VALUE_TYPE[value_type](result, backend=backend)
     raise InputValidationError(
         f"the result {result!r} ({type(result).__name__}) has no node type; only bool, int and float "
         "results of operators on numeric nodes become nodes"
