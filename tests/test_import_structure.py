@@ -26,18 +26,25 @@ PACKAGE = SOURCE / "provgraph"
 LAYERS: dict[str, tuple[str, ...]] = {
     "facade": ("provgraph",),
     "cli": ("provgraph.cli",),
+    "tools": ("provgraph.tools",),
     "provenance": ("provgraph.provenance", "provgraph.caching", "provgraph.profiles"),
     "orm": ("provgraph.orm",),
     "manager": ("provgraph.manager", "provgraph.access"),
     "storage registry": ("provgraph.storage",),
     "storage interface": ("provgraph.storage.abstract", "provgraph.storage.query_schema"),
-    "backends": ("provgraph.storage.sql", "provgraph.storage.sqlite_dos", "provgraph.storage.psql_dos"),
+    "backends": (
+        "provgraph.storage.sql",
+        "provgraph.storage.sqlite_dos",
+        "provgraph.storage.psql_dos",
+        "provgraph.storage.sqlite_zip",
+    ),
     "base": ("provgraph.config", "provgraph.repository", "provgraph.common", "provgraph.exceptions"),
 }
 _BELOW_ORM = ("manager", "storage registry", "storage interface", "base")
 MAY_IMPORT: dict[str, frozenset[str]] = {
     "facade": frozenset(LAYERS) - {"facade"},
-    "cli": frozenset({"provenance", "orm", *_BELOW_ORM}),
+    "cli": frozenset({"tools", "provenance", "orm", *_BELOW_ORM}),
+    "tools": frozenset({"provenance", "orm", *_BELOW_ORM}),
     "provenance": frozenset({"orm", *_BELOW_ORM}),
     "orm": frozenset(_BELOW_ORM),
     "manager": frozenset({"storage registry", "storage interface", "base"}),

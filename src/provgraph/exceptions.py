@@ -24,7 +24,15 @@ The tree::
     ├── StoredEntityError               an operation that needs an unstored entity
     ├── ModificationNotAllowed          changing what is immutable
     ├── LinkValidationError             a link that would break the graph rules
-    └── InputValidationError            a malformed request (bad value, key or query)
+    ├── InputValidationError            a malformed request (bad value, key or query)
+    └── ArchiveError                    an AiiDA archive cannot be written, read or imported
+        ├── CorruptArchive              not an archive, unreadable, inconsistent or hostile
+        ├── IncompatibleArchiveVersionError  a version too old, unknown, or not the one needed
+        ├── ArchiveMigrationError       migrating an archive to the current format failed
+        ├── ArchiveExportError          the selection cannot be written (e.g. unsealed processes)
+        └── ArchiveImportError          the archive's content cannot be merged into the profile
+            ├── ImportValidationError   it breaks the graph rules (links, duplicate UUIDs)
+            └── ImportUniquenessError   no free label left for a clashing computer or group
 
 Messages say what happened, with the value involved, and what to do next.
 """
@@ -32,9 +40,17 @@ Messages say what happened, with the value involved, and what to do next.
 from __future__ import annotations
 
 __all__ = [
+    "ArchiveError",
+    "ArchiveExportError",
+    "ArchiveImportError",
+    "ArchiveMigrationError",
     "ConfigVersionError",
     "ConfigurationError",
+    "CorruptArchive",
     "CorruptStorage",
+    "ImportUniquenessError",
+    "ImportValidationError",
+    "IncompatibleArchiveVersionError",
     "IncompatibleStorageSchema",
     "InputValidationError",
     "InvalidOperation",
@@ -148,3 +164,35 @@ class LinkValidationError(ProvgraphError):
 
 class InputValidationError(ProvgraphError):
     """A malformed request: a bad value, key or query."""
+
+
+class ArchiveError(ProvgraphError):
+    """An AiiDA archive cannot be written, read, migrated or imported (aiida's ExportImportException)."""
+
+
+class CorruptArchive(ArchiveError):
+    """The file is not a readable archive, contradicts itself, or tries something hostile."""
+
+
+class IncompatibleArchiveVersionError(ArchiveError):
+    """The archive's version is too old, unknown, or not the version the operation needs."""
+
+
+class ArchiveMigrationError(ArchiveError):
+    """Migrating an archive to the current format failed; the input file was not changed."""
+
+
+class ArchiveExportError(ArchiveError):
+    """The selected entities cannot be written to an archive (for example unsealed processes)."""
+
+
+class ArchiveImportError(ArchiveError):
+    """The archive's content cannot be merged into the profile; nothing was imported."""
+
+
+class ImportValidationError(ArchiveImportError):
+    """The archive's content breaks the graph rules (bad links, duplicate UUIDs, missing nodes)."""
+
+
+class ImportUniquenessError(ArchiveImportError):
+    """No free label is left for an imported computer or group that clashes with an existing one."""
