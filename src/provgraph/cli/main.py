@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from provgraph.cli.archive import archive
 from provgraph.cli.computer import computer
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup
 from provgraph.cli.group import group
@@ -36,7 +37,7 @@ def cli(ctx: click.Context, profile_name: str | None) -> None:
     ctx.obj = ProvgraphContext(profile_name=profile_name)
 
 
-for command in (profile, storage, node, process, group, user, computer, quickstart):
+for command in (profile, storage, node, process, group, user, computer, archive, quickstart):
     cli.add_command(command)
 
 

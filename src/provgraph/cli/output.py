@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-__all__ = ["make_table", "mask_secrets", "print_rich", "render_mapping"]
+__all__ = ["make_table", "mask_secrets", "print_rich", "render_mapping", "stage_progress"]
 
 _UUID_WIDTH = 36
 
@@ -87,3 +88,27 @@ def _scalar(value: Any) -> str:
     if isinstance(value, Mapping | list):
         return "{}" if isinstance(value, Mapping) else "[]"
     return str(value)
+
+
+@contextmanager
+def stage_progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A ``(stage, done, total)`` callback drawing one progress bar per stage on standard error.
+
+    Long library calls (archive create and import) report through such a callback; on a terminal
+    it becomes rich progress bars, elsewhere (pipes, CI logs) nothing is drawn, so standard
+    output stays script-friendly either way.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    tasks: dict[str, Any] = {}
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield report

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -49,6 +49,14 @@ class RepositoryBackend(abc.ABC):
     def put_object_from_file(self, filepath: str | Path) -> str:
         with open(filepath, "rb") as handle:
             return self.put_object_from_filelike(handle)
+
+    def put_objects_from_streams(self, streams: Sequence[BinaryIO]) -> list[str]:
+        """Store many objects at once (bulk imports) and return their keys in order.
+
+        A store that has a faster bulk path (disk-objectstore's packs) overrides this; the
+        default stores them one by one. The caller opens and closes the streams.
+        """
+        return [self.put_object_from_filelike(stream) for stream in streams]
 
     @abc.abstractmethod
     def has_objects(self, keys: Iterable[str]) -> list[bool]: ...
