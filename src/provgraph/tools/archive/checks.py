@@ -25,6 +25,7 @@ _UNIQUE_ENTITIES = ("db_dbnode", "db_dbgroup", "db_dbcomputer", "db_dbcomment", 
 def check_archive(source: ArchiveSource) -> None:
     """Raise ``ImportValidationError`` (one line, naming the culprit) if the archive contradicts itself."""
     _check_unique(source)
+    _check_values(source)
     _check_references(source)
     _check_link_types(source)
     roles = node_roles(row[0] for row in source.query("SELECT DISTINCT node_type FROM db_dbnode"))
@@ -52,6 +53,59 @@ def _check_unique(source: ArchiveSource) -> None:
     duplicate = source.query("SELECT email FROM db_dbuser GROUP BY email HAVING count(*) > 1 LIMIT 1")
     if duplicate:
         raise ImportValidationError(f"{source.original_path}: two users share the email {duplicate[0][0]!r}")
+
+
+# Columns read as JSON, and columns without which a row means nothing.
+_JSON_COLUMNS = {
+    "db_dbnode": ("attributes", "extras", "repository_metadata"),
+    "db_dbcomputer": ("metadata",),
+    "db_dbauthinfo": ("metadata", "auth_params"),
+    "db_dbgroup": ("extras",),
+    "db_dblog": ("metadata",),
+}
+_REQUIRED = {
+    "db_dbnode": ("node_type", "user_id"),
+    "db_dbuser": ("email",),
+    "db_dbcomputer": ("label",),
+    "db_dbgroup": ("label", "user_id"),
+    "db_dblink": ("type", "label", "input_id", "output_id"),
+    "db_dbcomment": ("dbnode_id", "user_id"),
+    "db_dblog": ("dbnode_id",),
+}
+_TIMES = {
+    "db_dbnode": ("ctime", "mtime"),
+    "db_dbgroup": ("time",),
+    "db_dbcomment": ("ctime", "mtime"),
+    "db_dblog": ("time",),
+}
+
+
+def _check_values(source: ArchiveSource) -> None:
+    """JSON that parses, required values present, timestamps that are times: checked in SQL, up front.
+
+    Finding a bad value here, before the objects are copied, is what keeps a refused archive
+    from leaving anything behind.
+    """
+    for table, columns in _JSON_COLUMNS.items():
+        for column in columns:
+            bad = source.query(
+                f"SELECT id FROM {table} WHERE {column} IS NOT NULL AND NOT json_valid({column}) LIMIT 1"
+            )
+            if bad:
+                raise ImportValidationError(
+                    f"{source.original_path}: {column} of {table} row {bad[0][0]} is not valid JSON"
+                )
+    for table, columns in _REQUIRED.items():
+        for column in columns:
+            if source.query(f"SELECT id FROM {table} WHERE {column} IS NULL LIMIT 1"):
+                raise ImportValidationError(f"{source.original_path}: a row of {table} has no {column}")
+    for table, columns in _TIMES.items():
+        for column in columns:
+            bad = source.query(f"SELECT {column} FROM {table} WHERE julianday({column}) IS NULL LIMIT 1")
+            if bad:
+                raise ImportValidationError(
+                    f"{source.original_path}: {column} {bad[0][0]!r} of {table} is not a timestamp"
+                )
 
 
 _REFERENCES = (

@@ -56,6 +56,7 @@ DUPLICATE_LABEL_MAX = 100
 IMPORT_GROUP_TYPE = "core.import"
 # A batch of node rows ends early once its JSON text reaches this size (attributes of tens of MB).
 _MAX_BATCH_BYTES = 32 * 1024 * 1024
+_CHUNK = 1024 * 1024
 
 #: Called with (stage, done, total) as the import proceeds; the CLI draws progress bars from it.
 Progress = Callable[[str, int, int], None]
@@ -247,6 +248,7 @@ class _Importer:
         new_keys = self._plan_nodes()
         missing_keys = self._missing_objects(new_keys)
         if test_run:
+            self._verify_objects(missing_keys)
             self._dry_counts(missing_keys)
             return
         self._copy_objects(missing_keys)
@@ -308,10 +310,25 @@ class _Importer:
 
     # -- objects first ----------------------------------------------------------------------------
 
+    def _verify_objects(self, keys: Sequence[str]) -> None:
+        """Hash every object the import will copy, so that a corrupt one is refused before any write."""
+        for done, key in enumerate(keys, start=1):
+            with self.source.open_object(key) as stream:
+                while stream.read(_CHUNK):
+                    pass
+                if stream.hexdigest() != key:
+                    raise CorruptArchive(
+                        f"{self.source.original_path}: object repo/{key} does not hash to its name; "
+                        "the archive is corrupt"
+                    )
+            if done % 1000 == 0 or done == len(keys):
+                self.progress("Checking files", done, len(keys))
+
     def _copy_objects(self, keys: Sequence[str]) -> None:
         """Copy the objects new nodes need into the repository, before any row refers to them."""
         if not keys:
             return
+        self._verify_objects(keys)
         repository = self.backend.get_repository()
         needed = self.source.object_sizes(keys)
         done = 0

@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -86,7 +87,10 @@ class HashingReader:
         self._hash = hashlib.sha256()
 
     def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(_CHUNK if size is None or size < 0 else size)
+        try:
+            data = self._stream.read(_CHUNK if size is None or size < 0 else size)
+        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+            raise CorruptArchive(f"archive member {self._name} is corrupt ({exc}); refusing it") from exc
         self._left -= len(data)
         if self._left < 0:
             raise CorruptArchive(
