@@ -5,6 +5,10 @@ Load a profile, then work with its storage::
     import provgraph
     provgraph.load_profile()            # the default profile (or PROVGRAPH_PROFILE)
     storage = provgraph.get_manager().get_profile_storage()
+
+Read an AiiDA archive without importing it (read-only)::
+
+    provgraph.load_profile(provgraph.profile_from_archive("export.aiida"))
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from provgraph.common.version import installed_version
 from provgraph.exceptions import ProvgraphError
 from provgraph.manager import get_manager, get_profile, load_profile, unload_profile
 from provgraph.orm import QueryBuilder, load_node
+from provgraph.profiles import profile_from_archive
 from provgraph.provenance import ExitCode, calcfunction, workfunction
 
 __version__ = installed_version()
@@ -31,6 +36,7 @@ __all__ = [
     "load_node",
     "load_profile",
     "orm",
+    "profile_from_archive",
     "unload_profile",
     "workfunction",
 ]

@@ -40,6 +40,8 @@ def test_expected_commands_exist() -> None:
     for expected in (
         "profile setup core.sqlite_dos",
         "profile setup core.psql_dos",
+        "profile setup core.sqlite_zip",
+        "node repo cat",
         "profile list",
         "profile show",
         "profile set-default",

@@ -8,21 +8,27 @@ from provgraph.exceptions import UnknownStorageBackendError
 from provgraph.storage import StorageBackend, get_storage_class, list_storage_backends
 from provgraph.storage.psql_dos.backend import PsqlDosBackend
 from provgraph.storage.sqlite_dos.backend import SqliteDosBackend
+from provgraph.storage.sqlite_zip.backend import SqliteZipBackend
 
 
 def test_builtin_backends_are_listed() -> None:
-    assert {"core.psql_dos", "core.sqlite_dos"} <= set(list_storage_backends())
+    assert {"core.psql_dos", "core.sqlite_dos", "core.sqlite_zip"} <= set(list_storage_backends())
     assert list_storage_backends() == sorted(list_storage_backends())
 
 
 @pytest.mark.parametrize(
-    ("name", "cls"), [("core.sqlite_dos", SqliteDosBackend), ("core.psql_dos", PsqlDosBackend)]
+    ("name", "cls"),
+    [
+        ("core.sqlite_dos", SqliteDosBackend),
+        ("core.psql_dos", PsqlDosBackend),
+        ("core.sqlite_zip", SqliteZipBackend),
+    ],
 )
 def test_known_names(name: str, cls: type[StorageBackend]) -> None:
     assert get_storage_class(name) is cls
 
 
-@pytest.mark.parametrize("cls", [SqliteDosBackend, PsqlDosBackend])
+@pytest.mark.parametrize("cls", [SqliteDosBackend, PsqlDosBackend, SqliteZipBackend])
 def test_builtin_backends_implement_the_whole_contract(cls: type[StorageBackend]) -> None:
     assert not cls.__abstractmethods__
     assert {"query_rows", "query_count", "query_sql"} <= StorageBackend.__abstractmethods__
@@ -40,4 +46,4 @@ def test_builtins_are_found_without_distribution_metadata(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(registry, "entry_points", lambda group: [])
     assert registry.get_storage_class("core.sqlite_dos") is SqliteDosBackend
-    assert registry.list_storage_backends() == ["core.psql_dos", "core.sqlite_dos"]
+    assert registry.list_storage_backends() == ["core.psql_dos", "core.sqlite_dos", "core.sqlite_zip"]

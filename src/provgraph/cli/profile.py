@@ -142,6 +142,44 @@ def setup_psql_dos(
     _report_created(name, Config.load().default_profile_name == name)
 
 
+@setup.command("core.sqlite_zip")
+@_setup_options
+@click.option(
+    "--filepath",
+    type=click.Path(exists=True, path_type=Path),
+    help="The AiiDA archive to read (a .aiida zip file, or the same layout unzipped into a folder).",
+)
+def setup_sqlite_zip(
+    *,
+    name: str | None,
+    email: str | None,
+    set_default: bool | None,
+    non_interactive: bool,
+    filepath: Path | None,
+) -> None:
+    """Create a read-only profile on an AiiDA archive, without importing it.
+
+    Nothing is created: the archive is checked (it must be at the current version; migrate an
+    older one with `provgraph archive migrate`) and read where it is. The default user is
+    --email or else the archive's first user.
+    """
+    from provgraph.config import Config
+    from provgraph.profiles import ARCHIVE_BACKEND, create_profile
+
+    name = required_value(name, "--profile NAME", "Profile name", non_interactive)
+    archive = required_value(
+        str(filepath) if filepath else None, "--filepath FILE", "Archive file", non_interactive
+    )
+    create_profile(
+        name,
+        ARCHIVE_BACKEND,
+        {"filepath": str(Path(archive).expanduser().resolve())},
+        email,
+        set_default=set_default,
+    )
+    _report_created(name, Config.load().default_profile_name == name)
+
+
 @profile.command("list")
 def list_profiles() -> None:
     """List the profiles; the default one is marked with `*`."""
@@ -203,8 +241,10 @@ def delete(name: str, force: bool, keep_data: bool) -> None:
     """Delete profile NAME and, unless --keep-data, its database and repository."""
     from provgraph.config import Config
     from provgraph.profiles import delete_profile
+    from provgraph.storage import get_storage_class
 
-    Config.load().get_profile(name)  # fail early on an unknown name
+    chosen = Config.load().get_profile(name)  # fail early on an unknown name
+    keep_data = keep_data or get_storage_class(chosen.storage_backend).read_only  # an archive stays
     what = "the profile" if keep_data else "the profile AND ALL ITS DATA (database and repository)"
     confirm_or_force(force, "Deleting a profile", f"Delete {what} {name!r}?")
     result = delete_profile(name, keep_data=keep_data)

@@ -17,6 +17,7 @@ Everything that reads an archive member goes through :func:`read_member_bytes` /
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import tarfile
 import zipfile
@@ -35,15 +36,20 @@ __all__ = [
     "KEY_FORMAT",
     "LEGACY_VERSIONS",
     "MAIN_VERSIONS",
+    "MAX_DATABASE_BYTES",
     "MAX_METADATA_BYTES",
     "META_FILENAME",
     "REPO_FOLDER",
+    "REQUIRED_TABLES",
     "UNSUPPORTED_VERSIONS",
     "archive_container",
+    "check_database_file",
     "check_member_name",
     "check_version",
     "create_archive_database",
+    "extract_database",
     "is_supported_version",
+    "probe_database",
     "read_member_bytes",
     "read_metadata",
     "read_version",
@@ -66,6 +72,13 @@ UNSUPPORTED_VERSIONS = ("0.1", "0.2", "0.3")
 
 #: metadata.json is small (starting sets of large exports are a few MB); anything bigger is hostile.
 MAX_METADATA_BYTES = 256 * 1024 * 1024
+#: The largest db.sqlite3 we inflate out of a zip: far above any real archive (AiiDA's largest
+#: public databases are a few GB), low enough that a lying member header cannot fill a disk.
+MAX_DATABASE_BYTES = 64 * 1024**3
+# Every SQLite 3 file starts with these 16 bytes (https://sqlite.org/fileformat.html).
+_SQLITE_HEADER = b"SQLite format 3\x00"
+# Inflate the database in pieces of this size: never the whole member in memory.
+_COPY_CHUNK = 1 << 20
 
 # The archive database, as aiida-core 2.9 writes it (SQLite flavour of AiiDA's tables; no
 # alembic_version: the version lives in metadata.json). Column order matters to nobody, names and
@@ -333,3 +346,143 @@ def read_metadata(path: Path | str) -> dict[str, Any]:
 def read_version(path: Path | str) -> str:
     """The archive's ``export_version``, checked to be one provgraph knows (see :func:`check_version`)."""
     return check_version(read_metadata(path).get("export_version"), path)
+
+
+def _zip_database_info(path: Path, archive: zipfile.ZipFile) -> zipfile.ZipInfo:
+    """The ``db.sqlite3`` member of an open zip archive, checked to be a plausible size."""
+    try:
+        info = archive.getinfo(DB_FILENAME)
+    except KeyError:
+        raise CorruptArchive(
+            f"{path}: no {DB_FILENAME} in the archive; it is not a readable AiiDA archive"
+        ) from None
+    if info.is_dir() or info.file_size > MAX_DATABASE_BYTES:
+        raise CorruptArchive(
+            f"{path}: {DB_FILENAME} claims {info.file_size:,} bytes, more than the {MAX_DATABASE_BYTES:,} "
+            "this reader inflates; refusing it"
+        )
+    return info
+
+
+def _folder_database(path: Path) -> Path:
+    """``<folder>/db.sqlite3`` of an unzipped archive: a regular file, never a symbolic link."""
+    database = path / DB_FILENAME
+    if database.is_symlink():
+        raise CorruptArchive(f"{path}: {DB_FILENAME} is a symbolic link; refusing it")
+    if not database.is_file():
+        raise CorruptArchive(
+            f"{path}: no {DB_FILENAME} in the archive folder; it is not a readable AiiDA archive"
+        )
+    return database
+
+
+def _check_header(header: bytes, where: str) -> None:
+    if not header.startswith(_SQLITE_HEADER):
+        raise CorruptArchive(f"{where}: {DB_FILENAME} is not an SQLite database")
+
+
+def check_database_file(database: Path, where: str | Path) -> None:
+    """Check that ``database`` is an SQLite file holding every table of :data:`REQUIRED_TABLES`.
+
+    Opened read-only (and ``immutable``: nothing is written next to it, no journal is replayed),
+    so checking a file in a user's folder never changes it. ``where`` names the archive in the
+    one-line ``CorruptArchive`` message.
+    """
+    try:
+        with database.open("rb") as stream:
+            header = stream.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise CorruptArchive(f"{where}: cannot read {DB_FILENAME}: {exc.strerror or exc}") from exc
+    _check_header(header, str(where))
+    uri = f"{database.resolve().as_uri()}?mode=ro&immutable=1"
+    try:
+        connection = sqlite3.connect(uri, uri=True)
+        try:
+            names = {
+                row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        raise CorruptArchive(f"{where}: {DB_FILENAME} cannot be read as an SQLite database ({exc})") from exc
+    missing = [table for table in REQUIRED_TABLES if table not in names]
+    if missing:
+        raise CorruptArchive(f"{where}: {DB_FILENAME} lacks tables: {', '.join(missing)}")
+
+
+def probe_database(archive_path: Path | str) -> None:
+    """A cheap check that the archive has an SQLite ``db.sqlite3``, without extracting it.
+
+    For a zip only the member's header is inflated (the full check of its tables happens in
+    :func:`extract_database`); a folder's database is checked completely, in place. Refuses tar
+    files: only the legacy formats come as tar, and they have no database to read.
+    """
+    path = Path(archive_path)
+    container = archive_container(path)
+    if container == "folder":
+        check_database_file(_folder_database(path), path)
+        return
+    if container != "zip":
+        raise CorruptArchive(f"{path}: a tar archive holds a legacy format without {DB_FILENAME}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = _zip_database_info(path, archive)
+            with archive.open(info) as stream:
+                header = stream.read(len(_SQLITE_HEADER))
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        raise CorruptArchive(f"{path}: cannot read {DB_FILENAME}: {exc}") from exc
+    _check_header(header, str(path))
+
+
+def extract_database(archive_path: Path | str, destination: Path) -> Path:
+    """The path of the archive's database, copied out to ``destination`` if it is zipped.
+
+    A zip member is inflated in chunks into ``destination`` (an existing file is overwritten),
+    refusing a member that claims more than :data:`MAX_DATABASE_BYTES` or more than the free
+    space where ``destination`` lives, then checked as :func:`check_database_file` does; on any
+    failure ``destination`` is removed again. A folder archive's database is used in place:
+    its path is returned and ``destination`` is left alone. Every failure is one line of
+    ``CorruptArchive``.
+    """
+    path = Path(archive_path)
+    container = archive_container(path)
+    if container == "folder":
+        database = _folder_database(path)
+        check_database_file(database, path)
+        return database
+    if container != "zip":
+        raise CorruptArchive(f"{path}: a tar archive holds a legacy format without {DB_FILENAME}")
+    try:
+        _inflate_database(path, destination)
+        check_database_file(destination, path)
+    except BaseException:
+        destination.unlink(missing_ok=True)
+        raise
+    return destination
+
+
+def _inflate_database(path: Path, destination: Path) -> None:
+    """Stream ``db.sqlite3`` of the zip at ``path`` into ``destination``, bounded in size."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = _zip_database_info(path, archive)
+            free = shutil.disk_usage(destination.parent).free
+            if info.file_size > free:
+                raise CorruptArchive(
+                    f"{path}: {DB_FILENAME} needs {info.file_size:,} bytes but {destination.parent} has only "
+                    f"{free:,} free; free some space or set TMPDIR to a larger disk"
+                )
+            written = 0
+            with archive.open(info) as source, destination.open("wb") as target:
+                _check_header(source.read(len(_SQLITE_HEADER)), str(path))
+                target.write(_SQLITE_HEADER)
+                written = len(_SQLITE_HEADER)
+                while chunk := source.read(_COPY_CHUNK):
+                    written += len(chunk)
+                    if written > info.file_size:  # zipfile stops at the declared size; never trust it
+                        raise CorruptArchive(f"{path}: {DB_FILENAME} inflates beyond its declared size")
+                    target.write(chunk)
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        raise CorruptArchive(f"{path}: cannot read {DB_FILENAME}: {exc}") from exc
+    except OSError as exc:
+        raise CorruptArchive(f"{path}: cannot extract {DB_FILENAME}: {exc.strerror or exc}") from exc

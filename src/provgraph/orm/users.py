@@ -42,12 +42,19 @@ class UserCollection(Collection["User"]):
             return True, User(email, backend=self._backend, **kwargs)
 
     def get_default(self) -> User:
-        """The user named by the profile's ``default_user_email`` (looked up once per storage)."""
+        """The user named by the profile's ``default_user_email`` (looked up once per storage).
+
+        A read-only storage (an archive) was never given a user of the profile's: if it lacks
+        the named one, its first user stands in, so that reading code that asks for the default
+        user (creating an unstored node, say) works, and only a write is refused.
+        """
         row = _DEFAULT_ROWS.get(self._backend)
         if row is None:
             profile = self._backend.profile
             email = profile.default_user_email
             rows = self._backend.get_rows(EntityTypes.USER, {"email": email}, limit=1)
+            if not rows and self._backend.read_only:
+                rows = self._backend.get_rows(EntityTypes.USER, limit=1)
             if not rows:
                 raise NotExistent(
                     f"profile {profile.name!r} names {email!r} as its default user but no such user is "

@@ -1,7 +1,7 @@
 """Storage backends, found by name in the ``provgraph.storage`` entry-point group.
 
 A profile names its backend (``core.sqlite_dos``, ``core.psql_dos``, ...); plugins add more by
-registering an entry point. The two built-in backends are also found without installed
+registering an entry point. The built-in backends are also found without installed
 distribution metadata (e.g. running from a source checkout).
 """
 
@@ -20,6 +20,7 @@ ENTRY_POINT_GROUP = "provgraph.storage"
 _BUILTIN = {
     "core.sqlite_dos": "provgraph.storage.sqlite_dos.backend:SqliteDosBackend",
     "core.psql_dos": "provgraph.storage.psql_dos.backend:PsqlDosBackend",
+    "core.sqlite_zip": "provgraph.storage.sqlite_zip.backend:SqliteZipBackend",
 }
 
 

@@ -29,6 +29,7 @@ from provgraph.storage.sql.json_text import json_dumps
 __all__ = [
     "SQLITE_SYNCHRONOUS_MODES",
     "postgresql_engine",
+    "read_transaction",
     "sqlite_engine",
     "write_transaction",
 ]
@@ -118,3 +119,14 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         connection.execution_options(**{_WRITE_OPTION: True})
         with connection.begin():
             yield connection
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A new connection inside a plain (deferred) transaction, for a storage that is only read.
+
+    A read-only database must not take SQLite's write lock (``BEGIN IMMEDIATE``) just because
+    a caller groups its reads: other readers of the same file would queue behind it.
+    """
+    with engine.connect() as connection, connection.begin():
+        yield connection

@@ -36,7 +36,7 @@ from provgraph.exceptions import InputValidationError, InvalidOperation, Provgra
 from provgraph.storage.abstract import EntityTypes
 from provgraph.storage.sql import summary
 from provgraph.storage.sql.dialects import SqlDialect, dialect_for
-from provgraph.storage.sql.engines import write_transaction
+from provgraph.storage.sql.engines import read_transaction, write_transaction
 from provgraph.storage.sql.tables import (
     ENTITY_TABLES,
     TABLES_CLEAR_ORDER,
@@ -107,8 +107,10 @@ def _insert_plain(table: Table) -> Insert:
 class SqlStore:
     """Transactions and row operations on the AiiDA tables behind ``engine``."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+        """``read_only``: the database is only read (an archive), so :meth:`transaction` only reads."""
         self._engine = engine
+        self._read_only = read_only
         self._dialect = dialect_for(engine)
         self._state = _ThreadState()
         self._closed = False
@@ -146,7 +148,8 @@ class SqlStore:
             with state.connection.begin_nested():
                 yield state.connection
             return
-        with translate_errors("the transaction"), write_transaction(self._engine) as connection:
+        begin = read_transaction if self._read_only else write_transaction
+        with translate_errors("the transaction"), begin(self._engine) as connection:
             state.connection = connection
             try:
                 yield connection
