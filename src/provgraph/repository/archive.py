@@ -207,10 +207,11 @@ class ArchiveRepository(RepositoryBackend):
         keys = list(self.list_objects())
         info: dict[str, Any] = {"objects": {"count": len(keys)}}
         if detailed:
-            info["Size (MB)"] = round(self._total_size(keys) * _BYTES_TO_MB, 2)
+            info["Size (MB)"] = round(self.total_size(keys) * _BYTES_TO_MB, 2)
         return info
 
-    def _total_size(self, keys: list[str]) -> int:
+    def total_size(self, keys: list[str]) -> int:
+        """The summed size of the objects ``keys`` (as declared by the zip, or on disk)."""
         if self._container == "zip":
             archive = self._archive()
             return sum(archive.getinfo(f"{REPO_FOLDER}/{key}").file_size for key in keys)

@@ -253,7 +253,7 @@ def test_database_declaring_more_than_the_free_disk(
         return real(where)._replace(free=1024**3)  # type: ignore[attr-defined]
 
     monkeypatch.setattr(shutil, "disk_usage", small_disk)
-    _refused(backend, path, "db.sqlite3 declares", "refusing it")
+    _refused(backend, path, "db.sqlite3 needs", "free")
 
 
 def test_database_inflating_beyond_its_declared_size(backend: StorageBackend, tmp_path: Path) -> None:
@@ -353,7 +353,7 @@ def test_database_lacking_tables(backend: StorageBackend, tmp_path: Path) -> Non
     def drop(connection: sqlite3.Connection) -> None:
         connection.execute("DROP TABLE db_dblog")
 
-    _refused(backend, _rebuild(tmp_path, db=drop), "lacks the tables", "db_dblog")
+    _refused(backend, _rebuild(tmp_path, db=drop), "lacks tables", "db_dblog")
 
 
 def test_database_lacking_columns(backend: StorageBackend, tmp_path: Path) -> None:

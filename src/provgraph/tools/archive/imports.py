@@ -17,6 +17,7 @@ mapped (ids renumbered, extras merged) and written with the storage's bulk inser
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -333,12 +334,9 @@ class _Importer:
         needed = self.source.object_sizes(keys)
         done = 0
         for chunk in _chunks(list(keys), self.batch_size):
-            streams = [self.source.open_object(key) for key in chunk]
-            try:
+            with contextlib.ExitStack() as stack:
+                streams = [stack.enter_context(self.source.open_object(key)) for key in chunk]
                 stored = repository.put_objects_from_streams([cast(BinaryIO, stream) for stream in streams])
-            finally:
-                for stream in streams:
-                    stream.close()
             for key, stream, stored_key in zip(chunk, streams, stored, strict=True):
                 if stream.hexdigest() != key or stored_key != key:
                     raise CorruptArchive(

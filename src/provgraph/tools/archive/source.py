@@ -15,6 +15,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -24,13 +25,13 @@ from provgraph.common.archive_format import (
     HEAD_VERSION,
     KEY_FORMAT,
     REPO_FOLDER,
-    REQUIRED_TABLES,
     archive_container,
-    check_member_name,
+    extract_database,
     read_metadata,
     read_version,
 )
 from provgraph.exceptions import CorruptArchive
+from provgraph.repository.archive import ArchiveRepository, is_sha256_key
 
 __all__ = ["ArchiveSource", "HashingReader"]
 
@@ -74,42 +75,28 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 class HashingReader:
-    """A binary stream that hashes what passes through and refuses more bytes than declared.
+    """A binary stream that hashes what passes through it, turning read errors into one line.
 
-    A zip member may claim one size and inflate to another (a zip bomb); reading through this
-    stops at the declared size plus one chunk, so neither memory nor disk follow the attacker.
+    A zip member cannot inflate beyond the size it declares (``zipfile`` stops there and checks
+    its CRC), so a zip bomb costs at most what it admits to; the hash then tells whether the
+    content is what its name promises.
     """
 
-    def __init__(self, stream: IO[bytes], declared_size: int, name: str) -> None:
+    def __init__(self, stream: IO[bytes], name: str) -> None:
         self._stream = stream
-        self._left = declared_size
         self._name = name
         self._hash = hashlib.sha256()
 
     def read(self, size: int = -1) -> bytes:
         try:
             data = self._stream.read(_CHUNK if size is None or size < 0 else size)
-        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as exc:
             raise CorruptArchive(f"archive member {self._name} is corrupt ({exc}); refusing it") from exc
-        self._left -= len(data)
-        if self._left < 0:
-            raise CorruptArchive(
-                f"archive member {self._name} inflates beyond its declared size; refusing it"
-            )
         self._hash.update(data)
         return data
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
-
-    def close(self) -> None:
-        self._stream.close()
-
-    def __enter__(self) -> HashingReader:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
 
 class ArchiveSource:
@@ -124,7 +111,7 @@ class ArchiveSource:
     def __init__(self, path: Path | str, *, migrate: bool = True) -> None:
         self.original_path = Path(path)
         self._workdir = Path(tempfile.mkdtemp(prefix="provgraph-import-"))
-        self._zip: zipfile.ZipFile | None = None
+        self.repository: ArchiveRepository | None = None
         self._db: sqlite3.Connection | None = None
         try:
             self._open(migrate)
@@ -152,45 +139,11 @@ class ArchiveSource:
         if key_format != KEY_FORMAT:
             raise CorruptArchive(f"{path}: repository key format {key_format!r} is not {KEY_FORMAT!r}")
         self.container = archive_container(path)
-        if self.container == "zip":
-            try:
-                self._zip = zipfile.ZipFile(path)
-                self._members = {info.filename: info for info in self._zip.infolist()}
-            except (zipfile.BadZipFile, OSError, ValueError) as exc:
-                raise CorruptArchive(f"{path}: cannot read the zip file: {exc}") from exc
-            database = self._extract_database()
-        elif self.container == "folder":
-            database = path / DB_FILENAME
-            if database.is_symlink() or not database.is_file():
-                raise CorruptArchive(f"{path}: required file `{DB_FILENAME}` is not included")
-        else:
+        if self.container not in ("zip", "folder"):
             raise CorruptArchive(f"{path}: a {HEAD_VERSION} archive must be a zip file or a folder")
+        database = extract_database(path, self._workdir / DB_FILENAME)
         self._db = _open_database(database, path)
-
-    def _extract_database(self) -> Path:
-        """Copy db.sqlite3 into the work folder, bounded by its declared size and the free disk."""
-        assert self._zip is not None
-        info = self._members.get(DB_FILENAME)
-        if info is None:
-            raise CorruptArchive(f"{self.path}: required file `{DB_FILENAME}` is not included")
-        free = shutil.disk_usage(self._workdir).free
-        if info.file_size > free:
-            raise CorruptArchive(
-                f"{self.path}: {DB_FILENAME} declares {info.file_size:,} bytes but only {free:,} are free "
-                f"in {self._workdir.parent}; refusing it"
-            )
-        destination = self._workdir / DB_FILENAME
-        try:
-            with (
-                self._zip.open(info) as raw,
-                HashingReader(raw, info.file_size, DB_FILENAME) as stream,
-                destination.open("wb") as out,
-            ):
-                while chunk := stream.read(_CHUNK):
-                    out.write(chunk)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-            raise CorruptArchive(f"{self.path}: cannot extract {DB_FILENAME}: {exc}") from exc
-        return destination
+        self.repository = ArchiveRepository(path)
 
     # -- rows -----------------------------------------------------------------------------------
 
@@ -240,52 +193,38 @@ class ArchiveSource:
     # -- objects --------------------------------------------------------------------------------
 
     def object_sizes(self, keys: Sequence[str]) -> int:
-        """The total declared size of the objects ``keys``; ``CorruptArchive`` names a missing one."""
-        total = 0
+        """The total size of the objects ``keys``; ``CorruptArchive`` names one the archive lacks."""
+        keys = list(keys)
         for key in keys:
-            total += self._object_size(key)
-        return total
-
-    def _member(self, key: str) -> str:
-        if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
-            raise CorruptArchive(f"{self.original_path}: {key!r} is not a sha256 repository key")
-        return str(check_member_name(f"{REPO_FOLDER}/{key}"))
-
-    def _object_size(self, key: str) -> int:
-        name = self._member(key)
-        if self._zip is not None:
-            info = self._members.get(name)
-            if info is None:
+            if not is_sha256_key(key):
+                raise CorruptArchive(f"{self.original_path}: {key!r} is not a sha256 repository key")
+        repository = self._repository()
+        for key, present in zip(keys, repository.has_objects(keys), strict=True):
+            if not present:
                 raise CorruptArchive(
                     f"{self.original_path}: object {key} is listed by a node but missing from {REPO_FOLDER}/"
                 )
-            return info.file_size
-        path = self.path / name
-        if path.is_symlink() or not path.is_file():
-            raise CorruptArchive(
-                f"{self.original_path}: object {key} is listed by a node but missing from {REPO_FOLDER}/"
-            )
-        return path.stat().st_size
+        return repository.total_size(keys)
+
+    def _repository(self) -> ArchiveRepository:
+        if self.repository is None:
+            raise CorruptArchive("the archive is closed")
+        return self.repository
 
     def object_count(self) -> int:
         """How many objects ``repo/`` holds."""
-        prefix = f"{REPO_FOLDER}/"
-        if self._zip is not None:
-            return sum(
-                1 for name in self._members if name.startswith(prefix) and len(name) == len(prefix) + 64
-            )
-        folder = self.path / REPO_FOLDER
-        return sum(1 for _ in folder.iterdir()) if folder.is_dir() else 0
+        return sum(1 for _ in self._repository().list_objects())
 
-    def open_object(self, key: str) -> HashingReader:
+    @contextmanager
+    def open_object(self, key: str) -> Iterator[HashingReader]:
         """A stream of object ``key`` that hashes its content as it is read (check with ``hexdigest``)."""
-        size = self._object_size(key)
-        name = self._member(key)
         try:
-            raw: IO[bytes] = self._zip.open(name) if self._zip is not None else (self.path / name).open("rb")
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise CorruptArchive(f"{self.original_path}: cannot read {name}: {exc}") from exc
-        return HashingReader(raw, size, name)
+            with self._repository().open(key) as raw:
+                yield HashingReader(raw, f"{REPO_FOLDER}/{key}")
+        except FileNotFoundError as exc:
+            raise CorruptArchive(
+                f"{self.original_path}: object {key} is listed by a node but missing from {REPO_FOLDER}/"
+            ) from exc
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -293,9 +232,9 @@ class ArchiveSource:
         if self._db is not None:
             self._db.close()
             self._db = None
-        if self._zip is not None:
-            self._zip.close()
-            self._zip = None
+        if self.repository is not None:
+            self.repository.close()
+            self.repository = None
         shutil.rmtree(self._workdir, ignore_errors=True)
 
     def __enter__(self) -> ArchiveSource:
@@ -317,10 +256,6 @@ def _open_database(database: Path, archive: Path) -> sqlite3.Connection:
         }
     except sqlite3.DatabaseError as exc:
         raise CorruptArchive(f"{archive}: {DB_FILENAME} is not an SQLite database ({exc})") from exc
-    missing = [name for name in REQUIRED_TABLES if name not in tables]
-    if missing:
-        connection.close()
-        raise CorruptArchive(f"{archive}: {DB_FILENAME} lacks the tables {', '.join(missing)}")
     for table, columns in COLUMNS.items():
         lacking = [column for column in columns if column not in tables[table]]
         if lacking:
