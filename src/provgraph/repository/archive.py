@@ -25,17 +25,11 @@ from typing import Any, BinaryIO, NoReturn, cast
 from provgraph.common.archive_format import KEY_FORMAT, REPO_FOLDER, archive_container
 from provgraph.exceptions import CorruptArchive, ReadOnlyStorageError, StorageError
 from provgraph.repository.abstract import RepositoryBackend
+from provgraph.repository.common import is_sha256_key
 
 __all__ = ["ArchiveRepository", "is_sha256_key"]
 
-_HEX = frozenset("0123456789abcdef")
-_KEY_LENGTH = 64
 _BYTES_TO_MB = 1 / 1024**2
-
-
-def is_sha256_key(key: object) -> bool:
-    """Whether ``key`` can be an object of an archive: a sha256 hex digest in lowercase."""
-    return isinstance(key, str) and len(key) == _KEY_LENGTH and _HEX.issuperset(key)
 
 
 class ArchiveRepository(RepositoryBackend):

@@ -14,7 +14,16 @@ from typing import Any
 
 from provgraph.exceptions import CorruptStorage
 
-__all__ = ["File", "FileType"]
+__all__ = ["File", "FileType", "is_sha256_key"]
+
+_HEX_DIGITS = frozenset("0123456789abcdef")
+_SHA256_HEX_LENGTH = 64
+
+
+def is_sha256_key(key: object) -> bool:
+    """Whether ``key`` is a sha256 hex digest in lowercase: the only key a content-addressed store
+    (a container's loose file, an archive's ``repo/`` member) turns into a path or member name."""
+    return isinstance(key, str) and len(key) == _SHA256_HEX_LENGTH and _HEX_DIGITS.issuperset(key)
 
 
 class FileType(enum.Enum):

@@ -29,6 +29,7 @@ from typing import Any, BinaryIO, cast
 from disk_objectstore import CompressMode, Container
 
 from provgraph.repository.abstract import RepositoryBackend
+from provgraph.repository.common import is_sha256_key
 
 __all__ = ["CONTAINER_DEFAULTS", "DiskObjectStoreRepository"]
 
@@ -56,7 +57,7 @@ class DiskObjectStoreRepository(RepositoryBackend):
 
     def _loose_path(self, key: str) -> Path | None:
         """Where ``key`` would lie as a loose object, or None for a key that cannot be one."""
-        if len(key) != 64 or not _is_lower_hex(key):
+        if not is_sha256_key(key):
             return None
         if self._loose_prefix_len is None:
             with self._container as container:
@@ -309,7 +310,3 @@ def _write_loose_object(sandbox: Path, destination: Path, content: memoryview) -
         os.fsync(folder)
     finally:
         os.close(folder)
-
-
-def _is_lower_hex(text: str) -> bool:
-    return all(char in "0123456789abcdef" for char in text)

@@ -79,9 +79,9 @@ class StorageBackend(abc.ABC):
       :class:`~provgraph.exceptions.StorageError`.
     """
 
-    #: True for storages that can only be read (the coming ``sqlite_zip`` archive backend, whose
-    #: writes will raise :class:`~provgraph.exceptions.ReadOnlyStorageError`); callers check it
-    #: before offering writes. Every backend implemented so far is writable.
+    #: True for storages that can only be read (``core.sqlite_zip``, an AiiDA archive, whose
+    #: writes raise :class:`~provgraph.exceptions.ReadOnlyStorageError`; ``transaction()`` is
+    #: then a block of reads); callers check it before offering writes.
     read_only: ClassVar[bool] = False
 
     # -- lifecycle without an open storage ------------------------------------------------------
