@@ -36,6 +36,7 @@ from provgraph.common.archive_format import (
     ALL_VERSIONS,
     DB_FILENAME,
     HEAD_VERSION,
+    KEY_FORMAT,
     LEGACY_VERSIONS,
     MAIN_VERSIONS,
     REPO_FOLDER,
@@ -181,6 +182,7 @@ def _migrate(
     metadata = read_metadata(source)
     metadata["mtime"] = datetime.now().isoformat()
     metadata["compression"] = compression
+    metadata.setdefault("key_format", KEY_FORMAT)  # archives of aiida-core 2.0 pre-releases lack it
     with tempfile.TemporaryDirectory(prefix="provgraph-migrate-") as work_name:
         work = Path(work_name)
         with staged_output(destination, force) as staged, _zip_writer(staged, work, compression) as writer:
