@@ -123,13 +123,16 @@ class LegacyReader:
             members.close()  # stops the pass early and closes the tar file now
         raise missing
 
-    def count_members(self) -> int | None:
-        """How many members the archive has (for progress), or None when counting means a full pass."""
+    def count_repository(self) -> int | None:
+        """How many node files and folders there are (for progress), or None for a tar (a full pass)."""
         if self.container != "zip":
             return None
         try:
             with zipfile.ZipFile(self.path) as archive:
-                return len(archive.infolist())
+                return sum(
+                    _repository_entry(check_member_name(info.filename), info.is_dir()) is not None
+                    for info in archive.infolist()
+                )
         except READ_ERRORS as exc:
             raise CorruptArchive(f"{self.path}: cannot read the zip directory: {exc}") from exc
 

@@ -239,7 +239,7 @@ def _copy_repository(
 ) -> dict[str, RepositoryTree]:
     """Stream the files of the archive's nodes into ``repo/``; each node's tree."""
     trees: dict[str, RepositoryTree] = {}
-    total = reader.count_members()
+    total = reader.count_repository()
     done = 0
     with closing(reader.iter_repository()) as entries:
         for entry, stream in entries:

@@ -21,6 +21,7 @@ from provgraph.common.archive_format import ARCHIVE_SCHEMA, MAIN_VERSIONS, creat
 from provgraph.exceptions import ArchiveMigrationError
 
 __all__ = [
+    "MAIN_0000_SCHEMA",
     "MAIN_STEPS",
     "NULLABLE_IN_MAIN_0000",
     "MainStep",
