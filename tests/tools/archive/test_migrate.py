@@ -15,6 +15,7 @@ import logging
 import shutil
 import sqlite3
 import tarfile
+import tracemalloc
 import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -453,3 +454,24 @@ def test_main_archive_without_a_database_is_refused(tmp_path: Path) -> None:
     _rewrite_zip(LEGACY_ARCHIVES / "export_main_0000_simple.aiida", hostile, {"db.sqlite3": b"garbage" * 100})
     with pytest.raises(CorruptArchive, match="not an SQLite database"):
         migrate_archive(hostile, tmp_path / "out.aiida")
+
+
+def test_repository_files_are_streamed_not_loaded(tmp_path: Path) -> None:
+    big = tmp_path / "big.aiida"
+    size = 48 * 1024 * 1024
+    _rewrite_zip(LEGACY_SIMPLE, big, {})
+    with (
+        zipfile.ZipFile(big, "a", compression=zipfile.ZIP_DEFLATED) as archive,
+        archive.open(f"{NODE_FOLDER}/big.bin", "w", force_zip64=True) as member,
+    ):
+        for _ in range(size // (1024 * 1024)):
+            member.write(bytes(1024 * 1024))
+    tracemalloc.start()
+    try:
+        migrate_archive(big, tmp_path / "out.aiida")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024, f"peak {peak:,} bytes for a {size:,}-byte file"
+    node = snapshot(tmp_path / "out.aiida", tmp_path)["nodes"]["37007e25-f37c-47dd-b2af-b17748274e6f"]
+    assert node["repository_files"]["big.bin"] == hashlib.sha256(bytes(size)).hexdigest()
