@@ -475,3 +475,29 @@ def test_repository_files_are_streamed_not_loaded(tmp_path: Path) -> None:
     assert peak < 8 * 1024 * 1024, f"peak {peak:,} bytes for a {size:,}-byte file"
     node = snapshot(tmp_path / "out.aiida", tmp_path)["nodes"]["37007e25-f37c-47dd-b2af-b17748274e6f"]
     assert node["repository_files"]["big.bin"] == hashlib.sha256(bytes(size)).hexdigest()
+
+
+def test_folder_sources_and_bad_compression_are_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "unpacked"
+    folder.mkdir()
+    (folder / "metadata.json").write_text('{"export_version": "main_0001"}', encoding="utf-8")
+    with pytest.raises(ArchiveMigrationError, match="unpacked archive folder is not supported"):
+        migrate_archive(folder, tmp_path / "out.aiida")
+    with pytest.raises(ArchiveMigrationError, match="compression must be a zlib level"):
+        migrate_archive(LEGACY_SIMPLE, tmp_path / "out.aiida", compression=12)
+    _no_leftovers(tmp_path, "unpacked")
+
+
+def test_a_main_version_tar_is_refused(tmp_path: Path) -> None:
+    hostile = tmp_path / "main.tar"
+    with (
+        zipfile.ZipFile(LEGACY_ARCHIVES / "export_main_0000_simple.aiida") as source,
+        tarfile.open(hostile, "w") as tar,
+    ):
+        for name in ("metadata.json", "db.sqlite3"):
+            content = source.read(name)
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
+    with pytest.raises(CorruptArchive, match="must be a zip file"):
+        migrate_archive(hostile, tmp_path / "out.aiida")

@@ -27,7 +27,7 @@ import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -116,11 +116,18 @@ def migrate_archive(
     source, destination = Path(source), Path(destination)
     report = progress or _silent
     target = _check_target(version)
+    if not (isinstance(compression, int) and 0 <= compression <= 9):
+        raise ArchiveMigrationError(f"compression must be a zlib level from 0 to 9, not {compression!r}")
     in_place = _same_file(source, destination)
     if in_place and not force:
         raise ArchiveMigrationError(f"{destination} is the source archive; use force to migrate it in place")
     check_destination(destination, force)
     current = read_version(source)
+    container = archive_container(source)
+    if container == "folder":
+        raise ArchiveMigrationError(
+            f"{source}: migrating an unpacked archive folder is not supported; zip it first"
+        )
     if ALL_VERSIONS.index(current) > ALL_VERSIONS.index(target):
         raise IncompatibleArchiveVersionError(
             f"{source}: archive version {current} is newer than {target}; "
@@ -136,6 +143,7 @@ def migrate_archive(
     try:
         _migrate(
             source,
+            container,
             destination=destination,
             current=current,
             target=target,
@@ -166,6 +174,7 @@ def _one_line(exc: ArchiveError, source: Path) -> ArchiveError:
 
 def _migrate(
     source: Path,
+    container: str,
     *,
     destination: Path,
     current: str,
@@ -174,9 +183,6 @@ def _migrate(
     report: ProgressCallback,
     compression: int,
 ) -> None:
-    container = archive_container(source)
-    if container == "folder":
-        raise ArchiveMigrationError("migrating an unpacked archive folder is not supported; zip it first")
     if current in MAIN_VERSIONS and container != "zip":
         raise CorruptArchive(f"archive version {current} must be a zip file, found a {container} file")
     metadata = read_metadata(source)
@@ -208,7 +214,8 @@ def _zip_writer(path: Path, work: Path, compression: int) -> Iterator[ArchiveZip
     try:
         yield writer
     except BaseException:
-        writer.close()
+        with suppress(OSError, ValueError):  # the file is discarded; keep the original error
+            writer.close()
         raise
 
 
