@@ -8,14 +8,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["AIIDA_NODE_HASHES", "DATA_DIR", "SMALL_ARCHIVE", "SMALL_MANIFEST"]
+__all__ = [
+    "AIIDA_NODE_HASHES",
+    "DATA_DIR",
+    "LEGACY_ARCHIVES",
+    "LEGACY_RESULTS",
+    "SMALL_ARCHIVE",
+    "SMALL_MANIFEST",
+    "legacy_manifest",
+]
 
 DATA_DIR = Path(__file__).parent / "data"
 
 # An archive aiida-core 2.9.4 exported, byte-identical to the shared fixture, and aiida's ground
-# truth for it (see aiida-archives/README.md; the ``legacy/`` archives it mentions are not copied).
+# truth for it (see aiida-archives/README.md).
 SMALL_ARCHIVE = DATA_DIR / "aiida-archives" / "small.aiida"
 SMALL_MANIFEST = DATA_DIR / "aiida-archives" / "small.manifest.json"
 
 # Hashes aiida-core 2.9.4 gave nodes the archive lacks (a CalcJobNode, a WorkChainNode, ...).
 AIIDA_NODE_HASHES = DATA_DIR / "aiida_node_hashes.json"
+
+# aiida-core's own test archives in the older formats (0.1 ... 0.13, main_0000, main_0001 and edge
+# cases), byte-identical copies with their licence, and what aiida-core 2.9.4 does with each
+# (legacy/README.md): ``aiida-core-results.json`` and a manifest per archive it imports.
+LEGACY_ARCHIVES = DATA_DIR / "aiida-archives" / "legacy"
+LEGACY_RESULTS = LEGACY_ARCHIVES / "aiida-core-results.json"
+
+
+def legacy_manifest(archive_name: str) -> Path:
+    """The manifest beside a legacy archive (``X.aiida`` -> ``X.manifest.json``, a tar keeps its suffix)."""
+    stem = archive_name.removesuffix(".aiida")
+    return LEGACY_ARCHIVES / f"{stem}.manifest.json"

@@ -9,11 +9,18 @@ from __future__ import annotations
 import hashlib
 import json
 
-from tests.data_files import AIIDA_NODE_HASHES, SMALL_ARCHIVE, SMALL_MANIFEST
+from tests.data_files import (
+    AIIDA_NODE_HASHES,
+    LEGACY_ARCHIVES,
+    LEGACY_RESULTS,
+    SMALL_ARCHIVE,
+    SMALL_MANIFEST,
+    legacy_manifest,
+)
 
 
 def test_data_files_are_in_the_repository() -> None:
-    for path in (SMALL_ARCHIVE, SMALL_MANIFEST, AIIDA_NODE_HASHES):
+    for path in (SMALL_ARCHIVE, SMALL_MANIFEST, AIIDA_NODE_HASHES, LEGACY_RESULTS):
         assert path.is_file(), f"{path} is missing: the tests that read it cannot run without it"
 
 
@@ -23,3 +30,15 @@ def test_small_archive_is_the_one_its_manifest_describes() -> None:
     assert manifest["aiida_core_version"] == "2.9.4"
     assert len(content) == manifest["archive_bytes"]
     assert hashlib.sha256(content).hexdigest() == manifest["archive_sha256"]
+
+
+def test_legacy_archives_are_the_ones_their_manifests_describe() -> None:
+    for name in ("LICENSE-aiida-core.txt", "SOURCE", "README.md"):
+        assert (LEGACY_ARCHIVES / name).is_file(), f"{name} must travel with aiida-core's archives"
+    results = json.loads(LEGACY_RESULTS.read_text(encoding="utf-8"))["archives"]
+    for name, result in results.items():
+        assert (LEGACY_ARCHIVES / name).is_file(), f"{name} is missing"
+        if result["outcome"] != "refused":
+            manifest = json.loads(legacy_manifest(name).read_text(encoding="utf-8"))
+            content = (LEGACY_ARCHIVES / name).read_bytes()
+            assert hashlib.sha256(content).hexdigest() == manifest["archive_sha256"], name
