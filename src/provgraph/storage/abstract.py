@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from provgraph.config.profile import Profile
     from provgraph.repository.abstract import RepositoryBackend
 
-__all__ = ["EntityTypes", "In", "Like", "RowFilters", "StorageBackend"]
+__all__ = ["EntityTypes", "In", "JsonText", "Like", "RowFilters", "StorageBackend"]
 
 
 class EntityTypes(str, enum.Enum):
@@ -48,6 +48,17 @@ class Like:
     """Row filter value: the column (as text, case-sensitive) matches a SQL LIKE ``pattern``."""
 
     pattern: str
+
+
+class JsonText(str):
+    """A JSON column's value given as JSON text that is already serialised (and valid).
+
+    Bulk copies (an archive's rows) read JSON as text; wrapping it lets the storage write it as
+    it is instead of parsing and serialising it again, which was most of the Python work per
+    row. The caller vouches that the text is valid JSON; the database may still refuse it.
+    """
+
+    __slots__ = ()
 
 
 #: Column name -> value for equality, ``None`` for IS NULL, or an :class:`In` / :class:`Like`.

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from provgraph.exceptions import InputValidationError
+from provgraph.storage.abstract import JsonText
 
 __all__ = ["json_dumps"]
 
@@ -19,7 +20,12 @@ _JSON_ENCODER = json.JSONEncoder(allow_nan=False)
 
 
 def json_dumps(value: Any) -> str:
-    """Serialise for a JSON column; NaN and infinities are refused rather than stored unreadable."""
+    """Serialise for a JSON column; NaN and infinities are refused rather than stored unreadable.
+
+    :class:`~provgraph.storage.abstract.JsonText` is JSON text already and is written as it is.
+    """
+    if type(value) is JsonText:
+        return str(value)
     try:
         return _JSON_ENCODER.encode(value)
     except ValueError as exc:

@@ -41,7 +41,7 @@ from provgraph.orm.nodes.link_rules import CYCLE_CHECKED, Degree, link_rule
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.users import User, UserCollection
 from provgraph.repository.tree import Repository
-from provgraph.storage.abstract import EntityTypes, In, StorageBackend
+from provgraph.storage.abstract import EntityTypes, In, JsonText, StorageBackend
 from provgraph.tools.archive.checks import check_archive
 from provgraph.tools.archive.extras import merge_extras as merge_extras_values
 from provgraph.tools.archive.extras import merge_mode, strip_internal_extras
@@ -58,6 +58,8 @@ IMPORT_GROUP_TYPE = "core.import"
 # A batch of node rows ends early once its JSON text reaches this size (attributes of tens of MB).
 _MAX_BATCH_BYTES = 32 * 1024 * 1024
 _CHUNK = 1024 * 1024
+# A concurrent import of overlapping content breaks a unique constraint: re-plan this many times.
+_ATTEMPTS = 3
 
 #: Called with (stage, done, total) as the import proceeds; the CLI draws progress bars from it.
 Progress = Callable[[str, int, int], None]
@@ -151,18 +153,36 @@ def run_import(
     started = time.perf_counter()
     with ArchiveSource(path) as source:
         check_archive(source)
-        importer = _Importer(
-            source,
-            backend,
-            summary=ImportSummary(Path(path), dry_run=test_run),
-            batch_size=min(batch_size, filter_size),
-            import_new_extras=import_new_extras,
-            extras_mode=merge_mode(merge_extras),
-            comment_mode=merge_comments,
-            include_authinfos=include_authinfos,
-            progress=progress or (lambda stage, done, total: None),
-        )
-        importer.run(create_group=create_group, group=group, test_run=test_run)
+        for attempt in range(1, _ATTEMPTS + 1):
+            importer = _Importer(
+                source,
+                backend,
+                summary=ImportSummary(Path(path), dry_run=test_run),
+                batch_size=min(batch_size, filter_size),
+                import_new_extras=import_new_extras,
+                extras_mode=merge_mode(merge_extras),
+                comment_mode=merge_comments,
+                include_authinfos=include_authinfos,
+                progress=progress or (lambda stage, done, total: None),
+            )
+            counts = backend.get_entity_counts()
+            try:
+                importer.run(create_group=create_group, group=group, test_run=test_run)
+                break
+            except InputValidationError as exc:
+                # A broken constraint after every check passed: if another process wrote to the
+                # profile meanwhile (the same UUIDs, say), plan again; otherwise it is the
+                # archive's fault, and nothing was imported.
+                if backend.get_entity_counts() == counts:
+                    raise ImportValidationError(
+                        f"{path}: the profile refused the archive's rows: {exc}"
+                    ) from exc
+                if attempt == _ATTEMPTS:
+                    raise ImportValidationError(
+                        f"{path}: the import conflicted {attempt} times with concurrent writes to the "
+                        f"profile ({exc}); nothing was imported, try again"
+                    ) from exc
+                LOGGER.info("import of %s conflicted with a concurrent write; planning again", path)
     importer.summary.seconds = time.perf_counter() - started
     return importer.summary
 
@@ -195,6 +215,14 @@ def _json_object(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise CorruptArchive(f"the archive's {what} is not a JSON object")
     return parsed
+
+
+def _object_as_is(value: Any, what: str) -> Any:
+    """A JSON object column for the insert: archive text passed through untouched when it is
+    plainly an object (checked valid by ``checks.py``), else parsed (and checked to be one)."""
+    if isinstance(value, str) and value.startswith("{"):
+        return JsonText(value)
+    return _json_object(value, what)
 
 
 def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -280,6 +308,8 @@ class _Importer:
                     self.nodes[archive_id] = row["id"]
                     continue
                 self.new_node_ids.add(archive_id)
+                if repository_metadata in (None, "{}"):
+                    continue
                 metadata = _json_object(repository_metadata, f"repository_metadata of node {node_uuid}")
                 try:
                     keys.update(key for key in Repository.flatten(metadata).values() if key)
@@ -487,15 +517,16 @@ class _Importer:
             user_id,
         ) = row
         what = f"node {node_uuid}"
-        attributes = _json_object(attributes, f"attributes of {what}")
-        if str(node_type).startswith("process."):
-            attributes.pop("checkpoints", None)
-        if self.import_new_extras:
+        if str(node_type).startswith("process.") and '"checkpoints"' in str(attributes):
+            parsed = _json_object(attributes, f"attributes of {what}")
+            parsed.pop("checkpoints", None)
+            attributes = parsed
+        if not self.import_new_extras:
+            extras = {}
+        elif '"_aiida_' in str(extras) or (node_type == "data.code.Code." and '"hidden"' in str(extras)):
             extras = strip_internal_extras(_json_object(extras, f"extras of {what}"))
             if node_type == "data.code.Code.":
                 extras.pop("hidden", None)
-        else:
-            extras = {}
         return {
             "uuid": node_uuid,
             "node_type": node_type,
@@ -504,9 +535,9 @@ class _Importer:
             "description": description or "",
             "ctime": _parse_time(ctime),
             "mtime": _parse_time(mtime),
-            "attributes": attributes,
-            "extras": extras,
-            "repository_metadata": _json_object(repository_metadata, f"repository_metadata of {what}"),
+            "attributes": _object_as_is(attributes, f"attributes of {what}"),
+            "extras": _object_as_is(extras, f"extras of {what}"),
+            "repository_metadata": _object_as_is(repository_metadata, f"repository_metadata of {what}"),
             "dbcomputer_id": None if computer_id is None else self.computers[computer_id],
             "user_id": self.users[user_id],
         }
