@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from tests.data_files import SMALL_ARCHIVE, SMALL_MANIFEST
+from tests.tools.archive.graph_views import graph_links, node_type_counts, repository_files
 
 from provgraph.cli.archive import archive
 from provgraph.config.profile import Profile
@@ -29,14 +30,8 @@ MANIFEST: dict[str, Any] = json.loads(SMALL_MANIFEST.read_text())
 
 
 @pytest.fixture(autouse=True)
-def registered(registered_profile: Profile, monkeypatch: pytest.MonkeyPatch) -> Profile:
-    monkeypatch.setenv("COLUMNS", "200")
-    return registered_profile
-
-
-@pytest.fixture
-def backend(registered: Profile) -> StorageBackend:
-    return get_manager().get_profile_storage()
+def _loaded(registered: Profile) -> Profile:
+    return registered
 
 
 def run(*args: str) -> Result:
@@ -47,34 +42,11 @@ def _counts(backend: StorageBackend) -> dict[str, int]:
     return backend.get_entity_counts()
 
 
-def _node_types(backend: StorageBackend) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for (node_type,) in QueryBuilder(backend=backend).append(Node, project="node_type").iterall():
-        found[node_type] = found.get(node_type, 0) + 1
-    return found
-
-
-def _links(backend: StorageBackend) -> list[list[str]]:
-    qb = QueryBuilder(backend=backend)
-    qb.append(Node, project="uuid", tag="source")
-    qb.append(Node, with_incoming="source", project="uuid", edge_project=["type", "label"])
-    return sorted([source, target, kind, label] for source, target, kind, label in qb.iterall())
-
-
-def _repository_files(node: Node) -> dict[str, str]:
-    files = {}
-    for root, _dirs, names in node.base.repository.walk():
-        for name in names:
-            path = str(root / name) if str(root) not in ("", ".") else name
-            files[path] = hashlib.sha256(node.base.repository.get_object_content(path, mode="rb")).hexdigest()
-    return files
-
-
 def test_import_matches_aiida_core_manifest(backend: StorageBackend) -> None:
     group_pk = import_archive(SMALL_ARCHIVE, create_group=False)
     assert group_pk is None
-    assert _node_types(backend) == MANIFEST["node_types"]
-    links = _links(backend)
+    assert node_type_counts(backend) == MANIFEST["node_types"]
+    links = graph_links(backend)
     assert links == sorted(MANIFEST["links"])
     canonical = json.dumps(links, sort_keys=True, ensure_ascii=False, default=str)
     assert hashlib.sha256(canonical.encode()).hexdigest() == MANIFEST["links_sha256"]
@@ -99,7 +71,7 @@ def test_import_matches_aiida_core_manifest(backend: StorageBackend) -> None:
         assert node.user.email == expected["user_email"], role
         assert (node.computer.label if node.computer else None) == expected["computer"], role
         assert node.base.repository.serialize() == expected["repository_metadata"], role
-        assert _repository_files(node) == expected["repository_files"], role
+        assert repository_files(node) == expected["repository_files"], role
 
     for label, expected in MANIFEST["groups"].items():
         group = Group.collection.get(label=label)
@@ -252,7 +224,7 @@ def test_folder_archive(backend: StorageBackend, tmp_path: Path) -> None:
     folder = tmp_path / "unzipped"
     shutil.unpack_archive(SMALL_ARCHIVE, folder, format="zip")
     import_archive(folder, create_group=False)
-    assert _node_types(backend) == MANIFEST["node_types"]
+    assert node_type_counts(backend) == MANIFEST["node_types"]
 
 
 def test_import_next_to_own_nodes(backend: StorageBackend) -> None:

@@ -31,14 +31,8 @@ from provgraph.storage.abstract import StorageBackend
 
 
 @pytest.fixture(autouse=True)
-def registered(registered_profile: Profile, monkeypatch: pytest.MonkeyPatch) -> Profile:
-    monkeypatch.setenv("COLUMNS", "200")
-    return registered_profile
-
-
-@pytest.fixture
-def backend(registered: Profile) -> StorageBackend:
-    return get_manager().get_profile_storage()
+def _loaded(registered: Profile) -> Profile:
+    return registered
 
 
 def _state(backend: StorageBackend) -> tuple[dict[str, int], list[str]]:

@@ -6,17 +6,17 @@ must give them, field by field (timestamps aiida-core fills at migration excepte
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.data_files import LEGACY_ARCHIVES, LEGACY_RESULTS, legacy_manifest
+from tests.tools.archive.graph_views import graph_links, repository_files
 
 from provgraph.config.profile import Profile
 from provgraph.manager import get_manager
-from provgraph.orm import Group, Node, QueryBuilder, load_node
+from provgraph.orm import Group, load_node
 from provgraph.tools.archive.imports import import_archive
 from provgraph.tools.archive.migrate import migrate_archive
 
@@ -29,22 +29,6 @@ def registered(registered_profile: Profile) -> Profile:
     return registered_profile
 
 
-def _links() -> list[list[str]]:
-    qb = QueryBuilder()
-    qb.append(Node, project="uuid", tag="source")
-    qb.append(Node, with_incoming="source", project="uuid", edge_project=["type", "label"])
-    return sorted([source, target, kind, label] for source, target, kind, label in qb.iterall())
-
-
-def _files(node: Node) -> dict[str, str]:
-    files = {}
-    for root, _dirs, names in node.base.repository.walk():
-        for name in names:
-            path = str(root / name) if str(root) not in ("", ".") else name
-            files[path] = hashlib.sha256(node.base.repository.get_object_content(path, mode="rb")).hexdigest()
-    return files
-
-
 @pytest.mark.parametrize("name", IMPORTED)
 def test_migrated_archive_imports_as_in_aiida_core(name: str, tmp_path: Path) -> None:
     manifest = json.loads(legacy_manifest(name).read_text(encoding="utf-8"))
@@ -52,7 +36,7 @@ def test_migrated_archive_imports_as_in_aiida_core(name: str, tmp_path: Path) ->
     migrate_archive(LEGACY_ARCHIVES / name, migrated)
     assert import_archive(migrated, create_group=False) is None
 
-    assert _links() == manifest["links"]
+    assert graph_links() == manifest["links"]
     counts = get_manager().get_profile_storage().get_entity_counts()
     for key, total in (
         ("Nodes", "nodes"),
@@ -74,7 +58,7 @@ def test_migrated_archive_imports_as_in_aiida_core(name: str, tmp_path: Path) ->
         if f"nodes/{uuid}/ctime" not in unstable:
             assert node.ctime.isoformat() == expected["ctime"]
         assert node.base.repository.serialize() == expected["repository_metadata"]
-        assert _files(node) == expected["repository_files"]
+        assert repository_files(node) == expected["repository_files"]
     for label, expected in manifest["groups"].items():
         group = Group.collection.get(label=label)
         assert (group.uuid, group.type_string, group.description) == (

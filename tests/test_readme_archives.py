@@ -1,0 +1,62 @@
+"""The README's archive example, run line by line as a user would type it.
+
+The commands are read from the README itself (the block after the ``readme-archive-example``
+marker), so the README cannot promise a command that does not work.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.data_files import DATA_DIR, SMALL_ARCHIVE
+
+README = Path(__file__).parents[1] / "README.md"
+MARKER = "readme-archive-example"
+
+
+def _commands() -> list[list[str]]:
+    text = README.read_text()
+    block = text[text.index(MARKER) :]
+    block = block[block.index("```bash\n") + len("```bash\n") : block.index("```\n", block.index("```bash"))]
+    commands = []
+    for line in block.splitlines():
+        words = shlex.split(line, comments=True)
+        if words:
+            assert words[0] == "provgraph", line
+            commands.append(words[1:])
+    return commands
+
+
+def test_readme_archive_commands_work(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(SMALL_ARCHIVE, work / "colleague.aiida")
+    shutil.copy(DATA_DIR / "aiida-archives" / "legacy" / "export_0.9_simple.aiida", work / "old.aiida")
+    env = {**os.environ, "PROVGRAPH_PATH": str(tmp_path / "config")}
+    env.pop("PROVGRAPH_PROFILE", None)
+
+    def provgraph(*args: str) -> str:
+        done = subprocess.run(
+            [str(Path(sys.executable).with_name("provgraph")), *args],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, f"provgraph {' '.join(args)}\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+    provgraph("quickstart")
+    outputs = [provgraph(*command) for command in _commands()]
+    assert (work / "results.aiida").is_file()
+    assert (work / "old-new.aiida").is_file()
+    assert "main_0001" in outputs[1]
+    assert "Success: imported" in outputs[2]
+    assert "Int" in outputs[-1]
