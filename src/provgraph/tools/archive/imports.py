@@ -61,6 +61,34 @@ _CHUNK = 1024 * 1024
 # A concurrent import of overlapping content breaks a unique constraint: re-plan this many times.
 _ATTEMPTS = 3
 
+# The archive's node columns as a new node keeps them, computed by SQLite on the archive: as
+# aiida-core's import does, the internal extras (``_aiida_*``: hash, cache flags) and the
+# ``checkpoints`` attribute of process nodes are dropped, and the ``hidden`` extra of legacy codes.
+_STRIPPED_EXTRAS = (
+    "CASE WHEN extras IS NULL OR instr(extras, '\"_aiida_') = 0 THEN extras ELSE "
+    "(SELECT json_group_object(key, value) FROM json_each(db_dbnode.extras) "
+    "WHERE substr(key, 1, 7) != '_aiida_') END"
+)
+_NODE_COLUMNS = (
+    "id",
+    "uuid",
+    "node_type",
+    "process_type",
+    "label",
+    "description",
+    "ctime",
+    "mtime",
+    "CASE WHEN node_type LIKE 'process.%' AND instr(attributes, '\"checkpoints\"') > 0 "
+    "THEN json_remove(attributes, '$.checkpoints') ELSE attributes END",
+    f"CASE WHEN node_type = 'data.code.Code.' THEN json_remove({_STRIPPED_EXTRAS}, '$.hidden') "
+    f"ELSE {_STRIPPED_EXTRAS} END",
+    "extras",
+    "repository_metadata",
+    "dbcomputer_id",
+    "user_id",
+)
+_NODE_WEIGHT = "coalesce(length(attributes), 0) + coalesce(length(extras), 0) + length(repository_metadata)"
+
 #: Called with (stage, done, total) as the import proceeds; the CLI draws progress bars from it.
 Progress = Callable[[str, int, int], None]
 
@@ -481,17 +509,24 @@ class _Importer:
     def _import_nodes(self) -> None:
         total = self.source.count("db_dbnode")
         done = 0
-        for batch in self.source.batches("db_dbnode", batch_size=self.batch_size, max_bytes=_MAX_BATCH_BYTES):
+        batches = self.source.batches(
+            "db_dbnode",
+            _NODE_COLUMNS,
+            batch_size=self.batch_size,
+            weight=_NODE_WEIGHT,
+            max_weight=_MAX_BATCH_BYTES,
+        )
+        for batch in batches:
             new_rows: list[dict[str, Any]] = []
             new_archive_ids: list[int] = []
-            merged: list[tuple[int, dict[str, Any]]] = []
+            merged: list[tuple[int, Any]] = []
             for row in batch:
                 archive_id = row[0]
                 if archive_id in self.new_node_ids:
                     new_archive_ids.append(archive_id)
                     new_rows.append(self._new_node_row(row))
                 else:
-                    merged.append((archive_id, _json_object(row[9], f"extras of node {row[1]}")))
+                    merged.append((archive_id, row[10]))
             ids = self.backend.bulk_insert(EntityTypes.NODE, new_rows, savepoint=False)
             self.nodes.update(zip(new_archive_ids, ids, strict=True))
             self._merge_existing_extras(merged)
@@ -501,32 +536,10 @@ class _Importer:
         self.summary.count("Nodes", False, total - len(self.new_node_ids))
 
     def _new_node_row(self, row: tuple[Any, ...]) -> dict[str, Any]:
-        (
-            _archive_id,
-            node_uuid,
-            node_type,
-            process_type,
-            label,
-            description,
-            ctime,
-            mtime,
-            attributes,
-            extras,
-            repository_metadata,
-            computer_id,
-            user_id,
-        ) = row
+        """The profile row of a new node (``row`` as ``_NODE_COLUMNS`` selects it)."""
+        (_id, node_uuid, node_type, process_type, label, description, ctime, mtime) = row[:8]
+        attributes, extras, _raw_extras, repository_metadata, computer_id, user_id = row[8:14]
         what = f"node {node_uuid}"
-        if str(node_type).startswith("process.") and '"checkpoints"' in str(attributes):
-            parsed = _json_object(attributes, f"attributes of {what}")
-            parsed.pop("checkpoints", None)
-            attributes = parsed
-        if not self.import_new_extras:
-            extras = {}
-        elif '"_aiida_' in str(extras) or (node_type == "data.code.Code." and '"hidden"' in str(extras)):
-            extras = strip_internal_extras(_json_object(extras, f"extras of {what}"))
-            if node_type == "data.code.Code.":
-                extras.pop("hidden", None)
         return {
             "uuid": node_uuid,
             "node_type": node_type,
@@ -536,20 +549,21 @@ class _Importer:
             "ctime": _parse_time(ctime),
             "mtime": _parse_time(mtime),
             "attributes": _object_as_is(attributes, f"attributes of {what}"),
-            "extras": _object_as_is(extras, f"extras of {what}"),
+            "extras": _object_as_is(extras, f"extras of {what}") if self.import_new_extras else {},
             "repository_metadata": _object_as_is(repository_metadata, f"repository_metadata of {what}"),
             "dbcomputer_id": None if computer_id is None else self.computers[computer_id],
             "user_id": self.users[user_id],
         }
 
-    def _merge_existing_extras(self, merged: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    def _merge_existing_extras(self, merged: Sequence[tuple[int, Any]]) -> None:
         """Apply the extras mode to nodes the profile had; unchanged extras are not rewritten."""
         if not merged or self.extras_mode == ("k", "n", "l"):
             return  # the default mode keeps the profile's extras as they are
         ids = [self.nodes[archive_id] for archive_id, _ in merged]
         current = self._find(EntityTypes.NODE, "id", ids, "extras")
         updates = []
-        for archive_id, imported in merged:
+        for archive_id, archived_extras in merged:
+            imported = _json_object(archived_extras, "extras of an imported node")
             pk = self.nodes[archive_id]
             existing = current[pk]["extras"] or {}
             combined = merge_extras_values(existing, strip_internal_extras(imported), self.extras_mode)

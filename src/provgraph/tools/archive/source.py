@@ -165,26 +165,34 @@ class ArchiveSource:
             raise CorruptArchive(f"{self.original_path}: reading the archive database failed: {exc}") from exc
 
     def batches(
-        self, table: str, columns: Sequence[str] | None = None, *, batch_size: int = 1000, max_bytes: int = 0
+        self,
+        table: str,
+        columns: Sequence[str] | None = None,
+        *,
+        batch_size: int = 1000,
+        weight: str | None = None,
+        max_weight: int = 0,
     ) -> Iterator[list[tuple[Any, ...]]]:
         """The rows of ``table`` ordered by id, ``batch_size`` at a time.
 
-        With ``max_bytes`` a batch also ends once its text reaches that many bytes, so that a
-        few rows holding tens of megabytes of JSON each do not arrive together.
+        ``columns`` may be SQL expressions (the database does per-row work faster than Python).
+        With ``weight``, an SQL expression appended as each row's last value, a batch also ends
+        once the weights reach ``max_weight``: a few rows holding tens of megabytes of JSON each
+        then do not arrive together.
         """
-        names = ", ".join(columns or COLUMNS[table])
+        names = ", ".join([*(columns or COLUMNS[table]), *([weight] if weight else [])])
         try:
             cursor = self.db.execute(f"SELECT {names} FROM {table} ORDER BY id")
             batch: list[tuple[Any, ...]] = []
-            size = 0
+            total = 0
             while rows := cursor.fetchmany(batch_size):
                 for row in rows:
                     batch.append(row)
-                    if max_bytes:
-                        size += sum(len(value) for value in row if isinstance(value, str))
-                    if len(batch) >= batch_size or (max_bytes and size >= max_bytes):
+                    if weight:
+                        total += row[-1] or 0
+                    if len(batch) >= batch_size or (weight and total >= max_weight):
                         yield batch
-                        batch, size = [], 0
+                        batch, total = [], 0
             if batch:
                 yield batch
         except sqlite3.Error as exc:
