@@ -83,6 +83,7 @@ def traverse_graph(
     backend: StorageBackend | None = None,
     get_links: bool = False,
     missing_callback: MissingCallback | None = None,
+    filter_size: int | None = None,
 ) -> TraverseGraphOutput:
     """Every node reachable from ``starting_pks`` along the links the ``rules`` follow.
 
@@ -90,7 +91,8 @@ def traverse_graph(
     given are not followed, and no ruleset is checked here (see :func:`get_nodes_export` and
     :func:`get_nodes_delete`). Starting pks that are not nodes raise ``NotExistent`` unless
     ``missing_callback`` takes them. With ``get_links`` the result also holds every link
-    followed, as :class:`LinkQuadruple`; otherwise ``links`` is None.
+    followed, as :class:`LinkQuadruple`; otherwise ``links`` is None. ``filter_size`` ids go
+    into one query (default :data:`FILTER_SIZE`).
     """
     unknown = sorted(set(rules) - set(RULE_NAMES))
     if unknown:
@@ -100,7 +102,7 @@ def traverse_graph(
     links: set[LinkQuadruple] | None = set() if get_links else None
     query = QueryBuilder(backend=backend)  # resolves the default storage once
     storage = query.backend
-    found = _existing_nodes(storage, starting)
+    found = _existing_nodes(storage, starting, filter_size)
     missing = starting - found
     if missing:
         if missing_callback is None:
@@ -117,7 +119,7 @@ def traverse_graph(
     frontier = set(found)
     while frontier and steps:
         reached: set[int] = set()
-        for batch in batched(frontier):
+        for batch in batched(frontier, filter_size):
             for direction, link_types in steps:
                 for link in _links_of(storage, batch, direction, link_types):
                     reached.add(link.target_id if direction == "forward" else link.source_id)
@@ -174,9 +176,9 @@ def _checked_pks(starting_pks: Iterable[int]) -> set[int]:
     return pks
 
 
-def _existing_nodes(storage: StorageBackend, pks: Collection[int]) -> set[int]:
+def _existing_nodes(storage: StorageBackend, pks: Collection[int], filter_size: int | None) -> set[int]:
     existing: set[int] = set()
-    for batch in batched(pks):
+    for batch in batched(pks, filter_size):
         query = QueryBuilder(backend=storage).append(Node, filters={"id": {"in": batch}}, project=["id"])
         existing.update(query.all(flat=True))
     return existing
