@@ -59,4 +59,4 @@ def test_readme_archive_commands_work(tmp_path: Path) -> None:
     assert (work / "old-new.aiida").is_file()
     assert "main_0001" in outputs[1]
     assert "Success: imported" in outputs[2]
-    assert "Int" in outputs[-1]
+    assert "Total results: 47" in outputs[-1]

@@ -30,6 +30,8 @@ The tree::
         ├── IncompatibleArchiveVersionError  a version too old, unknown, or not the one needed
         ├── ArchiveMigrationError       migrating an archive to the current format failed
         ├── ArchiveExportError          the selection cannot be written (e.g. unsealed processes)
+        │   ├── ExportValidationError   it holds unsealed (running) processes
+        │   └── LicensingException      a Data node's source.license is not allowed
         └── ArchiveImportError          the archive's content cannot be merged into the profile
             ├── ImportValidationError   it breaks the graph rules (links, duplicate UUIDs)
             └── ImportUniquenessError   no free label left for a clashing computer or group
@@ -48,6 +50,7 @@ __all__ = [
     "ConfigurationError",
     "CorruptArchive",
     "CorruptStorage",
+    "ExportValidationError",
     "ImportUniquenessError",
     "ImportValidationError",
     "IncompatibleArchiveVersionError",
@@ -55,6 +58,7 @@ __all__ = [
     "InputValidationError",
     "InvalidOperation",
     "InvalidProfileNameError",
+    "LicensingException",
     "LinkValidationError",
     "LockedProfileError",
     "LockingProfileError",
@@ -184,6 +188,14 @@ class ArchiveMigrationError(ArchiveError):
 
 class ArchiveExportError(ArchiveError):
     """The selected entities cannot be written to an archive (for example unsealed processes)."""
+
+
+class ExportValidationError(ArchiveExportError):
+    """The selection holds processes that have not finished (unsealed), which archives may not hold."""
+
+
+class LicensingException(ArchiveExportError):
+    """A Data node's ``source.license`` is not allowed, or is forbidden, for this archive (aiida's name)."""
 
 
 class ArchiveImportError(ArchiveError):

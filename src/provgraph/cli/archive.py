@@ -7,6 +7,7 @@ from typing import Any, cast
 
 import click
 
+from provgraph.cli.archive_create import create
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
 
 __all__ = ["archive"]
@@ -17,6 +18,9 @@ _EXTRAS_MODES = ("keep_existing", "update_existing", "mirror", "none")
 @click.group(cls=ProvgraphGroup)
 def archive() -> None:
     """Create, import, inspect and migrate AiiDA archives (.aiida files)."""
+
+
+archive.add_command(create)
 
 
 _ARCHIVE_PATH = click.Path(path_type=Path, dir_okay=True, exists=False)

@@ -29,6 +29,7 @@ from typing import IO, Any
 from provgraph.exceptions import CorruptArchive, IncompatibleArchiveVersionError
 
 __all__ = [
+    "AIIDA_FORMAT_VERSION",
     "ALL_VERSIONS",
     "ARCHIVE_SCHEMA",
     "DB_FILENAME",
@@ -62,6 +63,9 @@ KEY_FORMAT = "sha256"
 
 #: The version every archive is written in, and the only one that can be read as a storage.
 HEAD_VERSION = "main_0001"
+#: The aiida-core release whose archives ours match; written as ``aiida_version`` in metadata.json,
+#: which aiida-core reads as the writer's version.
+AIIDA_FORMAT_VERSION = "2.9.4"
 #: JSON-based formats (``data.json`` + ``nodes/``), migratable step by step.
 LEGACY_VERSIONS = ("0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "0.10", "0.11", "0.12", "0.13")
 #: SQLite-based formats, migrated by small schema steps.

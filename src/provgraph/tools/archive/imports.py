@@ -42,9 +42,9 @@ from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.users import User, UserCollection
 from provgraph.repository.tree import Repository
 from provgraph.storage.abstract import EntityTypes, In, JsonText, StorageBackend
-from provgraph.tools.archive.checks import check_archive
 from provgraph.tools.archive.extras import merge_extras as merge_extras_values
 from provgraph.tools.archive.extras import merge_mode, strip_internal_extras
+from provgraph.tools.archive.import_checks import check_archive
 from provgraph.tools.archive.source import COLUMNS, ArchiveSource
 
 __all__ = ["COMMENT_MODES", "ImportSummary", "import_archive", "run_import"]
@@ -247,7 +247,7 @@ def _json_object(value: Any, what: str) -> dict[str, Any]:
 
 def _object_as_is(value: Any, what: str) -> Any:
     """A JSON object column for the insert: archive text passed through untouched when it is
-    plainly an object (checked valid by ``checks.py``), else parsed (and checked to be one)."""
+    plainly an object (checked valid by ``import_checks.py``), else parsed (and checked to be one)."""
     if isinstance(value, str) and value.startswith("{"):
         return JsonText(value)
     return _json_object(value, what)

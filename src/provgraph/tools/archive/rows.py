@@ -1,0 +1,257 @@
+"""The selected rows, read from the profile in batches and shaped as an archive database stores them.
+
+An archive's ``db.sqlite3`` keeps values as aiida-core writes them: times as naive UTC text
+``YYYY-MM-DD HH:MM:SS.ffffff``, JSON columns as ``json.dumps`` text (ASCII escapes), UUIDs
+dashed, booleans 0/1. The columns of each table are read from the archive schema itself
+(:data:`~provgraph.common.archive_format.ARCHIVE_SCHEMA`), and each value is converted by its
+column's declared type, so the two cannot drift apart. Rows keep their profile ids, which are
+unique, so links and memberships point at the same ids in the archive.
+
+Everything streams: the QueryBuilder fetches ``batch_size`` rows per round trip and
+:func:`stream_tables` hands them on in lists of ``batch_size``; memory holds one batch, plus the
+repository keys of the nodes seen (one short string per distinct file content).
+
+>>> columns = archive_columns()["db_dbuser"]
+>>> [column.name for column in columns]
+['id', 'email', 'first_name', 'last_name', 'institution']
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from provgraph.common.archive_format import ARCHIVE_SCHEMA
+from provgraph.orm.groups import Group
+from provgraph.orm.nodes.node import Node
+from provgraph.orm.querybuilder import QueryBuilder
+from provgraph.repository.tree import Repository
+from provgraph.storage.abstract import EntityTypes, StorageBackend
+from provgraph.tools.archive.selection import ENTITY_CLASSES, WRITE_ORDER, Selection
+
+__all__ = [
+    "ARCHIVE_TABLES",
+    "CHECKPOINTS_KEY",
+    "Column",
+    "RowBatch",
+    "archive_columns",
+    "stream_tables",
+]
+
+#: The archive table of each kind of row.
+ARCHIVE_TABLES: dict[EntityTypes, str] = {
+    EntityTypes.USER: "db_dbuser",
+    EntityTypes.COMPUTER: "db_dbcomputer",
+    EntityTypes.AUTHINFO: "db_dbauthinfo",
+    EntityTypes.GROUP: "db_dbgroup",
+    EntityTypes.NODE: "db_dbnode",
+    EntityTypes.COMMENT: "db_dbcomment",
+    EntityTypes.LOG: "db_dblog",
+    EntityTypes.LINK: "db_dblink",
+    EntityTypes.GROUP_NODE: "db_dbgroup_dbnodes",
+}
+
+#: The process attribute holding a serialised process state (code, potentially unsafe to load).
+CHECKPOINTS_KEY = "checkpoints"
+
+_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an archive table: its name and declared SQL type (``DATETIME``, ``JSON``...)."""
+
+    name: str
+    declared_type: str
+
+    def converter(self) -> Callable[[Any], Any]:
+        """Profile value (as the QueryBuilder returns it) -> archive database value."""
+        if self.declared_type == "DATETIME":
+            return _archive_time
+        if self.declared_type == "JSON":
+            return _archive_json
+        if self.declared_type == "BOOLEAN":
+            return _archive_bool
+        return _unchanged
+
+
+@dataclass(frozen=True)
+class RowBatch:
+    """Rows for one archive table, each a tuple in the order of ``columns``."""
+
+    entity_type: EntityTypes
+    table: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+
+@functools.cache
+def archive_columns() -> dict[str, tuple[Column, ...]]:
+    """Table name -> its columns, read from an in-memory database made from the archive schema."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        for statement in ARCHIVE_SCHEMA:
+            connection.execute(statement)
+        tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {
+            table: tuple(
+                Column(row[1], str(row[2]).upper())
+                for row in connection.execute(f"PRAGMA table_info({table})")  # names from our own schema
+            )
+            for table in tables
+        }
+    finally:
+        connection.close()
+
+
+def stream_tables(
+    storage: StorageBackend,
+    selection: Selection,
+    *,
+    batch_size: int,
+    filter_size: int,
+    strip_checkpoints: bool,
+    repository_keys: set[str],
+) -> Iterator[RowBatch]:
+    """Every selected row, table by table in archive order (entities, links, then memberships).
+
+    The repository keys of the nodes streamed are added to ``repository_keys`` on the way.
+    """
+    for entity_type in WRITE_ORDER:
+        yield from _entity_batches(
+            storage,
+            selection,
+            entity_type,
+            batch_size=batch_size,
+            filter_size=filter_size,
+            strip_checkpoints=strip_checkpoints,
+            repository_keys=repository_keys,
+        )
+    yield from _batches(
+        EntityTypes.LINK,
+        ("input_id", "output_id", "type", "label"),
+        _links(storage, selection, batch_size, filter_size),
+        batch_size,
+    )
+    yield from _batches(
+        EntityTypes.GROUP_NODE,
+        ("dbgroup_id", "dbnode_id"),
+        _memberships(storage, selection, batch_size, filter_size),
+        batch_size,
+    )
+
+
+def _entity_batches(
+    storage: StorageBackend,
+    selection: Selection,
+    entity_type: EntityTypes,
+    *,
+    batch_size: int,
+    filter_size: int,
+    strip_checkpoints: bool,
+    repository_keys: set[str],
+) -> Iterator[RowBatch]:
+    columns = archive_columns()[ARCHIVE_TABLES[entity_type]]
+    names = tuple(column.name for column in columns)
+    converters = [column.converter() for column in columns]
+    node_row = (
+        _node_row_hook(names, strip_checkpoints, repository_keys) if entity_type is EntityTypes.NODE else None
+    )
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for filters in selection.filters(entity_type, filter_size):
+            query = QueryBuilder(backend=storage).append(
+                ENTITY_CLASSES[entity_type], tag="row", filters=filters, project=list(names)
+            )
+            query.order_by({"row": ["id"]})
+            for values in query.iterall(batch_size=batch_size):
+                if node_row is not None:
+                    node_row(values)
+                yield tuple(convert(value) for convert, value in zip(converters, values, strict=True))
+
+    yield from _batches(entity_type, names, rows(), batch_size)
+
+
+def _node_row_hook(
+    names: tuple[str, ...], strip_checkpoints: bool, repository_keys: set[str]
+) -> Callable[[list[Any]], None]:
+    """A function that notes a node row's repository keys and drops its checkpoints, in place."""
+    node_type = names.index("node_type")
+    attributes = names.index("attributes")
+    repository_metadata = names.index("repository_metadata")
+
+    def hook(values: list[Any]) -> None:
+        keys = Repository.flatten(values[repository_metadata]).values()
+        repository_keys.update(key for key in keys if key is not None)
+        if strip_checkpoints and str(values[node_type]).startswith("process.") and values[attributes]:
+            values[attributes] = {
+                key: value for key, value in values[attributes].items() if key != CHECKPOINTS_KEY
+            }
+
+    return hook
+
+
+def _links(
+    storage: StorageBackend, selection: Selection, batch_size: int, filter_size: int
+) -> Iterator[tuple[Any, ...]]:
+    """Distinct (input, output, type, label) of links between selected nodes.
+
+    Every link between two exported nodes is part of the export: each link type has one
+    direction the EXPORT rules always follow, so the traversal has walked every such link.
+    """
+    for filters in selection.filters(EntityTypes.NODE, filter_size):
+        query = QueryBuilder(backend=storage)
+        query.append(Node, tag="source", filters=filters, project=["id"])
+        query.append(Node, with_incoming="source", project=["id"], edge_project=["type", "label"])
+        for source, target, link_type, label in query.distinct().iterall(batch_size=batch_size):
+            if selection.is_selected(EntityTypes.NODE, target):
+                yield (source, target, link_type, label)
+
+
+def _memberships(
+    storage: StorageBackend, selection: Selection, batch_size: int, filter_size: int
+) -> Iterator[tuple[Any, ...]]:
+    """(group, node) of every member of a selected group (its members are selected with it)."""
+    for filters in selection.filters(EntityTypes.GROUP, filter_size):
+        query = QueryBuilder(backend=storage)
+        query.append(Group, tag="group", filters=filters, project=["id"])
+        query.append(Node, with_group="group", project=["id"])
+        yield from (tuple(row) for row in query.distinct().iterall(batch_size=batch_size))
+
+
+def _batches(
+    entity_type: EntityTypes, columns: Sequence[str], rows: Iterable[tuple[Any, ...]], batch_size: int
+) -> Iterator[RowBatch]:
+    batch: list[tuple[Any, ...]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= batch_size:
+            yield RowBatch(entity_type, ARCHIVE_TABLES[entity_type], tuple(columns), batch)
+            batch = []
+    if batch:
+        yield RowBatch(entity_type, ARCHIVE_TABLES[entity_type], tuple(columns), batch)
+
+
+def _archive_time(value: Any) -> Any:
+    if not isinstance(value, datetime):
+        return value
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.strftime(_TIME_FORMAT)
+
+
+def _archive_json(value: Any) -> Any:
+    return None if value is None else json.dumps(value)
+
+
+def _archive_bool(value: Any) -> Any:
+    return None if value is None else int(bool(value))
+
+
+def _unchanged(value: Any) -> Any:
+    return value
