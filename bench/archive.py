@@ -116,7 +116,8 @@ def storage_paths(storage: Any) -> tuple[Path, Path]:
     """The database file and container folder of a core.sqlite_dos storage."""
     from provgraph.storage import get_storage_class
 
-    location = get_storage_class(storage.profile.storage_backend).location(storage.profile)
+    storage_class: Any = get_storage_class(storage.profile.storage_backend)  # a SqlDosBackend
+    location = storage_class.location(storage.profile)
     return Path(location.database_path), Path(location.container_path)
 
 
@@ -153,6 +154,8 @@ def floor_create(database: Path, container_path: Path, out: Path) -> dict[str, f
                 keys = list(container.list_all_objects())
                 with container.get_objects_stream_and_meta(keys) as triplets:
                     for key, stream, _ in triplets:
+                        if stream is None:
+                            raise RuntimeError(f"object {key} is listed but missing from {container_path}")
                         with archive.open(f"repo/{key}", "w") as member:
                             shutil.copyfileobj(stream, member)
     end = time.perf_counter()
