@@ -4,6 +4,10 @@ Prints one JSON object: workload name -> {"n": ..., "seconds": ...}. Imports not
 provgraph; the harness in ``store.py`` calls it as a subprocess and compares the figures.
 
 Usage: python aiida_workloads.py --backend core.sqlite_dos [--workloads W1,W2,W6,W7] [--scale 1.0]
+
+W8 (``--workloads W1,...,W7,W8``, core.sqlite_dos only) archives the profile the other workloads
+left (``create_archive`` of everything, as ``verdi archive create --all``), then imports that
+archive into a second, empty profile (as ``verdi archive import``).
 """
 
 from __future__ import annotations
@@ -69,6 +73,46 @@ def drop_database(root: Path, postgres_url: str) -> None:
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+#: The workloads whose nodes make up the profile W8 archives (spec/workloads.md: "after W1-W7").
+GRAPH_WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7"]
+
+
+def add_profile(root: Path, name: str) -> None:
+    """One more core.sqlite_dos profile in the loaded config, loaded (W8's import target)."""
+    from aiida import load_profile
+    from aiida.manage.configuration import create_profile, get_config
+
+    config = get_config()
+    storage_config = {"filepath": str(root / name)}
+    create_profile(
+        config,
+        storage_backend="core.sqlite_dos",
+        storage_config=storage_config,
+        name=name,
+        email="bench@localhost",
+    )
+    config.set_option("logging.aiida_loglevel", "WARNING", scope=name)  # no REPORT line per entity
+    config.store()
+    load_profile(name, allow_switch=True)
+
+
+def archive_workload(root: Path) -> dict[str, Any]:
+    """W8 on the loaded profile: archive all of it, then import the archive into a new profile."""
+    from aiida import orm
+    from aiida.tools.archive import create_archive, import_archive
+
+    nodes = orm.QueryBuilder().append(orm.Node).count()
+    archive = root / "w8.aiida"
+    create = timed(lambda: create_archive(None, filename=archive))
+    add_profile(root, "bench-w8-import")
+    imported = timed(lambda: import_archive(archive))
+    assert orm.QueryBuilder().append(orm.Node).count() == nodes
+    return {
+        "W8 create": {"n": nodes, "seconds": create, "bytes": archive.stat().st_size},
+        "W8 import": {"n": nodes, "seconds": imported},
+    }
 
 
 def dict_value(index: int) -> dict[str, Any]:
@@ -256,6 +300,10 @@ def main() -> None:
         make_profile(root, args.backend, args.postgres)
         try:
             results = run(args.workloads.split(","), args.scale)
+            if "W8" in args.workloads.split(","):
+                if args.backend != "core.sqlite_dos":
+                    raise SystemExit("W8 runs on core.sqlite_dos only")
+                results.update(archive_workload(root))
         finally:
             drop_database(root, args.postgres)
     json.dump(results, sys.stdout)

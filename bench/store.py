@@ -32,7 +32,19 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-AIIDA_PYTHON = os.environ.get("PROVGRAPH_BENCH_AIIDA_PYTHON", "/work/aiida-venv/bin/python")
+REPO = HERE.parent
+
+
+def _aiida_python() -> str:
+    """aiida-core's side virtualenv, the one ``scripts/aiida-venv`` makes and the interop tests use:
+    ``PROVGRAPH_AIIDA_PYTHON``, else ``$PROVGRAPH_AIIDA_VENV/bin/python`` (default ``.venv-aiida``)."""
+    configured = os.environ.get("PROVGRAPH_AIIDA_PYTHON")
+    if configured:
+        return configured
+    return str(Path(os.environ.get("PROVGRAPH_AIIDA_VENV", REPO / ".venv-aiida")) / "bin" / "python")
+
+
+AIIDA_PYTHON = _aiida_python()
 POSTGRES = os.environ.get("PROVGRAPH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 sys.path.insert(0, str(HERE))

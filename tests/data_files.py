@@ -15,6 +15,7 @@ __all__ = [
     "LEGACY_RESULTS",
     "SMALL_ARCHIVE",
     "SMALL_MANIFEST",
+    "legacy_imported_archives",
     "legacy_manifest",
 ]
 
@@ -39,3 +40,15 @@ def legacy_manifest(archive_name: str) -> Path:
     """The manifest beside a legacy archive (``X.aiida`` -> ``X.manifest.json``, a tar keeps its suffix)."""
     stem = archive_name.removesuffix(".aiida")
     return LEGACY_ARCHIVES / f"{stem}.manifest.json"
+
+
+def legacy_imported_archives() -> list[tuple[Path, Path]]:
+    """(archive, manifest) of every legacy archive aiida-core 2.9.4 migrated and imported."""
+    import json
+
+    results = json.loads(LEGACY_RESULTS.read_text(encoding="utf-8"))
+    return [
+        (LEGACY_ARCHIVES / name, legacy_manifest(name))
+        for name, outcome in sorted(results["archives"].items())
+        if outcome["outcome"] == "migrated+imported"
+    ]

@@ -15,6 +15,7 @@ from tests.data_files import (
     LEGACY_RESULTS,
     SMALL_ARCHIVE,
     SMALL_MANIFEST,
+    legacy_imported_archives,
     legacy_manifest,
 )
 
@@ -42,3 +43,4 @@ def test_legacy_archives_are_the_ones_their_manifests_describe() -> None:
             manifest = json.loads(legacy_manifest(name).read_text(encoding="utf-8"))
             content = (LEGACY_ARCHIVES / name).read_bytes()
             assert hashlib.sha256(content).hexdigest() == manifest["archive_sha256"], name
+    assert len(legacy_imported_archives()) == 16
