@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from typing import Any
 
 from provgraph.orm import Node, QueryBuilder
 from provgraph.storage.abstract import StorageBackend
 
-__all__ = ["graph_links", "node_type_counts", "repository_files"]
+__all__ = ["graph_links", "node_type_counts", "repository_files", "same_json"]
 
 
 def graph_links(backend: StorageBackend | None = None) -> list[list[str]]:
@@ -34,3 +36,8 @@ def repository_files(node: Node) -> dict[str, str]:
             content = node.base.repository.get_object_content(path, mode="rb")
             files[path] = hashlib.sha256(content).hexdigest()
     return files
+
+
+def same_json(found: Any, expected: Any) -> bool:
+    """Equal as JSON, types included: Python's ``True == 1`` and ``1 == 1.0`` do not count."""
+    return json.dumps(found, sort_keys=True) == json.dumps(expected, sort_keys=True)

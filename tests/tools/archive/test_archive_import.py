@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from tests.data_files import SMALL_ARCHIVE, SMALL_MANIFEST
-from tests.tools.archive.graph_views import graph_links, node_type_counts, repository_files
+from tests.tools.archive.graph_views import graph_links, node_type_counts, repository_files, same_json
 
 from provgraph.cli.archive import archive
 from provgraph.config.profile import Profile
@@ -65,8 +65,8 @@ def test_import_matches_aiida_core_manifest(backend: StorageBackend) -> None:
         assert node.process_type == expected["process_type"], role
         assert node.label == expected["label"], role
         assert node.description == expected["description"], role
-        assert node.base.attributes.all == expected["attributes"], role
-        assert node.base.extras.all == expected["extras"], role
+        assert same_json(node.base.attributes.all, expected["attributes"]), role
+        assert same_json(node.base.extras.all, expected["extras"]), role
         assert node.ctime.isoformat() == expected["ctime"], role
         assert node.user.email == expected["user_email"], role
         assert (node.computer.label if node.computer else None) == expected["computer"], role

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from tests.data_files import LEGACY_ARCHIVES, LEGACY_RESULTS, legacy_manifest
-from tests.tools.archive.graph_views import graph_links, repository_files
+from tests.tools.archive.graph_views import graph_links, repository_files, same_json
 
 from provgraph.config.profile import Profile
 from provgraph.manager import get_manager
@@ -51,8 +51,8 @@ def test_migrated_archive_imports_as_in_aiida_core(name: str, tmp_path: Path) ->
         assert node.node_type == expected["node_type"]
         assert node.process_type == expected["process_type"]
         assert (node.label, node.description) == (expected["label"], expected["description"])
-        assert node.base.attributes.all == expected["attributes"]
-        assert node.base.extras.all == expected["extras"]
+        assert same_json(node.base.attributes.all, expected["attributes"])
+        assert same_json(node.base.extras.all, expected["extras"])
         assert node.user.email == expected["user_email"]
         assert (node.computer.label if node.computer else None) == expected["computer"]
         if f"nodes/{uuid}/ctime" not in unstable:

@@ -64,10 +64,12 @@ _ATTEMPTS = 3
 # The archive's node columns as a new node keeps them, computed by SQLite on the archive: as
 # aiida-core's import does, the internal extras (``_aiida_*``: hash, cache flags) and the
 # ``checkpoints`` attribute of process nodes are dropped, and the ``hidden`` extra of legacy codes.
+# json_patch with a null per key removes exactly those keys and leaves every other value as it
+# was (json_each would turn true and false into 1 and 0).
 _STRIPPED_EXTRAS = (
-    "CASE WHEN extras IS NULL OR instr(extras, '\"_aiida_') = 0 THEN extras ELSE "
-    "(SELECT json_group_object(key, value) FROM json_each(db_dbnode.extras) "
-    "WHERE substr(key, 1, 7) != '_aiida_') END"
+    "CASE WHEN extras IS NULL OR instr(extras, '\"_aiida_') = 0 THEN extras ELSE json_patch(extras, "
+    "(SELECT json_group_object(key, NULL) FROM json_each(db_dbnode.extras) "
+    "WHERE substr(key, 1, 7) = '_aiida_')) END"
 )
 _NODE_COLUMNS = (
     "id",
