@@ -16,6 +16,7 @@ from tests.data_files import SMALL_ARCHIVE
 from tests.tools.archive.archive_graph import (
     FOLDER_FILES,
     ArchiveGraph,
+    add,
     build_graph,
     profile_links,
     read_archive,
@@ -32,6 +33,7 @@ from provgraph.exceptions import (
 )
 from provgraph.repository.tree import Repository
 from provgraph.storage.abstract import StorageBackend
+from provgraph.tools.archive import create as create_module
 from provgraph.tools.archive import writer as writer_module
 from provgraph.tools.archive.create import create_archive
 from provgraph.tools.archive.summary import ArchiveSummary
@@ -457,3 +459,31 @@ def test_the_schema_is_the_fixture_archives(graph: ArchiveGraph, out: Path) -> N
 
     assert schema(ours) == schema(theirs)
     assert len(ARCHIVE_SCHEMA) == len(schema(theirs))
+
+
+def test_rows_written_meanwhile_stay_out(
+    graph: ArchiveGraph, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_stream = create_module.stream_tables
+    late: list[orm.Node] = []
+
+    def stream_after_a_late_write(*args: Any, **kwargs: Any) -> Any:
+        late.append(add(graph.x, orm.Int(100)))  # a node, a calculation, links, after selecting
+        graph.results.add_nodes([late[0]])
+        late[0].base.comments.add("late comment")
+        return real_stream(*args, **kwargs)
+
+    monkeypatch.setattr(create_module, "stream_tables", stream_after_a_late_write)
+    contents = read_archive(create_archive(None, out / "a.aiida"), out / "read")
+    assert late
+    nodes = contents.column("db_dbnode", "id")
+    assert late[0].pk not in nodes
+    assert "late comment" not in contents.column("db_dbcomment", "content")
+    for table, column in (
+        ("db_dblink", "input_id"),
+        ("db_dblink", "output_id"),
+        ("db_dbgroup_dbnodes", "dbnode_id"),
+        ("db_dbcomment", "dbnode_id"),
+        ("db_dblog", "dbnode_id"),
+    ):
+        assert contents.column(table, column) <= nodes, (table, column)

@@ -102,7 +102,10 @@ def create_archive(
     reporter.start("Collecting entities", None)
     if entities is None:
         selection = Selection.everything(
-            include_authinfos=include_authinfos, include_comments=include_comments, include_logs=include_logs
+            storage,
+            include_authinfos=include_authinfos,
+            include_comments=include_comments,
+            include_logs=include_logs,
         )
     else:
         if isinstance(entities, (str, bytes)) or not isinstance(entities, Iterable):

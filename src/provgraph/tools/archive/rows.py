@@ -221,7 +221,9 @@ def _memberships(
         query = QueryBuilder(backend=storage)
         query.append(Group, tag="group", filters=filters, project=["id"])
         query.append(Node, with_group="group", project=["id"])
-        yield from (tuple(row) for row in query.distinct().iterall(batch_size=batch_size))
+        for group, node in query.distinct().iterall(batch_size=batch_size):
+            if selection.is_selected(EntityTypes.NODE, node):
+                yield (group, node)
 
 
 def _batches(

@@ -5,17 +5,23 @@ create"): the groups' nodes join the chosen nodes; the EXPORT traversal rules ex
 nodes' computers join the chosen computers; then (if asked) the computers' authinfos and the
 nodes' comments and logs; last, the users of nodes, groups, comments and authinfos. Each step is
 one query per batch of ids, projecting ids only, so a selection costs a set of ints per entity
-type. With no entities chosen, every row of every table is selected without listing ids.
+type. With no entities chosen, every row of every table is selected without listing ids, up to
+the largest id each table has when the selection is made: rows written while the archive is
+being made (a running workflow's) are left out, so that the archive does not hold a link or a
+membership pointing at a node it lacks.
 
->>> selection = Selection.everything(include_authinfos=False, include_comments=True, include_logs=True)
->>> selection.scope[EntityTypes.NODE] is None, selection.scope[EntityTypes.AUTHINFO]
-(True, set())
+>>> selection = Selection(scope={EntityTypes.NODE: None, EntityTypes.LOG: {3, 1}}, starting_set=None,
+...                       bounds={EntityTypes.NODE: 10})
+>>> list(selection.filters(EntityTypes.NODE, 100)), list(selection.filters(EntityTypes.LOG, 100))
+([{'id': {'<=': 10}}], [{'id': {'in': [1, 3]}}])
+>>> selection.is_selected(EntityTypes.NODE, 11)
+False
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from provgraph.exceptions import ArchiveExportError
@@ -66,10 +72,14 @@ class Selection:
     scope: Scope
     #: ``entities_starting_set``: None for everything, else uuids (users: emails) by entity type.
     starting_set: dict[str, list[str]] | None
+    #: For the entity types selected whole: the largest id when selected (absent: the table was empty).
+    bounds: dict[EntityTypes, int] = field(default_factory=dict)
 
     @classmethod
-    def everything(cls, *, include_authinfos: bool, include_comments: bool, include_logs: bool) -> Selection:
-        """Every row, except the kinds left out."""
+    def everything(
+        cls, storage: StorageBackend, *, include_authinfos: bool, include_comments: bool, include_logs: bool
+    ) -> Selection:
+        """Every row as of now, except the kinds left out."""
         scope: Scope = {entity_type: None for entity_type in WRITE_ORDER}
         for entity_type, included in (
             (EntityTypes.AUTHINFO, include_authinfos),
@@ -78,20 +88,30 @@ class Selection:
         ):
             if not included:
                 scope[entity_type] = set()
-        return cls(scope, None)
+        bounds = {}
+        for entity_type in (entity_type for entity_type, ids in scope.items() if ids is None):
+            query = QueryBuilder(backend=storage)
+            query.append(ENTITY_CLASSES[entity_type], project=[{"id": {"func": "max"}}])
+            largest = query.all(flat=True)[0]
+            if largest is not None:
+                bounds[entity_type] = int(largest)
+        return cls(scope, None, bounds)
 
     def filters(self, entity_type: EntityTypes, filter_size: int) -> Iterator[dict[str, Any]]:
         """Row filters covering the selected rows of ``entity_type``: one per batch of ids (none if empty)."""
         ids = self.scope[entity_type]
         if ids is None:
-            yield {}
+            if entity_type in self.bounds:
+                yield {"id": {"<=": self.bounds[entity_type]}}
             return
         for batch in batched(ids, filter_size):
             yield {"id": {"in": batch}}
 
     def is_selected(self, entity_type: EntityTypes, pk: int) -> bool:
         ids = self.scope[entity_type]
-        return ids is None or pk in ids
+        if ids is None:
+            return entity_type in self.bounds and pk <= self.bounds[entity_type]
+        return pk in ids
 
 
 def select_entities(
