@@ -234,9 +234,14 @@ class _Reporter:
         self.summary = summary
 
 
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
 @contextmanager
 def _reporter() -> Iterator[_Reporter]:
-    if not sys.stderr.isatty():
+    """Progress bars only for a person watching: never in a log file or a pipe."""
+    if not _stderr_is_terminal():
         yield _Reporter(None)
         return
     from rich.console import Console

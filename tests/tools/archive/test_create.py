@@ -160,6 +160,10 @@ def test_everything(graph: ArchiveGraph, backend: StorageBackend, out: Path) -> 
     assert summary.archive_bytes == path.stat().st_size
     assert not summary.test_run
     assert recorder.steps == sum(summary.counts.values()) + summary.objects
+    assert ("Archiving nodes", summary.counts["nodes"]) in recorder.phases
+    assert ("Archiving users", summary.counts["users"]) in recorder.phases
+    assert ("Archiving links", None) in recorder.phases
+    assert recorder.phases[-1] == ("Archiving files", summary.objects)
 
 
 def test_values_are_written_as_aiida_writes_them(graph: ArchiveGraph, out: Path) -> None:

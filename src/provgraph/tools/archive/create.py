@@ -35,7 +35,7 @@ from provgraph.exceptions import ArchiveExportError, InputValidationError
 from provgraph.orm.entities import get_default_backend
 from provgraph.storage.abstract import EntityTypes, StorageBackend
 from provgraph.tools.archive.export_checks import LicenseRule, check_node_licenses, check_unsealed_nodes
-from provgraph.tools.archive.rows import stream_tables
+from provgraph.tools.archive.rows import RowBatch, stream_tables
 from provgraph.tools.archive.selection import WRITE_ORDER, Selection, select_entities
 from provgraph.tools.archive.summary import ArchiveReporter, ArchiveSummary, LoggingReporter
 from provgraph.tools.archive.writer import ArchiveFileBuilder, check_destination
@@ -137,11 +137,10 @@ def create_archive(
         strip_checkpoints=strip_checkpoints,
         repository_keys=keys,
     )
-    reporter.start("Archiving rows", None)
+    batches = _counted(stream, counts, selection, storage, reporter)
     if test_run:
-        for batch in stream:
-            counts[COUNT_NAMES[batch.entity_type]] += len(batch.rows)
-            reporter.advance(len(batch.rows))
+        for _batch in batches:
+            pass
         summary = ArchiveSummary(
             path,
             counts,
@@ -159,10 +158,8 @@ def create_archive(
             f"the profile's repository keys are {repository.key_format!r}; archives need {KEY_FORMAT!r}"
         )
     with ArchiveFileBuilder(path, compression=compression, overwrite=overwrite) as builder:
-        for batch in stream:
+        for batch in batches:
             builder.insert(batch)
-            counts[COUNT_NAMES[batch.entity_type]] += len(batch.rows)
-            reporter.advance(len(batch.rows))
         metadata = _metadata(
             compression,
             selection,
@@ -226,6 +223,24 @@ def _metadata(
             "graph_traversal_rules": dict(rules.rules),
         },
     }
+
+
+def _counted(
+    stream: Iterable[RowBatch],
+    counts: dict[str, int],
+    selection: Selection,
+    storage: StorageBackend,
+    reporter: ArchiveReporter,
+) -> Iterator[RowBatch]:
+    """``stream``, counting its rows into ``counts`` and telling ``reporter`` (a phase per table)."""
+    current: EntityTypes | None = None
+    for batch in stream:
+        if batch.entity_type is not current:
+            current = batch.entity_type
+            reporter.start(f"Archiving {COUNT_NAMES[current]}", selection.size(current, storage))
+        counts[COUNT_NAMES[current]] += len(batch.rows)
+        reporter.advance(len(batch.rows))
+        yield batch
 
 
 def _object_streams(

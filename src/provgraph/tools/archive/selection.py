@@ -107,6 +107,18 @@ class Selection:
         for batch in batched(ids, filter_size):
             yield {"id": {"in": batch}}
 
+    def size(self, entity_type: EntityTypes, storage: StorageBackend) -> int | None:
+        """How many rows of ``entity_type`` are selected (None for links and memberships: not known)."""
+        if entity_type not in self.scope:
+            return None
+        ids = self.scope[entity_type]
+        if ids is not None:
+            return len(ids)
+        return sum(
+            QueryBuilder(backend=storage).append(ENTITY_CLASSES[entity_type], filters=filters).count()
+            for filters in self.filters(entity_type, 1)
+        )
+
     def is_selected(self, entity_type: EntityTypes, pk: int) -> bool:
         ids = self.scope[entity_type]
         if ids is None:
