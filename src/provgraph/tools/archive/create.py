@@ -23,6 +23,7 @@ Example::
 
 from __future__ import annotations
 
+import collections
 import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -99,26 +100,24 @@ def create_archive(
     _check_parameters(archive_format, compression, batch_size, filter_size)
     rules = validate_traversal_rules(GraphTraversalRules.EXPORT, **traversal_rules)
 
-    reporter.start("Collecting entities", None)
-    if entities is None:
-        selection = Selection.everything(
-            storage,
-            include_authinfos=include_authinfos,
-            include_comments=include_comments,
-            include_logs=include_logs,
+    repository = storage.get_repository()
+    if not test_run and repository.key_format != KEY_FORMAT:
+        raise ArchiveExportError(
+            f"the profile's repository keys are {repository.key_format!r}; archives need {KEY_FORMAT!r}"
         )
+
+    reporter.start("Collecting entities", None)
+    includes = {
+        "include_authinfos": include_authinfos,
+        "include_comments": include_comments,
+        "include_logs": include_logs,
+    }
+    if entities is None:
+        selection = Selection.everything(storage, **includes)
     else:
         if isinstance(entities, (str, bytes)) or not isinstance(entities, Iterable):
             raise TypeError(f"entities must be an iterable of entities or None, got {entities!r}")
-        selection = select_entities(
-            entities,
-            storage,
-            rules,
-            include_authinfos=include_authinfos,
-            include_comments=include_comments,
-            include_logs=include_logs,
-            filter_size=filter_size,
-        )
+        selection = select_entities(entities, storage, rules, filter_size=filter_size, **includes)
     check_unsealed_nodes(storage, selection, filter_size)
     check_node_licenses(
         storage,
@@ -139,8 +138,7 @@ def create_archive(
     )
     batches = _counted(stream, counts, selection, storage, reporter)
     if test_run:
-        for _batch in batches:
-            pass
+        collections.deque(batches, maxlen=0)  # read and count, write nothing
         summary = ArchiveSummary(
             path,
             counts,
@@ -152,22 +150,10 @@ def create_archive(
         reporter.finish(summary)
         return path
 
-    repository = storage.get_repository()
-    if repository.key_format != KEY_FORMAT:
-        raise ArchiveExportError(
-            f"the profile's repository keys are {repository.key_format!r}; archives need {KEY_FORMAT!r}"
-        )
     with ArchiveFileBuilder(path, compression=compression, overwrite=overwrite) as builder:
         for batch in batches:
             builder.insert(batch)
-        metadata = _metadata(
-            compression,
-            selection,
-            rules,
-            include_authinfos=include_authinfos,
-            include_comments=include_comments,
-            include_logs=include_logs,
-        )
+        metadata = _metadata(compression, selection, rules, includes)
         reporter.start("Archiving files", len(keys))
         objects, object_bytes = builder.write_zip(
             metadata, _object_streams(repository, keys, batch_size), lambda _size: reporter.advance(1)
@@ -199,13 +185,7 @@ def _check_parameters(archive_format: Any, compression: Any, batch_size: Any, fi
 
 
 def _metadata(
-    compression: int,
-    selection: Selection,
-    rules: AppliedRules,
-    *,
-    include_authinfos: bool,
-    include_comments: bool,
-    include_logs: bool,
+    compression: int, selection: Selection, rules: AppliedRules, includes: dict[str, bool]
 ) -> dict[str, Any]:
     """``metadata.json``: aiida-core's keys (``aiida_version`` is the release whose format we write)."""
     return {
@@ -217,9 +197,7 @@ def _metadata(
         "ctime": datetime.now().isoformat(),
         "creation_parameters": {
             "entities_starting_set": selection.starting_set,
-            "include_authinfos": include_authinfos,
-            "include_comments": include_comments,
-            "include_logs": include_logs,
+            **includes,
             "graph_traversal_rules": dict(rules.rules),
         },
     }

@@ -8,8 +8,9 @@ object, copied from the repository stream in chunks. Whatever goes wrong, includ
 temporary folder is removed and an existing file at the destination is left as it was.
 
 >>> with ArchiveFileBuilder(Path("out.aiida"), compression=6, overwrite=False) as builder:  # doctest: +SKIP
-...     builder.database.execute(...)                 # fill the rows
-...     builder.write_zip(metadata, objects)          # then the zip; renamed on leaving the block
+...     for batch in stream_tables(...):                     # fill the archive database
+...         builder.insert(batch)
+...     builder.write_zip(metadata, objects, on_object)      # then the zip; renamed on leaving
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ CHUNK_SIZE = 1 << 20
 # Members this large (or of unknown size) get zip64 headers.
 _ZIP64_LIMIT = (1 << 31) - 1
 
-#: (key, stream) pairs of repository objects, and a callback per object written.
+#: (key, stream) pairs of repository objects.
 ObjectStreams = Iterable[tuple[str, BinaryIO]]
 
 
