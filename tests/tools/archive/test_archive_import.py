@@ -10,6 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sqlite3
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +23,11 @@ from tests.tools.archive.graph_views import graph_links, node_type_counts, repos
 
 from provgraph.cli.archive import archive
 from provgraph.config.profile import Profile
-from provgraph.exceptions import InputValidationError
+from provgraph.exceptions import ImportValidationError, InputValidationError
 from provgraph.manager import get_manager
-from provgraph.orm import Comment, Computer, Group, Int, Log, Node, QueryBuilder, User, load_node
+from provgraph.orm import AuthInfo, Comment, Computer, Group, Int, Log, Node, QueryBuilder, User, load_node
 from provgraph.storage.abstract import EntityTypes, StorageBackend
+from provgraph.tools.archive import create_archive
 from provgraph.tools.archive.imports import import_archive, run_import
 
 MANIFEST: dict[str, Any] = json.loads(SMALL_MANIFEST.read_text())
@@ -260,3 +264,103 @@ def test_cli_info_and_version() -> None:
     assert "fixture-computer" in detailed.output
     version = run("version", str(SMALL_ARCHIVE))
     assert "'main_0001'" in version.output
+
+
+def _edited_archive(tmp_path: Path, edit: Callable[[sqlite3.Connection], None]) -> Path:
+    """small.aiida with its database changed by ``edit``."""
+    with zipfile.ZipFile(SMALL_ARCHIVE) as source:
+        contents = {info.filename: source.read(info) for info in source.infolist()}
+    database = tmp_path / "edited.sqlite3"
+    database.write_bytes(contents["db.sqlite3"])
+    connection = sqlite3.connect(database)
+    edit(connection)
+    connection.commit()
+    connection.close()
+    contents["db.sqlite3"] = database.read_bytes()
+    path = tmp_path / "edited.aiida"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in contents.items():
+            target.writestr(name, data)
+    return path
+
+
+def _a_create_link(connection: sqlite3.Connection) -> tuple[int, int, str]:
+    row = connection.execute("SELECT input_id, output_id, label FROM db_dblink WHERE type = 'create' LIMIT 1")
+    calc, output, label = row.fetchone()
+    return int(calc), int(output), str(label)
+
+
+def test_link_closing_a_cycle_through_the_profile_is_refused(backend: StorageBackend, tmp_path: Path) -> None:
+    """The archive alone is acyclic; with the profile's create link it would not be."""
+    import_archive(SMALL_ARCHIVE, create_group=False)
+
+    def feed_back(connection: sqlite3.Connection) -> None:
+        calc, output, _label = _a_create_link(connection)
+        connection.execute(
+            "DELETE FROM db_dblink WHERE type = 'create' AND input_id = ? AND output_id = ?", (calc, output)
+        )
+        connection.execute(
+            "INSERT INTO db_dblink (input_id, output_id, label, type) VALUES (?, ?, 'again', 'input_calc')",
+            (output, calc),
+        )
+
+    before = backend.get_entity_counts()
+    with pytest.raises(ImportValidationError, match="cycle"):
+        import_archive(_edited_archive(tmp_path, feed_back), create_group=False)
+    assert backend.get_entity_counts() == before
+
+
+def test_second_output_under_a_taken_label_is_refused(backend: StorageBackend, tmp_path: Path) -> None:
+    """A process the profile has may not gain another output of the same label from an archive."""
+    import_archive(SMALL_ARCHIVE, create_group=False)
+
+    def other_output(connection: sqlite3.Connection) -> None:
+        calc, output, label = _a_create_link(connection)
+        connection.execute(
+            "DELETE FROM db_dblink WHERE type = 'create' AND input_id = ? AND output_id = ?", (calc, output)
+        )
+        connection.execute(
+            "INSERT INTO db_dbnode (id, uuid, node_type, process_type, label, description, ctime, mtime, "
+            "attributes, extras, repository_metadata, dbcomputer_id, user_id) "
+            "SELECT 5000, 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', node_type, process_type, label, "
+            "description, ctime, mtime, attributes, extras, repository_metadata, dbcomputer_id, user_id "
+            "FROM db_dbnode WHERE id = ?",
+            (output,),
+        )
+        connection.execute(
+            "INSERT INTO db_dblink (input_id, output_id, label, type) VALUES (?, 5000, ?, 'create')",
+            (calc, label),
+        )
+
+    before = backend.get_entity_counts()
+    with pytest.raises(ImportValidationError, match="already has an outgoing create link"):
+        import_archive(_edited_archive(tmp_path, other_output), create_group=False)
+    assert backend.get_entity_counts() == before
+
+
+@pytest.mark.parametrize("include", [True, False])
+def test_authinfos_imported_only_when_asked(
+    backend: StorageBackend, make_profile: Callable[..., Profile], tmp_path: Path, include: bool
+) -> None:
+    computer = Computer(label="cluster", hostname="localhost").store()
+    AuthInfo(computer, User.collection.get_default()).store()
+    archive_path = tmp_path / "with-auth.aiida"
+    create_archive(None, filename=archive_path, include_authinfos=True)
+
+    other_profile = make_profile(backend.profile.storage_backend)
+    storage_class = type(backend)
+    storage_class.initialise(other_profile)
+    other = storage_class(other_profile)
+    try:
+        user = {
+            "email": other_profile.default_user_email,
+            "first_name": "",
+            "last_name": "",
+            "institution": "",
+        }
+        other.bulk_insert(EntityTypes.USER, [user])
+        import_archive(archive_path, include_authinfos=include, backend=other)
+        assert other.count_rows(EntityTypes.COMPUTER, {"label": "cluster"}) == 1
+        assert other.count_rows(EntityTypes.AUTHINFO) == (1 if include else 0)
+    finally:
+        other.close()

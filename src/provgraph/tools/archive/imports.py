@@ -586,6 +586,8 @@ class _Importer:
                 link = (self.nodes[input_id], self.nodes[output_id], str(link_type), str(label))
                 if output_id in self.new_node_ids:
                     candidates.append(link)  # a new target: its links are all new
+                    if input_id not in self.new_node_ids:
+                        self._check_outdegree_in_profile(link)
                 else:
                     between_existing.append(link)
             if between_existing:
@@ -625,6 +627,18 @@ class _Importer:
             ):
                 stored.add((row["input_id"], row["output_id"], row["type"], row["label"]))
         return stored
+
+    def _check_outdegree_in_profile(self, link: tuple[int, int, str, str]) -> None:
+        """A node the profile has may not gain a second outgoing link of a unique label
+        (a process that would have created or returned two different nodes under one name)."""
+        source, target, kind, label = link
+        if link_rule(LinkType(kind)).outdegree is not Degree.UNIQUE_PAIR:
+            return
+        if self.backend.count_rows(EntityTypes.LINK, {"input_id": source, "type": kind, "label": label}):
+            raise ImportValidationError(
+                f"{self.source.original_path}: node {source} already has an outgoing {kind} link labelled "
+                f"{label!r}; the archive gives it another one (to node {target}); refusing the archive"
+            )
 
     def _check_degree_in_profile(self, link: tuple[int, int, str, str]) -> None:
         """A new link between nodes the profile has must respect the links it has already."""
