@@ -37,11 +37,17 @@ REPO = HERE.parent
 
 def _aiida_python() -> str:
     """aiida-core's side virtualenv, the one ``scripts/aiida-venv`` makes and the interop tests use:
-    ``PROVGRAPH_AIIDA_PYTHON``, else ``$PROVGRAPH_AIIDA_VENV/bin/python`` (default ``.venv-aiida``)."""
+    ``PROVGRAPH_AIIDA_PYTHON``, else ``$PROVGRAPH_AIIDA_VENV/bin/python``, by default in
+    ``~/.cache/provgraph/aiida-core-2.9.4`` (where scripts/aiida-venv puts it)."""
     configured = os.environ.get("PROVGRAPH_AIIDA_PYTHON")
     if configured:
         return configured
-    return str(Path(os.environ.get("PROVGRAPH_AIIDA_VENV", REPO / ".venv-aiida")) / "bin" / "python")
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return str(
+        Path(os.environ.get("PROVGRAPH_AIIDA_VENV", cache / "provgraph" / "aiida-core-2.9.4"))
+        / "bin"
+        / "python"
+    )
 
 
 AIIDA_PYTHON = _aiida_python()

@@ -2,7 +2,8 @@
 
 aiida-core runs in its own virtualenv (``scripts/aiida-venv``), never in this process: these
 tests run ``aiida_side.py`` with its python, found in ``PROVGRAPH_AIIDA_PYTHON`` (set by
-``scripts/test``), else in ``$PROVGRAPH_AIIDA_VENV`` / ``.venv-aiida``. Without it they skip with
+``scripts/test``), else in ``$PROVGRAPH_AIIDA_VENV`` / ``~/.cache/provgraph/aiida-core-2.9.4``.
+Without it they skip with
 the reason; with ``PROVGRAPH_REQUIRE_AIIDA=1`` (``scripts/test`` sets it in CI once the venv
 exists) a missing interpreter fails them instead.
 
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.requires_aiida
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
+_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 AIIDA_SIDE = HERE / "aiida_side.py"
 REQUIRE_AIIDA = os.environ.get("PROVGRAPH_REQUIRE_AIIDA", "") not in ("", "0")
 CI_NOTE = (
@@ -52,7 +54,7 @@ def find_aiida_python() -> tuple[Path | None, str]:
         if os.access(path, os.X_OK):
             return path, ""
         return None, f"PROVGRAPH_AIIDA_PYTHON={configured} is not an executable"
-    venv = Path(os.environ.get("PROVGRAPH_AIIDA_VENV", REPO / ".venv-aiida"))
+    venv = Path(os.environ.get("PROVGRAPH_AIIDA_VENV", _CACHE / "provgraph" / "aiida-core-2.9.4"))
     path = venv / "bin" / "python"
     if os.access(path, os.X_OK):
         return path, ""
