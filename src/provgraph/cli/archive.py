@@ -106,18 +106,20 @@ def import_(  # noqa: PLR0917 (click passes every option)
     from provgraph.exceptions import IncompatibleArchiveVersionError
     from provgraph.tools.archive.imports import run_import
 
-    storage = ctx.get_storage()
-    group = _import_target_group(storage, group_label) if group_label and not dry_run else None
-    for path in archives:
+    for path in archives:  # the cheap checks of every file before the profile is opened
         if str(path).startswith(("http://", "https://")):
             raise click.ClickException(
                 f"{path}: importing from a URL is not supported; download the file first"
             )
-        if not migration and read_version(path) != HEAD_VERSION:
+        version = read_version(path)
+        if not migration and version != HEAD_VERSION:
             raise IncompatibleArchiveVersionError(
-                f"{path}: archive version {read_version(path)} is not {HEAD_VERSION}; "
+                f"{path}: archive version {version} is not {HEAD_VERSION}; "
                 "drop --no-migration or run `provgraph archive migrate` first"
             )
+    storage = ctx.get_storage()
+    group = _import_target_group(storage, group_label) if group_label and not dry_run else None
+    for path in archives:
         with stage_progress() as progress:
             summary = run_import(
                 path,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from provgraph.common.archive_format import HEAD_VERSION, read_version
+from provgraph.common.archive_format import HEAD_VERSION, read_metadata, read_version
 from provgraph.tools.archive.source import ArchiveSource
 
 __all__ = ["archive_info", "archive_version"]
@@ -38,8 +38,8 @@ def archive_info(path: str | Path, detailed: bool = False) -> dict[str, Any]:
     Older formats are migrated into a temporary copy to be counted (the file is not changed).
     Without ``detailed``, long starting sets in the metadata are cut to their first few entries.
     """
+    metadata = read_metadata(path)  # the file's own, also when it is counted from a migrated copy
     with ArchiveSource(path) as source:
-        metadata = dict(source.metadata)
         entities: dict[str, Any] = {name: {"count": source.count(table)} for name, table in _COUNTED.items()}
         entities["Nodes"]["node_types"] = dict(
             source.query("SELECT node_type, count(*) FROM db_dbnode GROUP BY node_type ORDER BY node_type")
