@@ -132,7 +132,7 @@ class _Converter:
             return str(uuid_module.uuid4())
         return value
 
-    def _row(self, entity: str, table: str, renames: dict[str, str], pk: str, fields: Any) -> list[Any]:
+    def _table_row(self, entity: str, table: str, renames: dict[str, str], pk: str, fields: Any) -> list[Any]:
         """One table row (values in column order) from a data.json entry."""
         where = f"{entity} pk={pk}"
         if not isinstance(fields, dict):
@@ -173,7 +173,7 @@ class _Converter:
                 raise CorruptArchive(f"data.json: export_data.{entity} is not an object")
             columns = self.columns[table]
             statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-            rows = (self._row(entity, table, renames, pk, fields) for pk, fields in entries.items())
+            rows = (self._table_row(entity, table, renames, pk, fields) for pk, fields in entries.items())
             try:
                 self.connection.executemany(statement, rows)
             except sqlite3.IntegrityError as exc:
