@@ -1,4 +1,8 @@
-"""Tools run against a loaded profile on each SQL backend (``backend_name`` parametrises)."""
+"""Tools that need a loaded profile get one on each SQL backend (``backend_name`` parametrises).
+
+Modules that want it for every test say ``pytestmark = pytest.mark.usefixtures("loaded_profile")``;
+tools that work on files alone (archive migration) run once, with no profile.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,9 @@ from provgraph.manager import get_manager
 from provgraph.storage.abstract import StorageBackend
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def loaded_profile(registered_profile: Profile) -> Profile:
-    """Every tools test gets the loaded test profile (see ``registered_profile``)."""
+    """The loaded test profile (see ``registered_profile``)."""
     return registered_profile
 
 

@@ -21,7 +21,7 @@ import shutil
 import sqlite3
 import tarfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -206,8 +206,10 @@ REQUIRED_TABLES = (
 )
 
 
-def create_archive_database(path: Path) -> sqlite3.Connection:
+def create_archive_database(path: Path, schema: Sequence[str] = ARCHIVE_SCHEMA) -> sqlite3.Connection:
     """Create an empty archive database at ``path`` (which must not exist) and return it open.
+
+    ``schema`` is the head version's unless a migration builds an older one.
 
     The connection is tuned for one writer building a file nobody reads yet: no journal, no
     fsync until the caller closes it (a crash leaves only a temporary file behind).
@@ -218,7 +220,7 @@ def create_archive_database(path: Path) -> sqlite3.Connection:
     connection.execute("PRAGMA journal_mode=OFF")
     connection.execute("PRAGMA synchronous=OFF")
     connection.execute("BEGIN")
-    for statement in ARCHIVE_SCHEMA:
+    for statement in schema:
         connection.execute(statement)
     connection.execute("COMMIT")
     return connection

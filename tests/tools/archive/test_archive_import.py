@@ -11,7 +11,6 @@ import hashlib
 import json
 import shutil
 import sqlite3
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from tests.data_files import SMALL_ARCHIVE, SMALL_MANIFEST
+from tests.tools.archive.archive_edits import edited_archive
 from tests.tools.archive.graph_views import graph_links, node_type_counts, repository_files, same_json
 
 from provgraph.cli.archive import archive
@@ -266,24 +266,6 @@ def test_cli_info_and_version() -> None:
     assert "'main_0001'" in version.output
 
 
-def _edited_archive(tmp_path: Path, edit: Callable[[sqlite3.Connection], None]) -> Path:
-    """small.aiida with its database changed by ``edit``."""
-    with zipfile.ZipFile(SMALL_ARCHIVE) as source:
-        contents = {info.filename: source.read(info) for info in source.infolist()}
-    database = tmp_path / "edited.sqlite3"
-    database.write_bytes(contents["db.sqlite3"])
-    connection = sqlite3.connect(database)
-    edit(connection)
-    connection.commit()
-    connection.close()
-    contents["db.sqlite3"] = database.read_bytes()
-    path = tmp_path / "edited.aiida"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, data in contents.items():
-            target.writestr(name, data)
-    return path
-
-
 def _a_create_link(connection: sqlite3.Connection) -> tuple[int, int, str]:
     row = connection.execute("SELECT input_id, output_id, label FROM db_dblink WHERE type = 'create' LIMIT 1")
     calc, output, label = row.fetchone()
@@ -306,7 +288,7 @@ def test_link_closing_a_cycle_through_the_profile_is_refused(backend: StorageBac
 
     before = backend.get_entity_counts()
     with pytest.raises(ImportValidationError, match="cycle"):
-        import_archive(_edited_archive(tmp_path, feed_back), create_group=False)
+        import_archive(edited_archive(tmp_path, db=feed_back), create_group=False)
     assert backend.get_entity_counts() == before
 
 
@@ -334,7 +316,7 @@ def test_second_output_under_a_taken_label_is_refused(backend: StorageBackend, t
 
     before = backend.get_entity_counts()
     with pytest.raises(ImportValidationError, match="already has an outgoing create link"):
-        import_archive(_edited_archive(tmp_path, other_output), create_group=False)
+        import_archive(edited_archive(tmp_path, db=other_output), create_group=False)
     assert backend.get_entity_counts() == before
 
 

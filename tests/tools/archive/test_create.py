@@ -39,6 +39,8 @@ from provgraph.tools.archive.create import create_archive
 from provgraph.tools.archive.summary import ArchiveSummary
 from provgraph.tools.graph import RULE_NAMES, GraphTraversalRules, get_nodes_export, validate_traversal_rules
 
+pytestmark = pytest.mark.usefixtures("loaded_profile")
+
 TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$")
 
 

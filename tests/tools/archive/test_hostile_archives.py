@@ -17,12 +17,12 @@ import struct
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 from tests.data_files import SMALL_ARCHIVE
+from tests.tools.archive.archive_edits import edited_archive
 
 from provgraph.cli.archive import archive
 from provgraph.config.profile import Profile
@@ -50,38 +50,6 @@ def _refused(backend: StorageBackend, path: Path, *fragments: str) -> None:
     for fragment in fragments:
         assert fragment in lines[0], result.output
     assert _state(backend) == before
-
-
-def _rebuild(
-    tmp_path: Path,
-    *,
-    metadata: bytes | None = None,
-    db: Callable[[sqlite3.Connection], None] | None = None,
-    db_bytes: bytes | None = None,
-    members: Callable[[dict[str, bytes]], None] | None = None,
-) -> Path:
-    """small.aiida with its metadata, database or members changed."""
-    with zipfile.ZipFile(SMALL_ARCHIVE) as source:
-        contents = {info.filename: source.read(info) for info in source.infolist()}
-    if metadata is not None:
-        contents["metadata.json"] = metadata
-    if db is not None:
-        database = tmp_path / "work.sqlite3"
-        database.write_bytes(contents["db.sqlite3"])
-        connection = sqlite3.connect(database)
-        db(connection)
-        connection.commit()
-        connection.close()
-        contents["db.sqlite3"] = database.read_bytes()
-    if db_bytes is not None:
-        contents["db.sqlite3"] = db_bytes
-    if members is not None:
-        members(contents)
-    path = tmp_path / "broken.aiida"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, data in contents.items():
-            target.writestr(name, data)
-    return path
 
 
 def _repo_keys() -> list[str]:
@@ -116,30 +84,30 @@ def test_missing_file(backend: StorageBackend, tmp_path: Path) -> None:
 
 
 def test_no_metadata(backend: StorageBackend, tmp_path: Path) -> None:
-    _refused(backend, _rebuild(tmp_path, members=lambda m: m.pop("metadata.json")), "metadata.json")
+    _refused(backend, edited_archive(tmp_path, members=lambda m: m.pop("metadata.json")), "metadata.json")
 
 
 def test_metadata_not_json(backend: StorageBackend, tmp_path: Path) -> None:
-    _refused(backend, _rebuild(tmp_path, metadata=b"{export_version: 1"), "not valid JSON")
+    _refused(backend, edited_archive(tmp_path, metadata=b"{export_version: 1"), "not valid JSON")
 
 
 def test_metadata_not_an_object(backend: StorageBackend, tmp_path: Path) -> None:
-    _refused(backend, _rebuild(tmp_path, metadata=b"[1, 2]"), "not a JSON object")
+    _refused(backend, edited_archive(tmp_path, metadata=b"[1, 2]"), "not a JSON object")
 
 
 @pytest.mark.parametrize("version", ["main_9999", "0.99", "2.0"])
 def test_future_or_unknown_version(backend: StorageBackend, tmp_path: Path, version: str) -> None:
     metadata = json.dumps({"export_version": version, "key_format": "sha256"}).encode()
-    _refused(backend, _rebuild(tmp_path, metadata=metadata), "unknown archive version", version)
+    _refused(backend, edited_archive(tmp_path, metadata=metadata), "unknown archive version", version)
 
 
 def test_no_version(backend: StorageBackend, tmp_path: Path) -> None:
-    _refused(backend, _rebuild(tmp_path, metadata=b"{}"), "export_version")
+    _refused(backend, edited_archive(tmp_path, metadata=b"{}"), "export_version")
 
 
 def test_other_key_format(backend: StorageBackend, tmp_path: Path) -> None:
     metadata = json.dumps({"export_version": "main_0001", "key_format": "md5"}).encode()
-    _refused(backend, _rebuild(tmp_path, metadata=metadata), "key format")
+    _refused(backend, edited_archive(tmp_path, metadata=metadata), "key format")
 
 
 # -- member names -------------------------------------------------------------------------------
@@ -154,7 +122,7 @@ def test_members_escaping_the_folder_are_never_written(backend: StorageBackend, 
         members[str(outside)] = b"gotcha"
         members["repo/../../escaped.txt"] = b"gotcha"
 
-    path = _rebuild(tmp_path, members=add)
+    path = edited_archive(tmp_path, members=add)
     result = CliRunner().invoke(archive, ["import", str(path)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert not outside.exists()
@@ -166,13 +134,13 @@ def test_repository_key_escaping_the_folder(backend: StorageBackend, tmp_path: P
         metadata = json.dumps({"o": {"x.txt": {"k": "../../../etc/passwd"}}})
         connection.execute("UPDATE db_dbnode SET repository_metadata = ? WHERE id = 3", (metadata,))
 
-    _refused(backend, _rebuild(tmp_path, db=escape), "not a sha256 repository key")
+    _refused(backend, edited_archive(tmp_path, db=escape), "not a sha256 repository key")
 
 
 def test_symlink_object_in_zip_is_refused(backend: StorageBackend, tmp_path: Path) -> None:
     """A zip member marked as a symlink is only bytes to us: its 'target' does not hash to its name."""
     key = _repo_keys()[0]
-    path = _rebuild(tmp_path, members=lambda m: m.pop(f"repo/{key}"))
+    path = edited_archive(tmp_path, members=lambda m: m.pop(f"repo/{key}"))
     with zipfile.ZipFile(path, "a") as target:
         info = zipfile.ZipInfo(f"repo/{key}")
         info.external_attr = (0o120777 << 16) | 0x20  # S_IFLNK
@@ -197,7 +165,9 @@ def test_symlink_object_in_folder_is_refused(backend: StorageBackend, tmp_path: 
 
 def test_object_missing_from_repo(backend: StorageBackend, tmp_path: Path) -> None:
     key = _repo_keys()[0]
-    _refused(backend, _rebuild(tmp_path, members=lambda m: m.pop(f"repo/{key}")), key, "missing from repo/")
+    _refused(
+        backend, edited_archive(tmp_path, members=lambda m: m.pop(f"repo/{key}")), key, "missing from repo/"
+    )
 
 
 def test_object_not_hashing_to_its_name(backend: StorageBackend, tmp_path: Path) -> None:
@@ -206,7 +176,7 @@ def test_object_not_hashing_to_its_name(backend: StorageBackend, tmp_path: Path)
     def tamper(members: dict[str, bytes]) -> None:
         members[f"repo/{key}"] = b"not the original content"
 
-    _refused(backend, _rebuild(tmp_path, members=tamper), key, "does not hash to its name")
+    _refused(backend, edited_archive(tmp_path, members=tamper), key, "does not hash to its name")
 
 
 def _set_declared_size(path: Path, member: str, size: int) -> None:
@@ -231,7 +201,7 @@ def test_object_inflating_beyond_its_declared_size(backend: StorageBackend, tmp_
         metadata = json.dumps({"o": {"bomb.bin": {"k": key}}})
         connection.execute("UPDATE db_dbnode SET repository_metadata = ? WHERE id = 3", (metadata,))
 
-    path = _rebuild(tmp_path, db=plant, members=lambda m: m.update({f"repo/{key}": bomb}))
+    path = edited_archive(tmp_path, db=plant, members=lambda m: m.update({f"repo/{key}": bomb}))
     _set_declared_size(path, f"repo/{key}", 1024)
     _refused(backend, path, key, "refusing it")
 
@@ -239,7 +209,7 @@ def test_object_inflating_beyond_its_declared_size(backend: StorageBackend, tmp_
 def test_database_declaring_more_than_the_free_disk(
     backend: StorageBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = _rebuild(tmp_path)
+    path = edited_archive(tmp_path)
     _set_declared_size(path, "db.sqlite3", 0xFFFFFFF0)
     real = shutil.disk_usage
 
@@ -251,7 +221,7 @@ def test_database_declaring_more_than_the_free_disk(
 
 
 def test_database_inflating_beyond_its_declared_size(backend: StorageBackend, tmp_path: Path) -> None:
-    path = _rebuild(tmp_path)
+    path = edited_archive(tmp_path)
     _set_declared_size(path, "db.sqlite3", 4096)
     _refused(backend, path, "db.sqlite3")
 
@@ -265,7 +235,7 @@ def test_link_to_a_node_not_in_the_archive(backend: StorageBackend, tmp_path: Pa
             "INSERT INTO db_dblink (input_id, output_id, label, type) VALUES (3, 9999, 'x', 'input_calc')"
         )
 
-    _refused(backend, _rebuild(tmp_path, db=dangle), "9999", "not in the archive")
+    _refused(backend, edited_archive(tmp_path, db=dangle), "9999", "not in the archive")
 
 
 def _calc_and_output(connection: sqlite3.Connection) -> tuple[int, int]:
@@ -283,7 +253,7 @@ def test_links_forming_a_cycle(backend: StorageBackend, tmp_path: Path) -> None:
             (output, calc),
         )
 
-    _refused(backend, _rebuild(tmp_path, db=cycle), "cycle")
+    _refused(backend, edited_archive(tmp_path, db=cycle), "cycle")
 
 
 def test_link_between_wrong_kinds_of_node(backend: StorageBackend, tmp_path: Path) -> None:
@@ -294,7 +264,7 @@ def test_link_between_wrong_kinds_of_node(backend: StorageBackend, tmp_path: Pat
             (output,),
         )
 
-    _refused(backend, _rebuild(tmp_path, db=data_creates_data), "a create link goes from")
+    _refused(backend, edited_archive(tmp_path, db=data_creates_data), "a create link goes from")
 
 
 def test_node_with_two_creators(backend: StorageBackend, tmp_path: Path) -> None:
@@ -309,14 +279,14 @@ def test_node_with_two_creators(backend: StorageBackend, tmp_path: Path) -> None
             (other, output),
         )
 
-    _refused(backend, _rebuild(tmp_path, db=second_creator), "link rules")
+    _refused(backend, edited_archive(tmp_path, db=second_creator), "link rules")
 
 
 def test_unknown_link_type(backend: StorageBackend, tmp_path: Path) -> None:
     def telepathy(connection: sqlite3.Connection) -> None:
         connection.execute("UPDATE db_dblink SET type = 'telepathy' WHERE id = 1")
 
-    _refused(backend, _rebuild(tmp_path, db=telepathy), "unknown link type", "telepathy")
+    _refused(backend, edited_archive(tmp_path, db=telepathy), "unknown link type", "telepathy")
 
 
 def test_two_nodes_with_one_uuid(backend: StorageBackend, tmp_path: Path) -> None:
@@ -332,13 +302,13 @@ def test_two_nodes_with_one_uuid(backend: StorageBackend, tmp_path: Path) -> Non
             """
         )
 
-    _refused(backend, _rebuild(tmp_path, db=duplicate), "share the UUID")
+    _refused(backend, edited_archive(tmp_path, db=duplicate), "share the UUID")
 
 
 def test_database_that_is_not_a_database(backend: StorageBackend, tmp_path: Path) -> None:
     _refused(
         backend,
-        _rebuild(tmp_path, db_bytes=b"SQLite format 2\0" + os.urandom(4096)),
+        edited_archive(tmp_path, db_bytes=b"SQLite format 2\0" + os.urandom(4096)),
         "not an SQLite database",
     )
 
@@ -347,21 +317,21 @@ def test_database_lacking_tables(backend: StorageBackend, tmp_path: Path) -> Non
     def drop(connection: sqlite3.Connection) -> None:
         connection.execute("DROP TABLE db_dblog")
 
-    _refused(backend, _rebuild(tmp_path, db=drop), "lacks tables", "db_dblog")
+    _refused(backend, edited_archive(tmp_path, db=drop), "lacks tables", "db_dblog")
 
 
 def test_database_lacking_columns(backend: StorageBackend, tmp_path: Path) -> None:
     def drop(connection: sqlite3.Connection) -> None:
         connection.execute("ALTER TABLE db_dblog DROP COLUMN message")
 
-    _refused(backend, _rebuild(tmp_path, db=drop), "lacks the columns", "message")
+    _refused(backend, edited_archive(tmp_path, db=drop), "lacks the columns", "message")
 
 
 def test_corrupt_json_column(backend: StorageBackend, tmp_path: Path) -> None:
     def garble(connection: sqlite3.Connection) -> None:
         connection.execute("UPDATE db_dbnode SET attributes = '{\"value\": ' WHERE id = 3")
 
-    _refused(backend, _rebuild(tmp_path, db=garble), "not valid JSON")
+    _refused(backend, edited_archive(tmp_path, db=garble), "not valid JSON")
 
 
 def test_attribute_of_tens_of_megabytes_imports_within_bounded_memory(
@@ -373,7 +343,7 @@ def test_attribute_of_tens_of_megabytes_imports_within_bounded_memory(
         big = json.dumps({"blob": "x" * (40 * 1024 * 1024)})
         connection.execute("UPDATE db_dbnode SET attributes = ? WHERE id IN (3, 4, 5)", (big,))
 
-    path = _rebuild(tmp_path, db=inflate)
+    path = edited_archive(tmp_path, db=inflate)
     script = (
         "import resource, sys\n"
         "from provgraph.cli.main import cli\n"

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from tests.data_files import LEGACY_ARCHIVES, LEGACY_RESULTS, legacy_manifest
+from tests.interop import canonical
 from tests.tools.archive.archive_snapshot import snapshot
 
 from provgraph.common.archive_format import ARCHIVE_SCHEMA, read_version
@@ -47,20 +48,7 @@ COMPARED = (
     "comments",
     "logs",
 )
-NODE_FIELDS = (
-    "node_type",
-    "process_type",
-    "label",
-    "description",
-    "user_email",
-    "computer",
-    "ctime",
-    "mtime",
-    "attributes",
-    "extras",
-    "repository_files",
-    "repository_metadata",
-)
+NODE_FIELDS = canonical.NODE_RECORD_KEYS[1:]  # all but the uuid, which keys the records
 LEGACY_SIMPLE = LEGACY_ARCHIVES / "export_0.13_simple.aiida"
 
 

@@ -22,6 +22,8 @@ from provgraph.tools.graph import (
 )
 from provgraph.tools.graph import traversal as traversal_module
 
+pytestmark = pytest.mark.usefixtures("loaded_profile")
+
 
 @calcfunction
 def add(x: Any, y: Any) -> Any:

@@ -71,24 +71,15 @@ _STRIPPED_EXTRAS = (
     "(SELECT json_group_object(key, NULL) FROM json_each(db_dbnode.extras) "
     "WHERE substr(key, 1, 7) = '_aiida_')) END"
 )
-_NODE_COLUMNS = (
-    "id",
-    "uuid",
-    "node_type",
-    "process_type",
-    "label",
-    "description",
-    "ctime",
-    "mtime",
-    "CASE WHEN node_type LIKE 'process.%' AND instr(attributes, '\"checkpoints\"') > 0 "
+_NODE_EXPRESSIONS = {
+    "attributes": "CASE WHEN node_type LIKE 'process.%' AND instr(attributes, '\"checkpoints\"') > 0 "
     "THEN json_remove(attributes, '$.checkpoints') ELSE attributes END",
-    f"CASE WHEN node_type = 'data.code.Code.' THEN json_remove({_STRIPPED_EXTRAS}, '$.hidden') "
+    "extras": f"CASE WHEN node_type = 'data.code.Code.' THEN json_remove({_STRIPPED_EXTRAS}, '$.hidden') "
     f"ELSE {_STRIPPED_EXTRAS} END",
-    "extras",
-    "repository_metadata",
-    "dbcomputer_id",
-    "user_id",
-)
+}
+# The archive's node columns, as a new node stores them, then the extras as archived (for merges).
+_NODE_COLUMNS = (*(_NODE_EXPRESSIONS.get(name, name) for name in COLUMNS["db_dbnode"]), "extras")
+_ARCHIVED_EXTRAS = len(_NODE_COLUMNS) - 1
 _NODE_WEIGHT = "coalesce(length(attributes), 0) + coalesce(length(extras), 0) + length(repository_metadata)"
 
 #: Called with (stage, done, total) as the import proceeds; the CLI draws progress bars from it.
@@ -528,7 +519,7 @@ class _Importer:
                     new_archive_ids.append(archive_id)
                     new_rows.append(self._new_node_row(row))
                 else:
-                    merged.append((archive_id, row[10]))
+                    merged.append((archive_id, row[_ARCHIVED_EXTRAS]))
             ids = self.backend.bulk_insert(EntityTypes.NODE, new_rows, savepoint=False)
             self.nodes.update(zip(new_archive_ids, ids, strict=True))
             self._merge_existing_extras(merged)
@@ -540,7 +531,7 @@ class _Importer:
     def _new_node_row(self, row: tuple[Any, ...]) -> dict[str, Any]:
         """The profile row of a new node (``row`` as ``_NODE_COLUMNS`` selects it)."""
         (_id, node_uuid, node_type, process_type, label, description, ctime, mtime) = row[:8]
-        attributes, extras, _raw_extras, repository_metadata, computer_id, user_id = row[8:14]
+        attributes, extras, repository_metadata, computer_id, user_id = row[8:13]
         what = f"node {node_uuid}"
         return {
             "uuid": node_uuid,

@@ -66,16 +66,7 @@ MAIN_0000_SCHEMA: tuple[str, ...] = tuple(_relax(statement) for statement in ARC
 
 def create_main_0000_database(path: Path) -> sqlite3.Connection:
     """An empty ``main_0000`` archive database at ``path`` (which must not exist), open."""
-    if path.exists():
-        raise FileExistsError(f"{path} exists already")
-    connection = sqlite3.connect(path, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=OFF")
-    connection.execute("PRAGMA synchronous=OFF")
-    connection.execute("BEGIN")
-    for statement in MAIN_0000_SCHEMA:
-        connection.execute(statement)
-    connection.execute("COMMIT")
-    return connection
+    return create_archive_database(path, MAIN_0000_SCHEMA)
 
 
 def check_foreign_keys(connection: sqlite3.Connection, schema: str = "main") -> None:
