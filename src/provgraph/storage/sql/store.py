@@ -129,7 +129,7 @@ def _executemany(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any
         values = [row[name] for row in rows]
         if process is not None:
             try:
-                values = [process(value) for value in values]
+                values = list(map(process, values))
             except (ValueError, TypeError) as exc:
                 raise InputValidationError(
                     f"a value for {table.name}.{name} cannot be stored: {exc}"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import json
 import logging
 import time
@@ -58,6 +59,8 @@ IMPORT_GROUP_TYPE = "core.import"
 # A batch of node rows ends early once its JSON text reaches this size (attributes of tens of MB).
 _MAX_BATCH_BYTES = 32 * 1024 * 1024
 _CHUNK = 1024 * 1024
+# Object contents kept in memory between checking and copying them (read once instead of twice).
+_HELD_BYTES = 64 * 1024 * 1024
 # A concurrent import of overlapping content breaks a unique constraint: re-plan this many times.
 _ATTEMPTS = 3
 
@@ -238,12 +241,12 @@ def _json_object(value: Any, what: str) -> dict[str, Any]:
     return parsed
 
 
-def _object_as_is(value: Any, what: str) -> Any:
+def _object_as_is(value: Any, node_uuid: str, column: str) -> Any:
     """A JSON object column for the insert: archive text passed through untouched when it is
     plainly an object (checked valid by ``import_checks.py``), else parsed (and checked to be one)."""
-    if isinstance(value, str) and value.startswith("{"):
+    if value.__class__ is str and value[:1] == "{":
         return JsonText(value)
-    return _json_object(value, what)
+    return _json_object(value, f"{column} of node {node_uuid}")
 
 
 def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -319,10 +322,12 @@ class _Importer:
         keys: set[str] = set()
         total = self.source.count("db_dbnode")
         done = 0
+        # A profile without nodes has none of the archive's: no need to look each one up.
+        empty = self.backend.count_rows(EntityTypes.NODE) == 0
         for batch in self.source.batches(
             "db_dbnode", ("id", "uuid", "repository_metadata"), batch_size=self.batch_size
         ):
-            existing = self._find(EntityTypes.NODE, "uuid", [row[1] for row in batch])
+            existing = {} if empty else self._find(EntityTypes.NODE, "uuid", [row[1] for row in batch])
             for archive_id, node_uuid, repository_metadata in batch:
                 row = existing.get(node_uuid)
                 if row is not None:
@@ -362,34 +367,55 @@ class _Importer:
 
     # -- objects first ----------------------------------------------------------------------------
 
-    def _verify_objects(self, keys: Sequence[str]) -> None:
-        """Hash every object the import will copy, so that a corrupt one is refused before any write."""
+    def _verify_objects(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """Hash every object the import will copy, so that a corrupt one is refused before any write.
+
+        Returns the content of the first objects read, as long as they fit in ``_HELD_BYTES``
+        together: the copy then writes those from memory instead of inflating them again.
+        """
+        held: dict[str, bytes] = {}
+        room = _HELD_BYTES
         for done, key in enumerate(keys, start=1):
             with self.source.open_object(key) as stream:
-                while stream.read(_CHUNK):
-                    pass
+                chunks: list[bytes] | None = []
+                while chunk := stream.read(_CHUNK):
+                    if chunks is not None and len(chunk) <= room:
+                        chunks.append(chunk)
+                        room -= len(chunk)
+                    elif chunks is not None:
+                        room += sum(map(len, chunks))
+                        chunks = None
                 if stream.hexdigest() != key:
                     raise CorruptArchive(
                         f"{self.source.original_path}: object repo/{key} does not hash to its name; "
                         "the archive is corrupt"
                     )
+            if chunks is not None:
+                held[key] = b"".join(chunks)
             if done % 1000 == 0 or done == len(keys):
                 self.progress("Checking files", done, len(keys))
+        return held
 
     def _copy_objects(self, keys: Sequence[str]) -> None:
         """Copy the objects new nodes need into the repository, before any row refers to them."""
         if not keys:
             return
-        self._verify_objects(keys)
+        held = self._verify_objects(keys)
         repository = self.backend.get_repository()
         needed = self.source.object_sizes(keys)
         done = 0
         for chunk in _chunks(list(keys), self.batch_size):
             with contextlib.ExitStack() as stack:
-                streams = [stack.enter_context(self.source.open_object(key)) for key in chunk]
+                streams: list[Any] = [
+                    io.BytesIO(held.pop(key))
+                    if key in held
+                    else stack.enter_context(self.source.open_object(key))
+                    for key in chunk
+                ]
                 stored = repository.put_objects_from_streams([cast(BinaryIO, stream) for stream in streams])
             for key, stream, stored_key in zip(chunk, streams, stored, strict=True):
-                if stream.hexdigest() != key or stored_key != key:
+                read_as = key if isinstance(stream, io.BytesIO) else stream.hexdigest()
+                if read_as != key or stored_key != key:
                     raise CorruptArchive(
                         f"{self.source.original_path}: object repo/{key} does not hash to its name; "
                         "the archive is corrupt"
@@ -529,21 +555,28 @@ class _Importer:
         self.summary.count("Nodes", False, total - len(self.new_node_ids))
 
     def _new_node_row(self, row: tuple[Any, ...]) -> dict[str, Any]:
-        """The profile row of a new node (``row`` as ``_NODE_COLUMNS`` selects it)."""
+        """The profile row of a new node (``row`` as ``_NODE_COLUMNS`` selects it).
+
+        Called once per node: JSON objects pass through as text and timestamps are parsed by
+        ``fromisoformat`` (naive means UTC to the storage); messages are built only on failure.
+        """
         (_id, node_uuid, node_type, process_type, label, description, ctime, mtime) = row[:8]
         attributes, extras, repository_metadata, computer_id, user_id = row[8:13]
-        what = f"node {node_uuid}"
+        try:
+            times = (datetime.fromisoformat(ctime), datetime.fromisoformat(mtime))
+        except (TypeError, ValueError):
+            times = (_parse_time(ctime), _parse_time(mtime))  # raises the archive's error
         return {
             "uuid": node_uuid,
             "node_type": node_type,
             "process_type": process_type,
             "label": label or "",
             "description": description or "",
-            "ctime": _parse_time(ctime),
-            "mtime": _parse_time(mtime),
-            "attributes": _object_as_is(attributes, f"attributes of {what}"),
-            "extras": _object_as_is(extras, f"extras of {what}") if self.import_new_extras else {},
-            "repository_metadata": _object_as_is(repository_metadata, f"repository_metadata of {what}"),
+            "ctime": times[0],
+            "mtime": times[1],
+            "attributes": _object_as_is(attributes, node_uuid, "attributes"),
+            "extras": _object_as_is(extras, node_uuid, "extras") if self.import_new_extras else {},
+            "repository_metadata": _object_as_is(repository_metadata, node_uuid, "repository_metadata"),
             "dbcomputer_id": None if computer_id is None else self.computers[computer_id],
             "user_id": self.users[user_id],
         }
@@ -691,8 +724,21 @@ class _Importer:
             "SELECT dbgroup_id, dbnode_id FROM db_dbgroup_dbnodes ORDER BY id"
         ):
             members.setdefault(self.groups[archive_group], []).append(self.nodes[archive_node])
+        fresh = set(ids)
         for group_id, node_ids in members.items():
-            self.backend.add_group_nodes(group_id, node_ids)
+            self._add_members(group_id, node_ids, new_group=group_id in fresh)
+
+    def _add_members(self, group_id: int, node_ids: Sequence[int], *, new_group: bool) -> None:
+        """Make nodes members of a group: a group made by this import has no members yet, and
+        every node id is one this import stored or found, so plain inserts do; an existing group
+        goes through ``add_group_nodes``, which keeps its memberships."""
+        unique = list(dict.fromkeys(node_ids))
+        for chunk in _chunks(unique, 10 * self.batch_size):
+            if new_group:
+                rows = [{"dbgroup_id": group_id, "dbnode_id": node_id} for node_id in chunk]
+                self.backend.bulk_insert(EntityTypes.GROUP_NODE, rows, savepoint=False)
+            else:
+                self.backend.add_group_nodes(group_id, chunk)
 
     def _import_comments(self) -> None:
         for batch in self.source.batches("db_dbcomment", batch_size=self.batch_size):
@@ -777,8 +823,6 @@ class _Importer:
             )
         else:
             return
-        node_ids = list(self.nodes.values())
-        for chunk in _chunks(node_ids, 10 * self.batch_size):
-            self.backend.add_group_nodes(group_id, chunk)
+        self._add_members(group_id, list(self.nodes.values()), new_group=group is None)
         self.summary.import_group_pk = group_id
         self.summary.import_group_label = label
