@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -82,9 +83,10 @@ class SqliteDialect(SqlDialect):
         """``DATETIME`` text without an offset (AiiDA's naive UTC): SQLite has no time zones.
 
         SQLAlchemy's SQLite ``DATETIME`` writes a value's fields and ignores its offset, so the
-        UTC-aware values ``UtcDateTime`` binds are stored as naive UTC with no conversion per value.
+        UTC-aware values ``UtcDateTime`` binds are stored as naive UTC with no conversion per value;
+        ``_NaiveUtcText`` writes the same text faster (bulk inserts bind two timestamps per node).
         """
-        return DateTime()
+        return _NaiveUtcText()
 
     @classmethod
     def json_type(cls) -> TypeEngine[Any] | None:
@@ -237,3 +239,25 @@ class SqliteDialect(SqlDialect):
     def datetime_key(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
         """``provgraph_datetime_key``: SQLite's date functions cannot read every ISO form."""
         return func.provgraph_datetime_key(text, type_=BigInteger)
+
+
+class _NaiveUtcText(sqlite.DATETIME):
+    """SQLite ``DATETIME`` whose values are written with ``isoformat``: the same text as
+    SQLAlchemy's (``YYYY-MM-DD HH:MM:SS.ffffff``, the fields of the value, no offset) in a third
+    of the time. Values arrive UTC (``UtcDateTime`` converts them), so dropping the offset loses
+    nothing."""
+
+    cache_ok = True
+
+    def __init__(self, **kwargs: Any) -> None:  # SQLAlchemy's adapt() passes the storage options
+        super().__init__(**kwargs)  # type: ignore[no-untyped-call]
+
+    def bind_processor(self, dialect: Any) -> Any:
+        def process(value: Any) -> str | None:
+            if value is None:
+                return None
+            if not isinstance(value, datetime):
+                raise TypeError(f"SQLite DateTime type only accepts Python datetime objects, got {value!r}")
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
