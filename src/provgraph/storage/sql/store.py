@@ -114,8 +114,10 @@ def _plain_insert(table: Table, dialect: Dialect) -> tuple[str, tuple[tuple[str,
     return sql, processors
 
 
-def _executemany(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert complete rows (every column, ids included) with one driver ``executemany``.
+def _executemany(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], ids: Sequence[int]
+) -> None:
+    """Insert complete rows (every column but ``id``, which ``ids`` give) with one driver ``executemany``.
 
     The same statement and value conversions as SQLAlchemy's ``execute(insert(table), rows)``,
     but the values are converted column by column instead of row by row through SQLAlchemy's
@@ -124,9 +126,9 @@ def _executemany(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any
     """
     dialect = conn.dialect
     sql, processors = _plain_insert(table, dialect)
-    columns = []
+    columns: list[Sequence[Any]] = []
     for name, process in processors:
-        values = [row[name] for row in rows]
+        values: Sequence[Any] = ids if name == "id" else [row[name] for row in rows]
         if process is not None:
             try:
                 values = list(map(process, values))
@@ -269,8 +271,8 @@ class SqlStore:
         ):
             return self._insert(conn, table, prepared)
 
-    def _insert(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert ``rows`` (which gain their ``id``) in as few statements as the dialect allows.
+    def _insert(self, conn: Connection, table: Table, rows: list[Mapping[str, Any]]) -> list[int]:
+        """Insert ``rows`` (complete but for ``id``) in as few statements as the dialect allows.
 
         One row is one ``INSERT ... RETURNING``. For more, SQLAlchemy batches ``RETURNING`` only
         where it can match returned rows to input rows: on PostgreSQL by the sequence-backed key,
@@ -284,19 +286,19 @@ class SqlStore:
         ids = self._dialect.reserve_ids(conn, table, len(rows))
         if ids is None:
             return list(conn.execute(_insert_returning_id(table), rows).scalars())
-        for pk, row in zip(ids, rows, strict=True):
-            row["id"] = pk
-        _executemany(conn, table, rows)
+        _executemany(conn, table, rows, ids)
         return ids
 
     @staticmethod
     def _complete(
         table: Table, columns: frozenset[str], row: Mapping[str, Any], allow_defaults: bool
-    ) -> dict[str, Any]:
-        """Check a row's keys against the table; with ``allow_defaults`` fill in the rest."""
+    ) -> Mapping[str, Any]:
+        """Check a row's keys against the table; with ``allow_defaults`` fill in the rest.
+
+        A complete row is returned as it is (nothing downstream changes it)."""
         keys = row.keys()
         if keys == columns:
-            return dict(row)
+            return row
         extra = sorted(set(keys) - columns)
         if extra:
             raise InputValidationError(

@@ -560,25 +560,25 @@ class _Importer:
         Called once per node: JSON objects pass through as text and timestamps are parsed by
         ``fromisoformat`` (naive means UTC to the storage); messages are built only on failure.
         """
-        (_id, node_uuid, node_type, process_type, label, description, ctime, mtime) = row[:8]
-        attributes, extras, repository_metadata, computer_id, user_id = row[8:13]
+        node_uuid, ctime, mtime = row[1], row[6], row[7]
         try:
             times = (datetime.fromisoformat(ctime), datetime.fromisoformat(mtime))
         except (TypeError, ValueError):
             times = (_parse_time(ctime), _parse_time(mtime))  # raises the archive's error
+        computer_id = row[11]
         return {
             "uuid": node_uuid,
-            "node_type": node_type,
-            "process_type": process_type,
-            "label": label or "",
-            "description": description or "",
+            "node_type": row[2],
+            "process_type": row[3],
+            "label": row[4] or "",
+            "description": row[5] or "",
             "ctime": times[0],
             "mtime": times[1],
-            "attributes": _object_as_is(attributes, node_uuid, "attributes"),
-            "extras": _object_as_is(extras, node_uuid, "extras") if self.import_new_extras else {},
-            "repository_metadata": _object_as_is(repository_metadata, node_uuid, "repository_metadata"),
+            "attributes": _object_as_is(row[8], node_uuid, "attributes"),
+            "extras": _object_as_is(row[9], node_uuid, "extras") if self.import_new_extras else {},
+            "repository_metadata": _object_as_is(row[10], node_uuid, "repository_metadata"),
             "dbcomputer_id": None if computer_id is None else self.computers[computer_id],
-            "user_id": self.users[user_id],
+            "user_id": self.users[row[12]],
         }
 
     def _merge_existing_extras(self, merged: Sequence[tuple[int, Any]]) -> None:
