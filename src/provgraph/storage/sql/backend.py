@@ -110,6 +110,11 @@ class SqlDosBackend(SqlBackend):
     ) -> list[int]:
         return self._store.bulk_insert(entity_type, rows, allow_defaults, savepoint=savepoint)
 
+    def bulk_insert_columns(
+        self, entity_type: EntityTypes, columns: Mapping[str, Sequence[Any]], *, savepoint: bool = True
+    ) -> list[int]:
+        return self._store.bulk_insert_columns(entity_type, columns, savepoint=savepoint)
+
     def bulk_update(self, entity_type: EntityTypes, rows: Sequence[Mapping[str, Any]]) -> None:
         self._store.bulk_update(entity_type, rows)
 

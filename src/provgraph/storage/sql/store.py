@@ -115,9 +115,9 @@ def _plain_insert(table: Table, dialect: Dialect) -> tuple[str, tuple[tuple[str,
 
 
 def _executemany(
-    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], ids: Sequence[int]
+    conn: Connection, table: Table, values_of: Mapping[str, Sequence[Any]], ids: Sequence[int]
 ) -> None:
-    """Insert complete rows (every column but ``id``, which ``ids`` give) with one driver ``executemany``.
+    """Insert complete rows, given column by column (``id`` from ``ids``), with one driver ``executemany``.
 
     The same statement and value conversions as SQLAlchemy's ``execute(insert(table), rows)``,
     but the values are converted column by column instead of row by row through SQLAlchemy's
@@ -128,7 +128,7 @@ def _executemany(
     sql, processors = _plain_insert(table, dialect)
     columns: list[Sequence[Any]] = []
     for name, process in processors:
-        values: Sequence[Any] = ids if name == "id" else [row[name] for row in rows]
+        values: Sequence[Any] = ids if name == "id" else values_of[name]
         if process is not None:
             try:
                 values = list(map(process, values))
@@ -271,6 +271,36 @@ class SqlStore:
         ):
             return self._insert(conn, table, prepared)
 
+    def bulk_insert_columns(
+        self, entity_type: EntityTypes, columns: Mapping[str, Sequence[Any]], *, savepoint: bool = True
+    ) -> list[int]:
+        """Insert rows given column by column, all or nothing; return their ids in order."""
+        table = ENTITY_TABLES[EntityTypes(entity_type)]
+        expected = _INSERT_COLUMNS[table]
+        if columns.keys() != expected:
+            raise InputValidationError(
+                f"columns for {table.name} must be exactly {sorted(expected)}, got {sorted(columns)}"
+            )
+        lengths = {len(values) for values in columns.values()}
+        if len(lengths) != 1:
+            raise InputValidationError(f"columns for {table.name} have unequal lengths {sorted(lengths)}")
+        (count,) = lengths
+        if count == 0:
+            return []
+        with (
+            translate_errors(f"inserting {count} rows into {table.name}"),
+            self._atomic(count, savepoint) as conn,
+        ):
+            ids = self._dialect.reserve_ids(conn, table, count) if count > 1 else None
+            if ids is None:  # no ids to reserve here: the row path asks RETURNING for them
+                names = list(columns)
+                rows = [
+                    dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)
+                ]
+                return self._insert(conn, table, list(rows))
+            _executemany(conn, table, columns, ids)
+            return ids
+
     def _insert(self, conn: Connection, table: Table, rows: list[Mapping[str, Any]]) -> list[int]:
         """Insert ``rows`` (complete but for ``id``) in as few statements as the dialect allows.
 
@@ -286,7 +316,7 @@ class SqlStore:
         ids = self._dialect.reserve_ids(conn, table, len(rows))
         if ids is None:
             return list(conn.execute(_insert_returning_id(table), rows).scalars())
-        _executemany(conn, table, rows, ids)
+        _executemany(conn, table, {name: [row[name] for row in rows] for name in rows[0]}, ids)
         return ids
 
     @staticmethod

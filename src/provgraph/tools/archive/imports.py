@@ -223,6 +223,14 @@ def _parse_time(value: Any) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
+def _times(values: Sequence[Any]) -> list[datetime]:
+    """Archive timestamps (naive UTC text) as datetimes; naive means UTC to the storage."""
+    try:
+        return list(map(datetime.fromisoformat, values))
+    except (TypeError, ValueError):
+        return [_parse_time(value) for value in values]  # raises the archive's error
+
+
 def _parse_json(value: Any, what: str) -> Any:
     if value is None or not isinstance(value, (str, bytes)):
         return value
@@ -536,49 +544,54 @@ class _Importer:
             max_weight=_MAX_BATCH_BYTES,
         )
         for batch in batches:
-            new_rows: list[dict[str, Any]] = []
-            new_archive_ids: list[int] = []
-            merged: list[tuple[int, Any]] = []
-            for row in batch:
-                archive_id = row[0]
-                if archive_id in self.new_node_ids:
-                    new_archive_ids.append(archive_id)
-                    new_rows.append(self._new_node_row(row))
-                else:
-                    merged.append((archive_id, row[_ARCHIVED_EXTRAS]))
-            ids = self.backend.bulk_insert(EntityTypes.NODE, new_rows, savepoint=False)
-            self.nodes.update(zip(new_archive_ids, ids, strict=True))
+            new = [row for row in batch if row[0] in self.new_node_ids]
+            if len(new) < len(batch):
+                merged = [(row[0], row[_ARCHIVED_EXTRAS]) for row in batch if row[0] not in self.new_node_ids]
+            else:
+                merged = []
+            if new:
+                columns = self._new_node_columns(new)
+                ids = self.backend.bulk_insert_columns(EntityTypes.NODE, columns, savepoint=False)
+                self.nodes.update(zip((row[0] for row in new), ids, strict=True))
             self._merge_existing_extras(merged)
             done += len(batch)
             self.progress("Importing nodes", done, total)
         self.summary.count("Nodes", True, len(self.new_node_ids))
         self.summary.count("Nodes", False, total - len(self.new_node_ids))
 
-    def _new_node_row(self, row: tuple[Any, ...]) -> dict[str, Any]:
-        """The profile row of a new node (``row`` as ``_NODE_COLUMNS`` selects it).
+    def _new_node_columns(self, rows: Sequence[tuple[Any, ...]]) -> dict[str, Sequence[Any]]:
+        """The profile columns of new nodes (``rows`` as ``_NODE_COLUMNS`` selects them).
 
-        Called once per node: JSON objects pass through as text and timestamps are parsed by
-        ``fromisoformat`` (naive means UTC to the storage); messages are built only on failure.
+        Built column by column: JSON objects pass through as text, timestamps are parsed by
+        ``fromisoformat`` (naive means UTC to the storage), ids are mapped with one dict lookup
+        each; error messages are built only when a value is refused.
         """
-        node_uuid, ctime, mtime = row[1], row[6], row[7]
-        try:
-            times = (datetime.fromisoformat(ctime), datetime.fromisoformat(mtime))
-        except (TypeError, ValueError):
-            times = (_parse_time(ctime), _parse_time(mtime))  # raises the archive's error
-        computer_id = row[11]
+        columns = list(zip(*rows, strict=True))
+        uuids = columns[1]
+        users, computers = self.users, self.computers
         return {
-            "uuid": node_uuid,
-            "node_type": row[2],
-            "process_type": row[3],
-            "label": row[4] or "",
-            "description": row[5] or "",
-            "ctime": times[0],
-            "mtime": times[1],
-            "attributes": _object_as_is(row[8], node_uuid, "attributes"),
-            "extras": _object_as_is(row[9], node_uuid, "extras") if self.import_new_extras else {},
-            "repository_metadata": _object_as_is(row[10], node_uuid, "repository_metadata"),
-            "dbcomputer_id": None if computer_id is None else self.computers[computer_id],
-            "user_id": self.users[row[12]],
+            "uuid": uuids,
+            "node_type": columns[2],
+            "process_type": columns[3],
+            "label": [label or "" for label in columns[4]],
+            "description": [description or "" for description in columns[5]],
+            "ctime": _times(columns[6]),
+            "mtime": _times(columns[7]),
+            "attributes": [
+                _object_as_is(value, uuid, "attributes")
+                for value, uuid in zip(columns[8], uuids, strict=True)
+            ],
+            "extras": (
+                [_object_as_is(value, uuid, "extras") for value, uuid in zip(columns[9], uuids, strict=True)]
+                if self.import_new_extras
+                else [{} for _ in uuids]
+            ),
+            "repository_metadata": [
+                _object_as_is(value, uuid, "repository_metadata")
+                for value, uuid in zip(columns[10], uuids, strict=True)
+            ],
+            "dbcomputer_id": [None if pk is None else computers[pk] for pk in columns[11]],
+            "user_id": [users[pk] for pk in columns[12]],
         }
 
     def _merge_existing_extras(self, merged: Sequence[tuple[int, Any]]) -> None:
