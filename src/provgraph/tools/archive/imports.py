@@ -636,12 +636,11 @@ class _Importer:
                         self._check_degree_in_profile(link)
                         into_existing.append(link)
                         candidates.append(link)
-            rows = [
-                {"input_id": source, "output_id": target, "type": kind, "label": label}
-                for source, target, kind, label in candidates
-            ]
-            self.backend.bulk_insert(EntityTypes.LINK, rows, savepoint=False)
-            self.summary.count("Links", True, len(rows))
+            if candidates:
+                sources, targets, kinds, labels = zip(*candidates, strict=True)
+                columns = {"input_id": sources, "output_id": targets, "type": kinds, "label": labels}
+                self.backend.bulk_insert_columns(EntityTypes.LINK, columns, savepoint=False)
+            self.summary.count("Links", True, len(candidates))
             done += len(batch)
             self.progress("Importing links", done, total)
         checked = {link_type.value for link_type in CYCLE_CHECKED}
@@ -748,8 +747,8 @@ class _Importer:
         unique = list(dict.fromkeys(node_ids))
         for chunk in _chunks(unique, 10 * self.batch_size):
             if new_group:
-                rows = [{"dbgroup_id": group_id, "dbnode_id": node_id} for node_id in chunk]
-                self.backend.bulk_insert(EntityTypes.GROUP_NODE, rows, savepoint=False)
+                columns = {"dbgroup_id": [group_id] * len(chunk), "dbnode_id": chunk}
+                self.backend.bulk_insert_columns(EntityTypes.GROUP_NODE, columns, savepoint=False)
             else:
                 self.backend.add_group_nodes(group_id, chunk)
 
