@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 from tests.data_files import LEGACY_ARCHIVES, SMALL_ARCHIVE
 
+from provgraph.cli import output
 from provgraph.cli.archive import archive
 from provgraph.common.archive_format import read_version
 
@@ -91,3 +92,10 @@ def test_migrate_refuses_what_aiida_core_refuses(tmp_path: Path, name: str) -> N
 def test_import_refuses_an_old_archive_with_no_migration(tmp_path: Path) -> None:
     result = run("import", "--no-migration", str(LEGACY_ARCHIVES / "export_0.9_simple.aiida"))
     assert_one_line_error(result, "--no-migration")
+
+
+def test_migrate_draws_progress_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(output, "stderr_is_terminal", lambda: True)
+    result = run("migrate", str(LEGACY_ARCHIVES / "export_0.4_simple.tar.gz"), str(tmp_path / "new.aiida"))
+    assert result.exit_code == 0, result.output
+    assert read_version(tmp_path / "new.aiida") == "main_0001"

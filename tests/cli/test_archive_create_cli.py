@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from tests.tools.archive.archive_graph import ArchiveGraph, build_graph, read_archive
 
 from provgraph import orm
-from provgraph.cli import archive_create
+from provgraph.cli import output
 from provgraph.cli.archive_create import create
 from provgraph.cli.context import ProvgraphGroup
 from provgraph.config.profile import Profile
@@ -238,7 +238,7 @@ def test_help_lists_verdis_options(graph: ArchiveGraph) -> None:
 
 
 def test_progress_on_a_terminal(graph: ArchiveGraph, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(archive_create, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(output, "stderr_is_terminal", lambda: True)
     result = run("--all", str(out / "p.aiida"))
     assert result.exit_code == 0, result.output
     assert zipfile.is_zipfile(out / "p.aiida")

@@ -221,11 +221,19 @@ def migrate(
 
     Every format from 0.4 (zip or tar) is read; 0.1 to 0.3 need aiida-core v1 first.
     """
+    from provgraph.cli.output import stage_progress
     from provgraph.common.archive_format import HEAD_VERSION
     from provgraph.tools.archive.migrate import migrate_archive
 
     if in_place == (output_path is not None):
         raise click.UsageError("give either OUTPUT or --in-place")
     destination = input_path if output_path is None else output_path
-    migrate_archive(input_path, destination, version=target or HEAD_VERSION, force=force or in_place)
+    with stage_progress() as progress:
+        migrate_archive(
+            input_path,
+            destination,
+            version=target or HEAD_VERSION,
+            force=force or in_place,
+            progress=progress,
+        )
     click.echo(f"Success: migrated {input_path} to {target or HEAD_VERSION} in {destination}")

@@ -12,7 +12,6 @@ default, authinfos out. NODE, GROUP, CODE and COMPUTER values are read as everyw
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -234,22 +233,13 @@ class _Reporter:
         self.summary = summary
 
 
-def _stderr_is_terminal() -> bool:
-    return sys.stderr.isatty()
-
-
 @contextmanager
 def _reporter() -> Iterator[_Reporter]:
     """Progress bars only for a person watching: never in a log file or a pipe."""
-    if not _stderr_is_terminal():
-        yield _Reporter(None)
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from provgraph.cli.output import progress_bars
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        yield _Reporter(progress)
+    with progress_bars() as bars:
+        yield _Reporter(bars)
 
 
 def _print_summary(summary: ArchiveSummary) -> None:

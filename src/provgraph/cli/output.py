@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
     from rich.table import Table
 
-__all__ = ["make_table", "mask_secrets", "print_rich", "render_mapping", "stage_progress"]
+__all__ = [
+    "make_table",
+    "mask_secrets",
+    "print_rich",
+    "progress_bars",
+    "render_mapping",
+    "stage_progress",
+    "stderr_is_terminal",
+]
 
 _UUID_WIDTH = 36
 
@@ -90,25 +100,42 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
+def stderr_is_terminal() -> bool:
+    """Whether a person is watching standard error (progress bars are for them, not for logs)."""
+    return sys.stderr.isatty()
+
+
 @contextmanager
-def stage_progress() -> Iterator[Callable[[str, int, int], None]]:
-    """A ``(stage, done, total)`` callback drawing one progress bar per stage on standard error.
+def progress_bars() -> Iterator[Progress | None]:
+    """rich progress bars on standard error while a person watches it; ``None`` in a pipe or log.
 
-    Long library calls (archive create and import) report through such a callback; on a terminal
-    it becomes rich progress bars, elsewhere (pipes, CI logs) nothing is drawn, so standard
-    output stays script-friendly either way.
+    Transient: the bars vanish when the work ends, leaving standard output script-friendly.
     """
+    if not stderr_is_terminal():
+        yield None
+        return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        yield progress
+
+
+@contextmanager
+def stage_progress() -> Iterator[Callable[[str, int, int | None], None]]:
+    """A ``(stage, done, total)`` callback drawing one bar per stage (see :func:`progress_bars`).
+
+    Archive import and migration report through such a callback (``total`` None: not known yet).
+    """
     tasks: dict[str, Any] = {}
-    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
+    with progress_bars() as bars:
 
-        def report(stage: str, done: int, total: int) -> None:
+        def report(stage: str, done: int, total: int | None) -> None:
+            if bars is None:
+                return
             if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=total)
-            progress.update(tasks[stage], completed=done, total=total)
+                tasks[stage] = bars.add_task(stage, total=total)
+            bars.update(tasks[stage], completed=done, total=total)
 
         yield report

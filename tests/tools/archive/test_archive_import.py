@@ -21,6 +21,7 @@ from tests.data_files import SMALL_ARCHIVE, SMALL_MANIFEST
 from tests.tools.archive.archive_edits import edited_archive
 from tests.tools.archive.graph_views import graph_links, node_type_counts, repository_files, same_json
 
+from provgraph.cli import output
 from provgraph.cli.archive import archive
 from provgraph.config.profile import Profile
 from provgraph.exceptions import ImportValidationError, InputValidationError
@@ -346,3 +347,12 @@ def test_authinfos_imported_only_when_asked(
         assert other.count_rows(EntityTypes.AUTHINFO) == (1 if include else 0)
     finally:
         other.close()
+
+
+def test_cli_import_draws_progress_on_a_terminal(
+    backend: StorageBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(output, "stderr_is_terminal", lambda: True)
+    result = run("import", str(SMALL_ARCHIVE))
+    assert result.exit_code == 0, result.output
+    assert backend.get_entity_counts()["Nodes"] == MANIFEST["totals"]["nodes"]
