@@ -205,10 +205,10 @@ def _check_acyclic(source: ArchiveSource) -> None:
     placeholders = ", ".join("?" for _ in types)
     outgoing: dict[int, list[int]] = defaultdict(list)
     indegree: dict[int, int] = defaultdict(int)
-    for batch in _link_pairs(source, placeholders, types):
-        for input_id, output_id in batch:
-            outgoing[input_id].append(output_id)
-            indegree[output_id] += 1
+    rows = source.query(f"SELECT input_id, output_id FROM db_dblink WHERE type IN ({placeholders})", types)
+    for input_id, output_id in rows:
+        outgoing[input_id].append(output_id)
+        indegree[output_id] += 1
     ready = [node for node in outgoing if indegree.get(node, 0) == 0]
     seen = 0
     while ready:
@@ -225,10 +225,3 @@ def _check_acyclic(source: ArchiveSource) -> None:
             f"{source.original_path}: the archive's provenance links form a cycle (through node id {stuck}); "
             "refusing the archive"
         )
-
-
-def _link_pairs(
-    source: ArchiveSource, placeholders: str, types: tuple[str, ...]
-) -> Iterable[list[tuple[int, int]]]:
-    rows = source.query(f"SELECT input_id, output_id FROM db_dblink WHERE type IN ({placeholders})", types)
-    yield [(int(a), int(b)) for a, b in rows]

@@ -310,7 +310,7 @@ class _Importer:
         missing_keys = self._missing_objects(new_keys)
         if test_run:
             self._verify_objects(missing_keys)
-            self._dry_counts(missing_keys)
+            self._dry_counts()
             return
         self._copy_objects(missing_keys)
         with self.backend.transaction():
@@ -364,14 +364,14 @@ class _Importer:
             missing.extend(
                 key for key, present in zip(chunk, repository.has_objects(chunk), strict=True) if not present
             )
+        self.summary.objects_copied = len(missing)
+        self.summary.bytes_copied = self.source.object_sizes(missing)
         return missing
 
-    def _dry_counts(self, missing_keys: Sequence[str]) -> None:
+    def _dry_counts(self) -> None:
         new_nodes = len(self.new_node_ids)
         self.summary.count("Nodes", True, new_nodes)
         self.summary.count("Nodes", False, len(self.nodes))
-        self.summary.objects_copied = len(missing_keys)
-        self.summary.bytes_copied = self.source.object_sizes(missing_keys)
 
     # -- objects first ----------------------------------------------------------------------------
 
@@ -410,7 +410,6 @@ class _Importer:
             return
         held = self._verify_objects(keys)
         repository = self.backend.get_repository()
-        needed = self.source.object_sizes(keys)
         done = 0
         for chunk in _chunks(list(keys), self.batch_size):
             with contextlib.ExitStack() as stack:
@@ -430,8 +429,6 @@ class _Importer:
                     )
             done += len(chunk)
             self.progress("Copying files", done, len(keys))
-        self.summary.objects_copied = len(keys)
-        self.summary.bytes_copied = needed
 
     # -- rows, table by table ---------------------------------------------------------------------
 
