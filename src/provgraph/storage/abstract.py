@@ -254,6 +254,33 @@ class StorageBackend(abc.ABC):
         return self.bulk_insert(entity_type, rows, savepoint=savepoint)
 
     @abc.abstractmethod
+    def bulk_insert_from_sqlite(
+        self,
+        entity_type: EntityTypes,
+        database: Path,
+        query: str,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        savepoint: bool = True,
+    ) -> list[int]:
+        """Insert the rows a query selects from an SQLite file; return their ids in the query's order.
+
+        The copy path of archive imports, whose rows already sit in an SQLite file. ``query`` is
+        SQLite SQL run with ``database`` attached read-only as the schema ``source`` (its tables
+        are ``source.db_dbnode`` and so on), with ``:name`` placeholders bound from ``parameters``.
+        It selects every non-key column of the entity's table under that column's name, as
+        SQLite keeps values: JSON as valid JSON text, timestamps as ISO 8601 text (naive means
+        UTC), booleans as 0 and 1; give it an ``ORDER BY`` for the ids to follow. A storage may
+        copy inside its database (SQLite attaches the file: no row passes through Python) or
+        stream the rows in bounded batches; either way the same rows and ids result. Same
+        transaction behaviour and errors as :meth:`bulk_insert`.
+
+        >>> ids = storage.bulk_insert_from_sqlite(  # doctest: +SKIP
+        ...     EntityTypes.USER, Path("db.sqlite3"),
+        ...     "SELECT email, first_name, last_name, institution FROM source.db_dbuser ORDER BY id")
+        """
+
+    @abc.abstractmethod
     def bulk_update(self, entity_type: EntityTypes, rows: Sequence[Mapping[str, Any]]) -> None:
         """Update rows by ``id``, all or nothing; JSON columns given are replaced whole.
 

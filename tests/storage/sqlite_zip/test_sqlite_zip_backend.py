@@ -119,6 +119,8 @@ def test_transaction_is_a_read_context(storage: SqliteZipBackend) -> None:
         assert storage.count_rows(EntityTypes.USER) == 1
         with pytest.raises(ReadOnlyStorageError):
             storage.bulk_insert(EntityTypes.USER, [{"email": "x@y", "first_name": "", "last_name": ""}])
+        with pytest.raises(ReadOnlyStorageError):
+            storage.bulk_insert_from_sqlite(EntityTypes.USER, storage.filepath, "SELECT 1")
     assert not storage.in_transaction
 
 

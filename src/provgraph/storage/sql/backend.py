@@ -12,6 +12,7 @@ from __future__ import annotations
 import abc
 import logging
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 from provgraph.config.profile import Profile
@@ -114,6 +115,19 @@ class SqlDosBackend(SqlBackend):
         self, entity_type: EntityTypes, columns: Mapping[str, Sequence[Any]], *, savepoint: bool = True
     ) -> list[int]:
         return self._store.bulk_insert_columns(entity_type, columns, savepoint=savepoint)
+
+    def bulk_insert_from_sqlite(
+        self,
+        entity_type: EntityTypes,
+        database: Path,
+        query: str,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        savepoint: bool = True,
+    ) -> list[int]:
+        return self._store.bulk_insert_from_sqlite(
+            entity_type, database, query, parameters, savepoint=savepoint
+        )
 
     def bulk_update(self, entity_type: EntityTypes, rows: Sequence[Mapping[str, Any]]) -> None:
         self._store.bulk_update(entity_type, rows)

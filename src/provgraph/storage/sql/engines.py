@@ -25,6 +25,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
 from provgraph.storage.sql.dialects import dialect_for
 from provgraph.storage.sql.json_text import json_dumps
+from provgraph.storage.sql.sqlite_copy import ATTACHED_KEY, SOURCE_SCHEMA, register_copy_functions
 
 __all__ = [
     "SQLITE_SYNCHRONOUS_MODES",
@@ -84,6 +85,19 @@ def sqlite_engine(
         from provgraph.storage.sql.querybuilder.sqlite_functions import register_functions
 
         register_functions(dbapi_connection)  # PostgreSQL's JSON semantics for the QueryBuilder
+        register_copy_functions(dbapi_connection)
+
+    @event.listens_for(engine, "checkin")
+    def _detach(dbapi_connection: sqlite3.Connection | None, record: ConnectionPoolEntry) -> None:
+        # A file attached for a copy stays until its transaction has ended (SQLite refuses to detach
+        # what a transaction read); the connection goes back to the pool without it.
+        if record.info.pop(ATTACHED_KEY, None) is None or dbapi_connection is None:
+            return
+        try:
+            dbapi_connection.execute(f"DETACH DATABASE {SOURCE_SCHEMA}")
+        except sqlite3.Error as exc:
+            LOGGER.warning("could not detach a copied-from database (%s); dropping the connection", exc)
+            record.invalidate(exc)
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -34,7 +35,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from provgraph.exceptions import InputValidationError, InvalidOperation, ProvgraphError, StorageError
 from provgraph.storage.abstract import EntityTypes
-from provgraph.storage.sql import summary
+from provgraph.storage.sql import sqlite_copy, summary
 from provgraph.storage.sql.dialects import SqlDialect, dialect_for
 from provgraph.storage.sql.engines import read_transaction, write_transaction
 from provgraph.storage.sql.tables import (
@@ -300,6 +301,33 @@ class SqlStore:
                 return self._insert(conn, table, list(rows))
             _executemany(conn, table, columns, ids)
             return ids
+
+    def bulk_insert_from_sqlite(
+        self,
+        entity_type: EntityTypes,
+        database: Path,
+        query: str,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        savepoint: bool = True,
+    ) -> list[int]:
+        """Insert the rows ``query`` selects from the SQLite file ``database``; return their ids in order.
+
+        See :meth:`StorageBackend.bulk_insert_from_sqlite`; how it is done is ``sqlite_copy``'s.
+        """
+        table = ENTITY_TABLES[EntityTypes(entity_type)]
+        values = dict(parameters or {})
+        with translate_errors(f"copying rows into {table.name}"), self._atomic(2, savepoint) as conn:
+            if self._dialect.copies_within_sqlite:
+                ids = sqlite_copy.copy_within_sqlite(
+                    conn, self._dialect, table, database=database, query=query, parameters=values
+                )
+                if ids is not None:
+                    return ids
+            copied: list[int] = []
+            for columns in sqlite_copy.stream_columns(table, database, query, values):
+                copied.extend(self.bulk_insert_columns(entity_type, columns, savepoint=False))
+            return copied
 
     def _insert(self, conn: Connection, table: Table, rows: list[Mapping[str, Any]]) -> list[int]:
         """Insert ``rows`` (complete but for ``id``) in as few statements as the dialect allows.

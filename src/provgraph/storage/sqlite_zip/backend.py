@@ -295,6 +295,17 @@ class SqliteZipBackend(SqlBackend):
     ) -> list[int]:
         self._refuse(f"insert {EntityTypes(entity_type).value} rows")
 
+    def bulk_insert_from_sqlite(
+        self,
+        entity_type: EntityTypes,
+        database: Path,
+        query: str,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        savepoint: bool = True,
+    ) -> list[int]:
+        self._refuse(f"insert {EntityTypes(entity_type).value} rows")
+
     def bulk_update(self, entity_type: EntityTypes, rows: Sequence[Mapping[str, Any]]) -> None:
         self._refuse(f"update {EntityTypes(entity_type).value} rows")
 

@@ -88,12 +88,15 @@ def _check_values(source: ArchiveSource) -> None:
     """
     for table, columns in _JSON_COLUMNS.items():
         for column in columns:
+            # every one of these columns holds a JSON object in AiiDA (json_type only sees valid JSON)
             bad = source.query(
-                f"SELECT id FROM {table} WHERE {column} IS NOT NULL AND NOT json_valid({column}) LIMIT 1"
+                f"SELECT id, json_valid({column}) FROM {table} WHERE {column} IS NOT NULL AND "
+                f"CASE WHEN json_valid({column}) THEN json_type({column}) != 'object' ELSE 1 END LIMIT 1"
             )
             if bad:
+                problem = "is not a JSON object" if bad[0][1] else "is not valid JSON"
                 raise ImportValidationError(
-                    f"{source.original_path}: {column} of {table} row {bad[0][0]} is not valid JSON"
+                    f"{source.original_path}: {column} of {table} row {bad[0][0]} {problem}"
                 )
     for table, columns in _REQUIRED.items():
         for column in columns:

@@ -42,7 +42,7 @@ from provgraph.orm.nodes.link_rules import CYCLE_CHECKED, Degree, link_rule
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.users import User, UserCollection
 from provgraph.repository.tree import Repository
-from provgraph.storage.abstract import EntityTypes, In, JsonText, StorageBackend
+from provgraph.storage.abstract import EntityTypes, In, StorageBackend
 from provgraph.tools.archive.extras import merge_extras as merge_extras_values
 from provgraph.tools.archive.extras import merge_mode, strip_internal_extras
 from provgraph.tools.archive.import_checks import check_archive
@@ -56,8 +56,6 @@ COMMENT_MODES = ("leave", "newest", "overwrite")
 DUPLICATE_LABEL = "{label} (Imported #{index})"
 DUPLICATE_LABEL_MAX = 100
 IMPORT_GROUP_TYPE = "core.import"
-# A batch of node rows ends early once its JSON text reaches this size (attributes of tens of MB).
-_MAX_BATCH_BYTES = 32 * 1024 * 1024
 _CHUNK = 1024 * 1024
 # Object contents kept in memory between checking and copying them (read once instead of twice).
 _HELD_BYTES = 64 * 1024 * 1024
@@ -80,10 +78,22 @@ _NODE_EXPRESSIONS = {
     "extras": f"CASE WHEN node_type = 'data.code.Code.' THEN json_remove({_STRIPPED_EXTRAS}, '$.hidden') "
     f"ELSE {_STRIPPED_EXTRAS} END",
 }
-# The archive's node columns, as a new node stores them, then the extras as archived (for merges).
-_NODE_COLUMNS = (*(_NODE_EXPRESSIONS.get(name, name) for name in COLUMNS["db_dbnode"]), "extras")
-_ARCHIVED_EXTRAS = len(_NODE_COLUMNS) - 1
-_NODE_WEIGHT = "coalesce(length(attributes), 0) + coalesce(length(extras), 0) + length(repository_metadata)"
+# New nodes' rows as the profile stores them, selected from the archive database by the storage
+# (``bulk_insert_from_sqlite``): ``{extras}`` is the extras expression (or none at all),
+# ``{only_new}`` narrows a range of archive ids to the new ones where the profile had some; user and
+# computer ids are mapped through JSON objects of archive id -> profile id.
+_NEW_NODES = (
+    "SELECT uuid, node_type, process_type, coalesce(label, '') AS label, "
+    "coalesce(description, '') AS description, ctime, mtime, "
+    f"coalesce({_NODE_EXPRESSIONS['attributes']}, '{{{{}}}}') AS attributes, "
+    "coalesce({extras}, '{{}}') AS extras, "
+    "coalesce(repository_metadata, '{{}}') AS repository_metadata, "
+    "json_extract(:computers, '$.\"' || dbcomputer_id || '\"') AS dbcomputer_id, "
+    "json_extract(:users, '$.\"' || user_id || '\"') AS user_id "
+    "FROM source.db_dbnode AS db_dbnode WHERE id BETWEEN :first AND :last{only_new} ORDER BY id"
+)
+# New nodes per copy statement: large enough to cost nothing per statement, small enough for progress.
+_NODES_PER_COPY = 20_000
 
 #: Called with (stage, done, total) as the import proceeds; the CLI draws progress bars from it.
 Progress = Callable[[str, int, int], None]
@@ -223,14 +233,6 @@ def _parse_time(value: Any) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-def _times(values: Sequence[Any]) -> list[datetime]:
-    """Archive timestamps (naive UTC text) as datetimes; naive means UTC to the storage."""
-    try:
-        return list(map(datetime.fromisoformat, values))
-    except (TypeError, ValueError):
-        return [_parse_time(value) for value in values]  # raises the archive's error
-
-
 def _parse_json(value: Any, what: str) -> Any:
     if value is None or not isinstance(value, (str, bytes)):
         return value
@@ -247,14 +249,6 @@ def _json_object(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise CorruptArchive(f"the archive's {what} is not a JSON object")
     return parsed
-
-
-def _object_as_is(value: Any, node_uuid: str, column: str) -> Any:
-    """A JSON object column for the insert: archive text passed through untouched when it is
-    plainly an object (checked valid by ``import_checks.py``), else parsed (and checked to be one)."""
-    if value.__class__ is str and value[:1] == "{":
-        return JsonText(value)
-    return _json_object(value, f"{column} of node {node_uuid}")
 
 
 def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -531,65 +525,39 @@ class _Importer:
         self.summary.count("AuthInfos", True, len(new_rows))
 
     def _import_nodes(self) -> None:
+        """New nodes copied by the storage straight from the archive database, a range of ids at a
+        time (see ``_NEW_NODES``); nodes the profile has get their extras merged."""
         total = self.source.count("db_dbnode")
-        done = 0
-        batches = self.source.batches(
-            "db_dbnode",
-            _NODE_COLUMNS,
-            batch_size=self.batch_size,
-            weight=_NODE_WEIGHT,
-            max_weight=_MAX_BATCH_BYTES,
+        new_ids = sorted(self.new_node_ids)
+        everything_new = len(new_ids) == total
+        query = _NEW_NODES.format(
+            extras=_NODE_EXPRESSIONS["extras"] if self.import_new_extras else "'{}'",
+            only_new="" if everything_new else " AND id IN (SELECT value FROM json_each(:only))",
         )
-        for batch in batches:
-            new = [row for row in batch if row[0] in self.new_node_ids]
-            if len(new) < len(batch):
-                merged = [(row[0], row[_ARCHIVED_EXTRAS]) for row in batch if row[0] not in self.new_node_ids]
-            else:
-                merged = []
-            if new:
-                columns = self._new_node_columns(new)
-                ids = self.backend.bulk_insert_columns(EntityTypes.NODE, columns, savepoint=False)
-                self.nodes.update(zip((row[0] for row in new), ids, strict=True))
-            self._merge_existing_extras(merged)
-            done += len(batch)
+        mapping = {
+            "users": json.dumps({str(key): value for key, value in self.users.items()}),
+            "computers": json.dumps({str(key): value for key, value in self.computers.items()}),
+        }
+        done = total - len(new_ids)
+        for chunk in _chunks(new_ids, _NODES_PER_COPY):
+            parameters = {**mapping, "first": chunk[0], "last": chunk[-1]}
+            if not everything_new:
+                parameters["only"] = json.dumps(list(chunk))
+            ids = self.backend.bulk_insert_from_sqlite(
+                EntityTypes.NODE, self.source.database, query, parameters, savepoint=False
+            )
+            if len(ids) != len(chunk):
+                raise CorruptArchive(
+                    f"{self.source.original_path}: {len(chunk)} nodes were to be copied, {len(ids)} were"
+                )
+            self.nodes.update(zip(chunk, ids, strict=True))
+            done += len(chunk)
             self.progress("Importing nodes", done, total)
+        if not everything_new and self.extras_mode != ("k", "n", "l"):
+            for batch in self.source.batches("db_dbnode", ("id", "extras"), batch_size=self.batch_size):
+                self._merge_existing_extras([row for row in batch if row[0] not in self.new_node_ids])
         self.summary.count("Nodes", True, len(self.new_node_ids))
         self.summary.count("Nodes", False, total - len(self.new_node_ids))
-
-    def _new_node_columns(self, rows: Sequence[tuple[Any, ...]]) -> dict[str, Sequence[Any]]:
-        """The profile columns of new nodes (``rows`` as ``_NODE_COLUMNS`` selects them).
-
-        Built column by column: JSON objects pass through as text, timestamps are parsed by
-        ``fromisoformat`` (naive means UTC to the storage), ids are mapped with one dict lookup
-        each; error messages are built only when a value is refused.
-        """
-        columns = list(zip(*rows, strict=True))
-        uuids = columns[1]
-        users, computers = self.users, self.computers
-        return {
-            "uuid": uuids,
-            "node_type": columns[2],
-            "process_type": columns[3],
-            "label": [label or "" for label in columns[4]],
-            "description": [description or "" for description in columns[5]],
-            "ctime": _times(columns[6]),
-            "mtime": _times(columns[7]),
-            "attributes": [
-                _object_as_is(value, uuid, "attributes")
-                for value, uuid in zip(columns[8], uuids, strict=True)
-            ],
-            "extras": (
-                [_object_as_is(value, uuid, "extras") for value, uuid in zip(columns[9], uuids, strict=True)]
-                if self.import_new_extras
-                else [{} for _ in uuids]
-            ),
-            "repository_metadata": [
-                _object_as_is(value, uuid, "repository_metadata")
-                for value, uuid in zip(columns[10], uuids, strict=True)
-            ],
-            "dbcomputer_id": [None if pk is None else computers[pk] for pk in columns[11]],
-            "user_id": [users[pk] for pk in columns[12]],
-        }
 
     def _merge_existing_extras(self, merged: Sequence[tuple[int, Any]]) -> None:
         """Apply the extras mode to nodes the profile had; unchanged extras are not rewritten."""

@@ -143,6 +143,7 @@ class ArchiveSource:
             raise CorruptArchive(f"{path}: a {HEAD_VERSION} archive must be a zip file or a folder")
         database = extract_database(path, self._workdir / DB_FILENAME)
         self._db = _open_database(database, path)
+        self.database = database
         self.repository = ArchiveRepository(path)
 
     # -- rows -----------------------------------------------------------------------------------

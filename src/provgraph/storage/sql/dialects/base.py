@@ -115,6 +115,11 @@ class SqlDialect(abc.ABC):
     def failed_statement_keeps_transaction(self) -> bool:
         """Whether a transaction stays usable after one of its statements fails."""
 
+    @property
+    @abc.abstractmethod
+    def copies_within_sqlite(self) -> bool:
+        """Whether rows of another SQLite file can be copied in by the database itself (``ATTACH``)."""
+
     @abc.abstractmethod
     def reserve_ids(self, conn: Connection, table: Table, count: int) -> list[int] | None:
         """Ids, ascending, for ``count`` new rows of ``table``; ``None`` to let ``RETURNING`` tell."""

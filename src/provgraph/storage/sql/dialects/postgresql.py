@@ -105,6 +105,11 @@ class PostgresqlDialect(SqlDialect):
         """No: PostgreSQL aborts the whole transaction, so only a savepoint lets a caller carry on."""
         return False
 
+    @property
+    def copies_within_sqlite(self) -> bool:
+        """No: PostgreSQL cannot read an SQLite file; its rows are streamed through Python."""
+        return False
+
     def reserve_ids(self, conn: Connection, table: Table, count: int) -> list[int] | None:
         """From :data:`_RESERVE_FROM` rows: draw the ids from the sequence behind ``table.id``.
 

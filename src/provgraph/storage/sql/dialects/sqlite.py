@@ -115,6 +115,11 @@ class SqliteDialect(SqlDialect):
         """Yes: SQLite undoes a failed statement by itself and the transaction carries on."""
         return True
 
+    @property
+    def copies_within_sqlite(self) -> bool:
+        """Yes: the file is attached to the writing connection and copied by ``INSERT ... SELECT``."""
+        return True
+
     def reserve_ids(self, conn: Connection, table: Table, count: int) -> list[int] | None:
         """The ids SQLite would give ``count`` new rows: ``max(id) + 1`` onwards.
 
