@@ -192,3 +192,27 @@ def test_in_memory_content_is_a_loose_object_disk_objectstore_reads(tmp_path: Pa
         assert container.count_objects().loose == 1
     repository.maintain(live=True)  # packed by disk-objectstore, still readable through us
     assert repository.get_object_content(key) == content
+
+
+def test_has_objects_sees_packed_loose_and_missing(
+    repository: DiskObjectStoreRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    packed = repository.put_objects_from_streams(
+        [io.BytesIO(f"packed {index}".encode()) for index in range(600)]
+    )
+    loose = put(repository, b"loose")
+    missing = hashlib.sha256(b"never stored").hexdigest()
+    keys = [loose, *packed, missing, "not a key"]
+    expected = [True] * 601 + [False, False]
+    assert repository.has_objects(keys) == expected
+    # the pack index read directly or, when that fails, through the container: the same answer
+    import sqlite3
+    import types
+
+    import provgraph.repository.disk_objectstore as module
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(module, "sqlite3", types.SimpleNamespace(connect=refuse, Error=sqlite3.Error))
+    assert repository.has_objects(keys) == expected

@@ -20,6 +20,7 @@ import io
 import logging
 import os
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -159,14 +160,55 @@ class DiskObjectStoreRepository(RepositoryBackend):
         return [self.put_object_from_filelike(stream) for stream in streams]
 
     def has_objects(self, keys: Iterable[str]) -> list[bool]:
+        """Loose files first, then the pack index for the rest (safe against a concurrent pack:
+        it records an object in the index before it removes the loose file)."""
         keys = list(keys)
-        found = [path is not None and path.is_file() for path in map(self._loose_path, keys)]
-        rest = [key for key, loose in zip(keys, found, strict=True) if not loose]
+        if self._loose_prefix_len is None:
+            self._loose_path("0" * 64)  # reads the prefix length once
+        cut = self._loose_prefix_len or 0
+        loose = os.path.join(self._path, "loose")
+        found = [
+            is_sha256_key(key)
+            and os.path.isfile(os.path.join(loose, key[:cut], key[cut:]) if cut else os.path.join(loose, key))
+            for key in keys
+        ]
+        rest = [key for key, present in zip(keys, found, strict=True) if not present]
         if rest:
-            with self._container as container:
-                packed = dict(zip(rest, container.has_objects(rest), strict=True))
-            found = [loose or packed[key] for key, loose in zip(keys, found, strict=True)]
+            packed = self._packed_keys(rest)
+            found = [present or key in packed for key, present in zip(keys, found, strict=True)]
         return found
+
+    def _packed_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` the pack index lists: read with one query per 500 keys.
+
+        The container's own look-up builds paths for loose files first, some 40 us per key (most of
+        an import's check of 10,000 objects); the index is disk-objectstore's ``db_object`` table.
+        Anything unexpected about the index falls back to the container's look-up.
+        """
+        index = self._path / "packs.idx"
+        if not index.is_file():
+            return self._packed_by_container(keys)
+        try:
+            connection = sqlite3.connect(f"{index.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                packed: set[str] = set()
+                for start in range(0, len(keys), 500):
+                    chunk = keys[start : start + 500]
+                    query = (
+                        f"SELECT hashkey FROM db_object WHERE hashkey IN ({', '.join('?' for _ in chunk)})"
+                    )
+                    packed.update(row[0] for row in connection.execute(query, chunk))
+                return packed
+            finally:
+                connection.close()
+        except sqlite3.Error as exc:
+            LOGGER.debug("reading %s directly failed (%s); asking the container", index, exc)
+            return self._packed_by_container(keys)
+
+    def _packed_by_container(self, keys: Sequence[str]) -> set[str]:
+        with self._container as container:
+            present = container.has_objects(list(keys))
+        return {key for key, packed in zip(keys, present, strict=True) if packed}
 
     def list_objects(self) -> Iterator[str]:
         with self._container as container:

@@ -281,6 +281,29 @@ class StorageBackend(abc.ABC):
         """
 
     @abc.abstractmethod
+    def copy_rows_to_sqlite(
+        self,
+        entity_type: EntityTypes,
+        database: Path,
+        *,
+        ids: Sequence[int] | None = None,
+        id_range: tuple[int, int] | None = None,
+    ) -> int:
+        """Write rows of an entity into the same table of an SQLite file (an archive's database).
+
+        The copy path of archive creation. Rows whose id is in ``ids`` (None: any) and within
+        the inclusive ``id_range`` (None: any) are appended, in id order and keeping their ids,
+        to the table of the same name in ``database``, which must have AiiDA's columns for it.
+        Values take the form AiiDA's archives keep: JSON as text, timestamps as naive UTC text
+        with microseconds, booleans as 0 and 1. The file is written in a transaction of its own
+        (nobody else may be writing it); the storage is only read. Returns the number of rows.
+
+        >>> storage.copy_rows_to_sqlite(  # doctest: +SKIP
+        ...     EntityTypes.NODE, Path("db.sqlite3"), id_range=(1, 1000))
+        1000
+        """
+
+    @abc.abstractmethod
     def bulk_update(self, entity_type: EntityTypes, rows: Sequence[Mapping[str, Any]]) -> None:
         """Update rows by ``id``, all or nothing; JSON columns given are replaced whole.
 

@@ -187,6 +187,7 @@ def _check_schema(dialect: SqlDialect) -> None:
 
 def _check_writes(dialect: SqlDialect) -> None:
     assert isinstance(dialect.failed_statement_keeps_transaction, bool)
+    assert dialect.copies_within_sqlite is (dialect.name == "sqlite")  # only SQLite can ATTACH a file
     source = select(literal(1), nodes.c.id)
     statement = dialect.insert_ignoring_conflicts(group_nodes, ["dbgroup_id", "dbnode_id"], source)
     assert "on conflict do nothing" in _sql(statement, dialect)
@@ -248,6 +249,7 @@ _CHECKS: dict[str, Callable[[SqlDialect], None]] = {
     "json_key_removal": _check_schema,
     "failed_statement_keeps_transaction": _check_writes,
     "insert_ignoring_conflicts": _check_writes,
+    "copies_within_sqlite": _check_writes,
     "autocommit_reads": _check_reads,
     "read_mode": _check_reads,
     "lazy_row_decoding": _check_reads,

@@ -149,3 +149,25 @@ def test_writes_through_the_orm_are_refused(loaded: Profile, manifest: dict[str,
     node = orm.load_node(manifest["named_nodes"]["int"]["uuid"])
     assert "key" not in node.base.extras.all
     assert node.label == manifest["named_nodes"]["int"]["label"]
+
+
+def test_an_archive_storage_exports_again(loaded: Profile, tmp_path: Path, manifest: dict[str, Any]) -> None:
+    """The read-only archive storage is a source for a new archive: the same nodes, files and links."""
+    import sqlite3
+    import zipfile
+
+    from provgraph.tools.archive import create_archive
+
+    again = create_archive(None, tmp_path / "again.aiida")
+    with zipfile.ZipFile(again) as archive:
+        archive.extract("db.sqlite3", tmp_path)
+        objects = [name for name in archive.namelist() if name.startswith("repo/")]
+    database = sqlite3.connect(tmp_path / "db.sqlite3")
+    try:
+        assert database.execute("SELECT count(*) FROM db_dbnode").fetchone()[0] == manifest["totals"]["nodes"]
+        ctimes = database.execute("SELECT ctime FROM db_dbnode").fetchall()
+        assert all(len(ctime) == len("2026-01-02 03:04:05.000006") for (ctime,) in ctimes)
+    finally:
+        database.close()
+    stored = get_manager().get_profile_storage().get_repository().list_objects()
+    assert sorted(name.removeprefix("repo/") for name in objects) == sorted(stored)

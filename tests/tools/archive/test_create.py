@@ -470,16 +470,17 @@ def test_the_schema_is_the_fixture_archives(graph: ArchiveGraph, out: Path) -> N
 def test_rows_written_meanwhile_stay_out(
     graph: ArchiveGraph, out: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_stream = create_module.stream_tables
+    real_check = create_module.check_node_licenses
     late: list[orm.Node] = []
 
-    def stream_after_a_late_write(*args: Any, **kwargs: Any) -> Any:
+    def check_after_a_late_write(*args: Any, **kwargs: Any) -> Any:
+        # runs once the selection is made, before any row is read
         late.append(add(graph.x, orm.Int(100)))  # a node, a calculation, links, after selecting
         graph.results.add_nodes([late[0]])
         late[0].base.comments.add("late comment")
-        return real_stream(*args, **kwargs)
+        return real_check(*args, **kwargs)
 
-    monkeypatch.setattr(create_module, "stream_tables", stream_after_a_late_write)
+    monkeypatch.setattr(create_module, "check_node_licenses", check_after_a_late_write)
     contents = read_archive(create_archive(None, out / "a.aiida"), out / "read")
     assert late
     nodes = contents.column("db_dbnode", "id")

@@ -14,6 +14,7 @@ import abc
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
@@ -104,6 +105,16 @@ class SqlBackend(StorageBackend):
             self.sql.connection() as conn,
         ):
             return rows.count_rows(conn, entity_type, filters)
+
+    def copy_rows_to_sqlite(
+        self,
+        entity_type: EntityTypes,
+        database: Path,
+        *,
+        ids: Sequence[int] | None = None,
+        id_range: tuple[int, int] | None = None,
+    ) -> int:
+        return self.sql.copy_rows_to_sqlite(entity_type, database, ids=ids, id_range=id_range)
 
     def is_reachable(self, source_id: int, target_id: int) -> bool:
         with translate_errors(f"following links from node {source_id}"), self.sql.connection() as conn:

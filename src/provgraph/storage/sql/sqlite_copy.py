@@ -1,20 +1,21 @@
-"""Rows copied out of another SQLite file (an archive's database) into the storage's tables.
+"""Rows copied between the storage's tables and another SQLite file (an archive's database).
 
 An archive import writes tens of thousands of node rows that already sit in an SQLite file in
-nearly the storage's own form. Where the storage is SQLite too, the file is attached to the
-writing connection and one ``INSERT ... SELECT`` moves the rows inside the database engine: no
-row becomes a Python object. Elsewhere (PostgreSQL) the same query runs on the file with the
-standard library's ``sqlite3`` and its rows are streamed in bounded batches into the store's
-bulk insert. Both accept the same query and give the same ids and stored values.
+nearly the storage's own form, and an archive create writes them into one. Where the storage is
+SQLite too, the file is attached to a connection of the storage and one ``INSERT ... SELECT``
+moves the rows inside the database engine: no row becomes a Python object. Elsewhere
+(PostgreSQL) the rows are streamed through Python in bounded batches, with the same result.
 
-The query sees the file as the schema ``source``; its values are as SQLite keeps them: JSON as
-text (already valid), timestamps as ISO 8601 text where naive means UTC. Timestamps not already
-in the storage's own form (``YYYY-MM-DD HH:MM:SS.ffffff``, naive UTC) are rewritten to it, so
-that every stored timestamp sorts and compares alike.
+Rows coming in: the query sees the file as the schema ``source``; its values are as SQLite keeps
+them: JSON as text (already valid), timestamps as ISO 8601 text where naive means UTC.
+Timestamps not already in the storage's own form (``YYYY-MM-DD HH:MM:SS.ffffff``, naive UTC)
+are rewritten to it, so that every stored timestamp sorts and compares alike. Rows going out are
+written in that same form, which is also the form of AiiDA's archives.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
@@ -32,14 +33,20 @@ from provgraph.storage.sql.types import UtcDateTime
 __all__ = [
     "ATTACHED_KEY",
     "SOURCE_SCHEMA",
+    "TARGET_SCHEMA",
+    "copy_out_within_sqlite",
     "copy_within_sqlite",
     "naive_utc_text",
     "register_copy_functions",
     "stream_columns",
+    "stream_out",
 ]
 
 SOURCE_SCHEMA = "source"
 """The schema name under which a query sees the file it copies from."""
+
+TARGET_SCHEMA = "target"
+"""The schema name of a file rows are copied out to (attached only for the copy)."""
 
 ATTACHED_KEY = "provgraph_attached_source"
 """Key in a pooled connection's ``info``: the file attached as ``source`` until the connection
@@ -73,9 +80,12 @@ def register_copy_functions(connection: sqlite3.Connection) -> None:
 
 
 def _utc(value: Any) -> datetime:
-    if not isinstance(value, str):
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        moment = datetime.fromisoformat(value)
+    else:
         raise ValueError(f"{value!r} is not a timestamp")
-    moment = datetime.fromisoformat(value)
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
@@ -208,3 +218,96 @@ def _as_columns(
                 raise InputValidationError(f"a value for {name} cannot be stored: {exc}") from exc
         columns[name] = values
     return columns
+
+
+# -- rows going out ------------------------------------------------------------------------------
+
+
+def _row_conditions(ids: Sequence[int] | None, id_range: tuple[int, int] | None) -> tuple[str, list[Any]]:
+    """SQL conditions (SQLite) and their parameters for rows whose id is in ``ids`` and ``id_range``."""
+    conditions: list[str] = []
+    parameters: list[Any] = []
+    if ids is not None:
+        conditions.append("id IN (SELECT value FROM json_each(?))")
+        parameters.append(json.dumps(list(ids)))
+    if id_range is not None:
+        conditions.append("id BETWEEN ? AND ?")
+        parameters.extend(id_range)
+    return (" WHERE " + " AND ".join(conditions)) if conditions else "", parameters
+
+
+def copy_out_within_sqlite(
+    conn: Connection,
+    table: Table,
+    *,
+    database: Path,
+    ids: Sequence[int] | None,
+    id_range: tuple[int, int] | None,
+) -> int:
+    """Copy rows of ``table`` into the same table of the SQLite file ``database``; return how many.
+
+    ``conn`` is a connection of its own, outside any transaction: the file is attached, written
+    in one transaction of its own (the storage's file is only read) and detached again.
+    """
+    columns = [column.name for column in table.columns]
+    selected = ", ".join(
+        f'CASE WHEN "{name}" GLOB \'{_CANONICAL_TIME}\' THEN "{name}" ELSE provgraph_naive_utc("{name}") END'
+        if isinstance(table.c[name].type, UtcDateTime)
+        else f'"{name}"'
+        for name in columns
+    )
+    where, parameters = _row_conditions(ids, id_range)
+    names = ", ".join(f'"{name}"' for name in columns)
+    # attached and detached outside any transaction, on the driver's connection (autocommit)
+    driver = conn.connection.driver_connection
+    if driver is None:  # pragma: no cover (only an invalidated connection has none)
+        raise StorageError("the database connection was lost; open the storage again")
+    driver.execute(f"ATTACH DATABASE ? AS {TARGET_SCHEMA}", (f"{database.resolve().as_uri()}?mode=rw",))
+    try:
+        with conn.begin():
+            copied = conn.exec_driver_sql(
+                f'INSERT INTO {TARGET_SCHEMA}."{table.name}" ({names}) '
+                f'SELECT {selected} FROM main."{table.name}"{where} ORDER BY id',
+                tuple(parameters),
+            ).rowcount
+    finally:
+        driver.execute(f"DETACH DATABASE {TARGET_SCHEMA}")
+    return max(copied, 0)
+
+
+def stream_out(conn: Connection, table: Table, *, database: Path, statement: Any) -> int:
+    """Write the rows ``statement`` selects (every column of ``table``, JSON cast to text) into the
+    same table of the SQLite file ``database``, in batches; return how many.
+
+    Values are converted to the archive's forms: timestamps to naive UTC text with microseconds,
+    booleans to 0 and 1; JSON arrives as text already.
+    """
+    converters = [_outgoing(column.type) for column in table.columns]
+    names = ", ".join(f'"{column.name}"' for column in table.columns)
+    insert = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" for _ in table.columns)})'
+    target = sqlite3.connect(database, isolation_level=None)
+    copied = 0
+    try:
+        target.execute("BEGIN")
+        result = conn.execution_options(stream_results=True, yield_per=_BATCH_ROWS).execute(statement)
+        for rows in result.partitions():
+            columns = [
+                values if convert is None else list(map(convert, values))
+                for convert, values in zip(converters, zip(*rows, strict=True), strict=True)
+            ]
+            target.executemany(insert, list(zip(*columns, strict=True)))
+            copied += len(rows)
+        target.execute("COMMIT")
+    except sqlite3.Error as exc:
+        raise StorageError(f"writing rows of {table.name} into {database} failed: {exc}") from exc
+    finally:
+        target.close()
+    return copied
+
+
+def _outgoing(kind: Any) -> Any:
+    if isinstance(kind, UtcDateTime):
+        return lambda value: None if value is None else naive_utc_text(value)
+    if isinstance(kind, Boolean):
+        return lambda value: None if value is None else int(bool(value))
+    return None

@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Connection,
     Engine,
     Table,
+    Text,
     bindparam,
+    cast,
     delete,
     insert,
     or_,
@@ -328,6 +331,35 @@ class SqlStore:
             for columns in sqlite_copy.stream_columns(table, database, query, values):
                 copied.extend(self.bulk_insert_columns(entity_type, columns, savepoint=False))
             return copied
+
+    def copy_rows_to_sqlite(
+        self,
+        entity_type: EntityTypes,
+        database: Path,
+        *,
+        ids: Sequence[int] | None = None,
+        id_range: tuple[int, int] | None = None,
+    ) -> int:
+        """Write the rows whose id is in ``ids`` and ``id_range`` into the SQLite file ``database``.
+
+        See :meth:`StorageBackend.copy_rows_to_sqlite`; how it is done is ``sqlite_copy``'s.
+        """
+        table = ENTITY_TABLES[EntityTypes(entity_type)]
+        self._require_open()
+        with translate_errors(f"copying rows of {table.name} to {database}"), self._engine.connect() as conn:
+            if self._dialect.copies_within_sqlite:
+                return sqlite_copy.copy_out_within_sqlite(
+                    conn, table, database=database, ids=ids, id_range=id_range
+                )
+            columns = [
+                cast(column, Text) if isinstance(column.type, JSON) else column for column in table.columns
+            ]
+            statement = select(*columns).order_by(table.c.id)
+            if ids is not None:
+                statement = statement.where(table.c.id.in_(list(ids)))
+            if id_range is not None:
+                statement = statement.where(table.c.id.between(*id_range))
+            return sqlite_copy.stream_out(conn, table, database=database, statement=statement)
 
     def _insert(self, conn: Connection, table: Table, rows: list[Mapping[str, Any]]) -> list[int]:
         """Insert ``rows`` (complete but for ``id``) in as few statements as the dialect allows.

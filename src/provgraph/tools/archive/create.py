@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import collections
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -36,7 +36,7 @@ from provgraph.exceptions import ArchiveExportError, InputValidationError
 from provgraph.orm.entities import get_default_backend
 from provgraph.storage.abstract import EntityTypes, StorageBackend
 from provgraph.tools.archive.export_checks import LicenseRule, check_node_licenses, check_unsealed_nodes
-from provgraph.tools.archive.rows import RowBatch, stream_tables
+from provgraph.tools.archive.rows import RowBatch, stream_connections, stream_tables
 from provgraph.tools.archive.selection import WRITE_ORDER, Selection, select_entities
 from provgraph.tools.archive.summary import ArchiveReporter, ArchiveSummary, LoggingReporter
 from provgraph.tools.archive.writer import ArchiveFileBuilder, check_destination
@@ -128,17 +128,16 @@ def create_archive(
     )
     counts = {name: 0 for name in COUNT_NAMES.values()}
     keys: set[str] = set()
-    stream = stream_tables(
-        storage,
-        selection,
-        batch_size=batch_size,
-        filter_size=filter_size,
-        strip_checkpoints=strip_checkpoints,
-        repository_keys=keys,
-    )
-    batches = _counted(stream, counts, selection, storage, reporter)
     if test_run:
-        collections.deque(batches, maxlen=0)  # read and count, write nothing
+        stream = stream_tables(
+            storage,
+            selection,
+            batch_size=batch_size,
+            filter_size=filter_size,
+            strip_checkpoints=strip_checkpoints,
+            repository_keys=keys,
+        )
+        collections.deque(_counted(stream, counts, selection, storage, reporter), maxlen=0)
         summary = ArchiveSummary(
             path,
             counts,
@@ -151,7 +150,10 @@ def create_archive(
         return path
 
     with ArchiveFileBuilder(path, compression=compression, overwrite=overwrite) as builder:
-        for batch in batches:
+        builder.copy_entities(storage, selection, _copy_report(counts, selection, storage, reporter))
+        keys = builder.finish_nodes(strip_checkpoints)
+        connections = stream_connections(storage, selection, batch_size=batch_size, filter_size=filter_size)
+        for batch in _counted(connections, counts, selection, storage, reporter):
             builder.insert(batch)
         metadata = _metadata(compression, selection, rules, includes)
         reporter.start("Archiving files", len(keys))
@@ -219,6 +221,22 @@ def _counted(
         counts[COUNT_NAMES[current]] += len(batch.rows)
         reporter.advance(len(batch.rows))
         yield batch
+
+
+def _copy_report(
+    counts: dict[str, int], selection: Selection, storage: StorageBackend, reporter: ArchiveReporter
+) -> Callable[[EntityTypes, int], None]:
+    """A function that counts the rows of each copy step into ``counts`` and tells ``reporter``."""
+    current: list[EntityTypes] = []
+
+    def report(entity_type: EntityTypes, copied: int) -> None:
+        if current[-1:] != [entity_type]:
+            current.append(entity_type)
+            reporter.start(f"Archiving {COUNT_NAMES[entity_type]}", selection.size(entity_type, storage))
+        counts[COUNT_NAMES[entity_type]] += copied
+        reporter.advance(copied)
+
+    return report
 
 
 def _object_streams(

@@ -24,6 +24,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from provgraph.common.archive_format import ARCHIVE_SCHEMA
@@ -40,6 +41,8 @@ __all__ = [
     "Column",
     "RowBatch",
     "archive_columns",
+    "copy_entities",
+    "stream_connections",
     "stream_tables",
 ]
 
@@ -58,6 +61,9 @@ ARCHIVE_TABLES: dict[EntityTypes, str] = {
 
 #: The process attribute holding a serialised process state (code, potentially unsafe to load).
 CHECKPOINTS_KEY = "checkpoints"
+
+# Ids per copy step of ``copy_entities``: few statements, and progress as a large table is copied.
+_IDS_PER_COPY = 20_000
 
 # One encoder for every value: json.dumps builds a new one per call when given options, and its
 # default (no options) is exactly this: aiida-core's json.dumps serialiser, separators included.
@@ -134,6 +140,13 @@ def stream_tables(
             strip_checkpoints=strip_checkpoints,
             repository_keys=repository_keys,
         )
+    yield from stream_connections(storage, selection, batch_size=batch_size, filter_size=filter_size)
+
+
+def stream_connections(
+    storage: StorageBackend, selection: Selection, *, batch_size: int, filter_size: int
+) -> Iterator[RowBatch]:
+    """The links between selected nodes, then the memberships of selected groups, in batches."""
     yield from _batches(
         EntityTypes.LINK,
         ("input_id", "output_id", "type", "label"),
@@ -146,6 +159,53 @@ def stream_tables(
         _memberships(storage, selection, batch_size, filter_size),
         batch_size,
     )
+
+
+def copy_entities(
+    storage: StorageBackend,
+    selection: Selection,
+    database: Path,
+    on_copied: Callable[[EntityTypes, int], None],
+) -> None:
+    """Have the storage write the selected rows of every entity table straight into ``database``.
+
+    The storage copies the rows as archives keep them (``copy_rows_to_sqlite``: on SQLite no row
+    passes through Python), a range or list of ids at a time; ``on_copied`` hears each step.
+    """
+    for entity_type in WRITE_ORDER:
+        ids = selection.scope[entity_type]
+        if ids is None:
+            if entity_type not in selection.bounds:
+                continue  # the table was empty
+            last = selection.bounds[entity_type]
+            for first in range(selection.lower_bound(entity_type, storage), last + 1, _IDS_PER_COPY):
+                copied = storage.copy_rows_to_sqlite(
+                    entity_type, database, id_range=(first, min(first + _IDS_PER_COPY - 1, last))
+                )
+                on_copied(entity_type, copied)
+            continue
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), _IDS_PER_COPY):
+            chunk = ordered[start : start + _IDS_PER_COPY]
+            on_copied(entity_type, storage.copy_rows_to_sqlite(entity_type, database, ids=chunk))
+
+
+def strip_checkpoints_and_collect_keys(database: sqlite3.Connection, strip_checkpoints: bool) -> set[str]:
+    """Finish the node rows copied into an archive database: drop the process nodes'
+    ``checkpoints`` (when asked) and return the repository keys the nodes refer to."""
+    if strip_checkpoints:
+        database.execute(
+            f"UPDATE db_dbnode SET attributes = json_remove(attributes, '$.{CHECKPOINTS_KEY}') "
+            f"WHERE node_type LIKE 'process.%' AND instr(attributes, '\"{CHECKPOINTS_KEY}\"') > 0"
+        )
+    keys: set[str] = set()
+    rows = database.execute(
+        "SELECT repository_metadata FROM db_dbnode WHERE repository_metadata IS NOT NULL "
+        "AND repository_metadata NOT IN ('{}', '')"
+    )
+    for (metadata,) in rows:
+        keys.update(key for key in Repository.flatten(json.loads(metadata)).values() if key is not None)
+    return keys
 
 
 def _entity_batches(

@@ -107,6 +107,13 @@ class Selection:
         for batch in batched(ids, filter_size):
             yield {"id": {"in": batch}}
 
+    def lower_bound(self, entity_type: EntityTypes, storage: StorageBackend) -> int:
+        """The smallest id of a table selected whole (0 if it is empty)."""
+        query = QueryBuilder(backend=storage)
+        query.append(ENTITY_CLASSES[entity_type], project=[{"id": {"func": "min"}}])
+        smallest = query.all(flat=True)[0]
+        return 0 if smallest is None else int(smallest)
+
     def size(self, entity_type: EntityTypes, storage: StorageBackend) -> int | None:
         """How many rows of ``entity_type`` are selected (None for links and memberships: not known)."""
         if entity_type not in self.scope:

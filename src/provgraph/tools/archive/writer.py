@@ -28,7 +28,9 @@ from typing import Any, BinaryIO
 
 from provgraph.common.archive_format import DB_FILENAME, META_FILENAME, REPO_FOLDER, create_archive_database
 from provgraph.exceptions import ArchiveExportError
-from provgraph.tools.archive.rows import RowBatch
+from provgraph.storage.abstract import EntityTypes, StorageBackend
+from provgraph.tools.archive.rows import RowBatch, copy_entities, strip_checkpoints_and_collect_keys
+from provgraph.tools.archive.selection import Selection
 
 __all__ = ["CHUNK_SIZE", "ArchiveFileBuilder", "check_destination"]
 
@@ -36,6 +38,9 @@ __all__ = ["CHUNK_SIZE", "ArchiveFileBuilder", "check_destination"]
 CHUNK_SIZE = 1 << 20
 # Members this large (or of unknown size) get zip64 headers.
 _ZIP64_LIMIT = (1 << 31) - 1
+
+#: Called with the entity type and the number of rows of each copy step.
+CopyReport = Callable[[EntityTypes, int], None]
 
 #: (key, stream) pairs of repository objects.
 ObjectStreams = Iterable[tuple[str, BinaryIO]]
@@ -106,6 +111,24 @@ class ArchiveFileBuilder:
             f"INSERT INTO {batch.table} ({', '.join(batch.columns)}) VALUES ({placeholders})",
             batch.rows,
         )
+
+    def copy_entities(self, storage: StorageBackend, selection: Selection, on_copied: CopyReport) -> None:
+        """Have the storage write the selected entity rows straight into the archive database.
+
+        The builder's own transaction is closed meanwhile: the storage writes the file itself.
+        """
+        assert self._database is not None, "used outside its with block"
+        assert self._folder is not None, "used outside its with block"
+        self._database.execute("COMMIT")
+        try:
+            copy_entities(storage, selection, self._folder / DB_FILENAME, on_copied)
+        finally:
+            self._database.execute("BEGIN")
+
+    def finish_nodes(self, strip_checkpoints: bool) -> set[str]:
+        """Drop checkpoints of the copied process nodes (if asked); return the repository keys."""
+        assert self._database is not None, "used outside its with block"
+        return strip_checkpoints_and_collect_keys(self._database, strip_checkpoints)
 
     def write_zip(
         self, metadata: dict[str, Any], objects: ObjectStreams, on_object: Callable[[int], None]

@@ -1,7 +1,8 @@
-"""``StorageBackend.bulk_insert_from_sqlite``: rows copied out of another SQLite file, on each SQL backend.
+"""Rows copied between the storage and another SQLite file, on each SQL backend.
 
-SQLite copies inside the database (the file attached), PostgreSQL streams the rows: the same query
-must give the same rows, ids, timestamps and errors on both.
+``bulk_insert_from_sqlite`` (in) and ``copy_rows_to_sqlite`` (out): SQLite copies inside the
+database (the file attached), PostgreSQL streams the rows; both must give the same rows, ids,
+timestamps and errors.
 """
 
 from __future__ import annotations
@@ -204,3 +205,60 @@ def test_the_file_is_detached_when_the_connection_returns(
     finally:
         storage.close()
     assert "source" not in schemas
+
+
+# -- copy_rows_to_sqlite: rows going out into an archive database ---------------------------------
+
+
+def _archive_database(path: Path) -> Path:
+    from provgraph.common.archive_format import create_archive_database
+
+    create_archive_database(path).close()
+    return path
+
+
+def test_rows_go_out_as_archives_keep_them(storage: StorageBackend, tmp_path: Path) -> None:
+    user = _user(storage)
+    ids = _copy(storage, _source(tmp_path / "source.sqlite", 30), user)
+    target = _archive_database(tmp_path / "db.sqlite3")
+    chosen = ids[3:9]
+    assert storage.copy_rows_to_sqlite(EntityTypes.USER, target) == 1
+    assert storage.copy_rows_to_sqlite(EntityTypes.NODE, target, ids=chosen, id_range=(0, chosen[3])) == 4
+    assert storage.copy_rows_to_sqlite(EntityTypes.NODE, target, id_range=(chosen[4], chosen[-1])) == 2
+    connection = sqlite3.connect(target)
+    rows = connection.execute(
+        "SELECT id, label, ctime, mtime, attributes, extras, repository_metadata, user_id "
+        "FROM db_dbnode ORDER BY id"
+    ).fetchall()
+    assert [row[0] for row in rows] == chosen
+    stored = {
+        row["id"]: row
+        for row in storage.get_rows(EntityTypes.NODE, columns=("id", "label", "ctime", "attributes"))
+    }
+    for pk, label, ctime, mtime, attributes, extras, metadata, owner in rows:
+        assert label == stored[pk]["label"]
+        # naive UTC text with microseconds, as aiida-core writes archives
+        assert ctime == stored[pk]["ctime"].replace(tzinfo=None).isoformat(" ", "microseconds")
+        assert mtime == "2026-01-02 03:04:05.000006"
+        assert json.loads(attributes) == stored[pk]["attributes"]
+        assert json.loads(extras) in ({}, {"kept": "yes"})
+        assert json.loads(metadata) == {}
+        assert owner == user
+    assert connection.execute("SELECT email FROM db_dbuser").fetchall() == [("copy@test",)]
+    connection.close()
+
+
+def test_nothing_selected_copies_nothing(storage: StorageBackend, tmp_path: Path) -> None:
+    target = _archive_database(tmp_path / "db.sqlite3")
+    assert storage.copy_rows_to_sqlite(EntityTypes.NODE, target) == 0
+    assert storage.copy_rows_to_sqlite(EntityTypes.NODE, target, ids=[]) == 0
+
+
+def test_a_target_without_the_table_is_an_error(storage: StorageBackend, tmp_path: Path) -> None:
+    from provgraph.exceptions import StorageError
+
+    _user(storage)
+    target = tmp_path / "empty.sqlite3"
+    sqlite3.connect(target).close()
+    with pytest.raises(StorageError, match="db_dbuser"):
+        storage.copy_rows_to_sqlite(EntityTypes.USER, target)
