@@ -1,4 +1,4 @@
-"""``provgraph storage``: inspect and migrate the storage of a profile."""
+"""``provgraph storage``: inspect, maintain and migrate the storage of a profile."""
 
 from __future__ import annotations
 
@@ -6,13 +6,17 @@ import click
 
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
 from provgraph.cli.prompts import confirm_or_force
+from provgraph.cli.storage_maintain import maintain
 
 __all__ = ["storage"]
 
 
 @click.group(cls=ProvgraphGroup)
 def storage() -> None:
-    """Inspect and migrate the storage of the selected profile."""
+    """Inspect, maintain and migrate the storage of the selected profile."""
+
+
+storage.add_command(maintain)
 
 
 @storage.command("info")

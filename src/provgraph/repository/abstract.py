@@ -14,6 +14,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from provgraph.common.maintenance import MaintenanceStep
+
 __all__ = ["RepositoryBackend"]
 
 
@@ -99,5 +101,8 @@ class RepositoryBackend(abc.ABC):
         """A summary for ``storage info``."""
 
     @abc.abstractmethod
-    def maintain(self, dry_run: bool = False, live: bool = True, **kwargs: Any) -> None:
-        """Pack loose objects and clean up; ``live=False`` may repack (exclusive access)."""
+    def maintain(self, dry_run: bool = False, live: bool = True, **kwargs: Any) -> list[MaintenanceStep]:
+        """Pack loose objects and clean up; ``live=False`` may repack (exclusive access).
+
+        Returns what each step did (see :class:`~provgraph.common.maintenance.MaintenanceStep`).
+        """

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, NoReturn, cast
 
 from provgraph.common.archive_format import KEY_FORMAT, REPO_FOLDER, archive_container
+from provgraph.common.maintenance import MaintenanceStep
 from provgraph.exceptions import CorruptArchive, ReadOnlyStorageError, StorageError
 from provgraph.repository.abstract import RepositoryBackend
 from provgraph.repository.common import is_sha256_key
@@ -103,7 +104,7 @@ class ArchiveRepository(RepositoryBackend):
     def delete_objects(self, keys: Iterable[str]) -> None:
         self._refuse("delete files")
 
-    def maintain(self, dry_run: bool = False, live: bool = True, **kwargs: Any) -> None:
+    def maintain(self, dry_run: bool = False, live: bool = True, **kwargs: Any) -> list[MaintenanceStep]:
         raise NotImplementedError(f"an archive's repository ({self._path}) has nothing to maintain")
 
     # -- reading ------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from typing import Any, BinaryIO, cast
 
 from disk_objectstore import CompressMode, Container
 
+from provgraph.common.maintenance import MaintenanceProgress, MaintenanceStep
 from provgraph.repository.abstract import RepositoryBackend
 from provgraph.repository.common import is_sha256_key
 
@@ -285,12 +286,15 @@ class DiskObjectStoreRepository(RepositoryBackend):
         do_vacuum: bool | None = None,
         compress: bool = False,
         incremental_cleanup: bool = True,
+        progress: MaintenanceProgress | None = None,
         **kwargs: Any,
-    ) -> None:
+    ) -> list[MaintenanceStep]:
         """Pack loose objects and clean up; repacking and vacuuming need ``live=False``.
 
-        Live mode is safe while other processes read and write; full mode is not (the caller
-        must hold the profile's exclusive lock).
+        Live mode is safe while other processes read and write (disk-objectstore packs and
+        cleans concurrently with readers and loose writers; provgraph's own pack writers queue on
+        the pack-writer lock); full mode is not (the caller must hold the profile's exclusive
+        lock). Each step says what it did and the bytes it freed on disk (blocks, not sizes).
         """
         if kwargs:
             raise TypeError(f"unknown maintenance options {sorted(kwargs)}")
@@ -301,20 +305,125 @@ class DiskObjectStoreRepository(RepositoryBackend):
         clean_storage = True if clean_storage is None else clean_storage
         do_repack = False if live else do_repack is not False
         do_vacuum = False if live else do_vacuum is not False
-        with self._container as container:
-            if pack_loose:
-                LOGGER.info("packing %d loose objects", container.count_objects().loose)
-                if not dry_run:
-                    mode = CompressMode.AUTO if compress else CompressMode.NO
-                    container.pack_all_loose(compress=mode, clean_loose_per_pack=incremental_cleanup)
+        steps: list[MaintenanceStep] = []
+        with _pack_writer_lock(self._path), self._container as container:
+            stale = self._stale_pack_locks()
+            if stale and not live:
+                steps.append(self._clear_pack_locks(stale, dry_run))
+                stale = [] if not dry_run else stale
+            if pack_loose and stale:
+                names = ", ".join(path.name for path in stale)
+                detail = (
+                    f"skipped: {names} left by a pack writer that was killed; a full maintenance clears it"
+                )
+                steps.append(MaintenanceStep("pack loose objects", detail))
+            elif pack_loose:
+                mode = CompressMode.AUTO if compress else CompressMode.NO
+                steps.append(self._pack_loose(container, dry_run, mode, incremental_cleanup, progress))
             if do_repack:
-                LOGGER.info("repacking %d packed objects", container.count_objects().packed)
-                if not dry_run:
-                    container.repack()
+                steps.append(self._repack(container, dry_run, progress))
             if clean_storage:
-                LOGGER.info("cleaning the container (vacuum=%s)", do_vacuum)
-                if not dry_run:
-                    container.clean_storage(vacuum=do_vacuum)
+                steps.append(self._clean(container, dry_run, do_vacuum))
+        return steps
+
+    def _pack_loose(
+        self,
+        container: Container,
+        dry_run: bool,
+        mode: CompressMode,
+        incremental_cleanup: bool,
+        progress: MaintenanceProgress | None,
+    ) -> MaintenanceStep:
+        loose = container.count_objects().loose
+        if dry_run or not loose:
+            verb = "would be packed" if dry_run else "packed"
+            return MaintenanceStep("pack loose objects", f"{loose:,} loose objects {verb}")
+        before = self._disk_usage()
+        container.pack_all_loose(
+            compress=mode,
+            clean_loose_per_pack=incremental_cleanup,
+            callback=_progress_callback(progress, "Packing loose objects"),
+        )
+        return MaintenanceStep(
+            "pack loose objects", f"{loose:,} loose objects packed", before - self._disk_usage()
+        )
+
+    def _repack(
+        self, container: Container, dry_run: bool, progress: MaintenanceProgress | None
+    ) -> MaintenanceStep:
+        if dry_run:
+            sizes = container.get_total_size()
+            deleted = sizes.total_size_packfiles_on_disk - sizes.total_size_packed_on_disk
+            return MaintenanceStep(
+                "repack", f"packs would be rewritten, dropping {deleted:,} bytes of deleted objects"
+            )
+        before = self._disk_usage()
+        container.repack(callback=_progress_callback(progress, "Repacking"))
+        return MaintenanceStep(
+            "repack", "packs rewritten without deleted objects", before - self._disk_usage()
+        )
+
+    def _clean(self, container: Container, dry_run: bool, vacuum: bool) -> MaintenanceStep:
+        what = "loose copies of packed objects removed" + (", pack index vacuumed" if vacuum else "")
+        if dry_run:
+            return MaintenanceStep("clean the container", f"would be: {what}")
+        before = self._disk_usage()
+        container.clean_storage(vacuum=vacuum)
+        return MaintenanceStep("clean the container", what, before - self._disk_usage())
+
+    def _stale_pack_locks(self) -> list[Path]:
+        """disk-objectstore's per-pack lock files. Called while holding the pack-writer lock, which
+        every provgraph pack writer holds while it writes, so any found were left by a writer that
+        was killed (or by another program writing this container right now)."""
+        packs = self._path / "packs"
+        return sorted(packs.glob("*.lock")) if packs.is_dir() else []
+
+    def _clear_pack_locks(self, stale: list[Path], dry_run: bool) -> MaintenanceStep:
+        """Remove lock files of killed pack writers: only in a full maintenance, where the profile's
+        exclusive lock rules out any other process using the container. The pack's tail written
+        after its last indexed object is garbage nobody refers to; a repack drops it."""
+        names = ", ".join(path.name for path in stale)
+        if dry_run:
+            return MaintenanceStep("stale pack locks", f"would remove {names}")
+        for path in stale:
+            LOGGER.warning("removing %s, left by a pack writer that was killed", path)
+            path.unlink(missing_ok=True)
+        return MaintenanceStep("stale pack locks", f"removed {names}")
+
+    def _disk_usage(self) -> int:
+        """Bytes the container occupies on disk (allocated blocks of every file in it)."""
+        total = 0
+        for folder, _dirs, files in os.walk(self._path):
+            for name in files:
+                with suppress(FileNotFoundError):  # a loose file packed away meanwhile
+                    total += os.lstat(os.path.join(folder, name)).st_blocks * 512
+        return total
+
+    def total_size(self, keys: Iterable[str]) -> int:
+        """The bytes of content of the objects ``keys`` (missing ones count 0)."""
+        keys = list(keys)
+        if not keys:
+            return 0
+        with self._container as container:
+            return sum(
+                meta.size or 0 for _key, meta in container.get_objects_meta(keys, skip_if_missing=True)
+            )
+
+
+def _progress_callback(progress: MaintenanceProgress | None, stage: str) -> Any:
+    """disk-objectstore's progress callback (``init`` / ``update`` / ``close``) as provgraph's."""
+    if progress is None:
+        return None
+    state = {"done": 0, "total": 0}
+
+    def callback(action: str, value: Any) -> None:
+        if action == "init":
+            state["done"], state["total"] = 0, int(value.get("total") or 0)
+        elif action == "update":
+            state["done"] += int(value or 0)
+        progress(stage, state["done"], state["total"])
+
+    return callback
 
 
 @contextmanager

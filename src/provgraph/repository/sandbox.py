@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+from provgraph.common.maintenance import MaintenanceStep
 from provgraph.repository.abstract import RepositoryBackend
 
 __all__ = ["MEMORY_LIMIT", "SPILL_THRESHOLD", "SandboxRepositoryBackend"]
@@ -224,9 +225,10 @@ class SandboxRepositoryBackend(RepositoryBackend):
             "In memory (bytes)": self._memory_size,
         }
 
-    def maintain(self, dry_run: bool = False, live: bool = True, **kwargs: Any) -> None:
+    def maintain(self, dry_run: bool = False, live: bool = True, **kwargs: Any) -> list[MaintenanceStep]:
         """Nothing to do: objects are bytes or plain files, and vanish with the sandbox."""
         LOGGER.debug("no maintenance needed for %s", self)
+        return []
 
 
 def _byte_count(name: str, value: int | None, default: int) -> int:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from provgraph.common.maintenance import MaintenanceProgress, MaintenanceReport
 from provgraph.exceptions import InputValidationError
 
 if TYPE_CHECKING:
@@ -447,23 +448,38 @@ class StorageBackend(abc.ABC):
     def get_global_variable(self, key: str) -> Any:
         """Return the value stored under ``key``; the built-in ``KeyError`` (as aiida-core) if none."""
 
-    def maintain(self, full: bool = False, dry_run: bool = False, **kwargs: Any) -> None:
-        """Delete repository objects no node refers to, then pack (and with ``full``, repack).
+    def maintain(
+        self,
+        full: bool = False,
+        dry_run: bool = False,
+        progress: MaintenanceProgress | None = None,
+        **kwargs: Any,
+    ) -> MaintenanceReport:
+        """Keep the storage small and fast; return what was done, step by step, with bytes freed.
 
-        A full maintenance rewrites the repository under any reader, so the caller must hold
+        A quick maintenance (the default) is safe while other processes read and write: it packs
+        loose objects, cleans the repository and refreshes the database's planner statistics,
+        and deletes nothing a running process might still need (objects no node refers to are
+        counted in the report, not deleted). A full maintenance also deletes those objects,
+        repacks and vacuums; it rewrites the storage under any reader, so the caller must hold
         the profile's exclusive lock for the whole call: ``ProfileAccessManager(profile).lock()``,
         which raises ``LockingProfileError`` while other processes use the profile. The storage
         does not take the lock itself, because locking belongs to the layer above storage
-        (``provgraph.access``). A live maintenance (the default) is safe while other processes
-        read and write.
+        (``provgraph.access``).
 
-        Not transactional: call it outside :meth:`transaction`. ``dry_run`` only logs what
-        would be done. ``kwargs`` are repository options: ``TypeError`` for unknown ones,
-        ``ValueError`` for repacking in live mode. If a node refers to a missing object it
-        raises ``CorruptStorage`` and changes nothing. Kept on the contract for the maintenance
-        issue; a backend with nothing to maintain raises ``NotImplementedError``.
+        Not transactional: call it outside :meth:`transaction`. ``dry_run`` reports what would be
+        done and changes nothing. ``progress`` is called with (step, done, total) during long
+        steps. ``kwargs`` are repository options (``compress``, ``do_repack``, ...): ``TypeError``
+        for unknown ones, ``ValueError`` for repacking in quick mode. If a node refers to a
+        missing object it raises ``CorruptStorage`` and changes nothing. A backend with nothing
+        to maintain (an archive) raises ``NotImplementedError``.
+
+        >>> with ProfileAccessManager(profile).lock():  # doctest: +SKIP
+        ...     report = storage.maintain(full=True)
+        >>> report.bytes_freed  # doctest: +SKIP
+        1048576
         """
-        raise NotImplementedError(f"{type(self).__name__} does not support maintenance yet")
+        raise NotImplementedError(f"{type(self).__name__} has nothing to maintain")
 
     def backup(self, dest: Path, keep: int | None = None) -> None:
         """Copy the storage to ``dest`` so that it can be restored, keeping ``keep`` older copies.

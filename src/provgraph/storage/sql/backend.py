@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from provgraph.common.maintenance import MaintenanceProgress, MaintenanceReport
 from provgraph.config.profile import Profile
 from provgraph.exceptions import CorruptStorage
 from provgraph.repository.disk_objectstore import DiskObjectStoreRepository
@@ -179,15 +180,37 @@ class SqlDosBackend(SqlBackend):
             )
         return stored - referenced
 
-    def maintain(self, full: bool = False, dry_run: bool = False, **kwargs: Any) -> None:
-        """Delete unreferenced objects, then pack (and with ``full``, repack) the container.
+    def maintain(
+        self,
+        full: bool = False,
+        dry_run: bool = False,
+        progress: MaintenanceProgress | None = None,
+        **kwargs: Any,
+    ) -> MaintenanceReport:
+        """Quick: pack loose objects, clean the container, refresh the database's statistics.
+        Full: first delete the objects no node refers to, then also repack and vacuum.
 
-        ``full`` needs the profile's exclusive lock, which the caller holds (see
-        :meth:`StorageBackend.maintain`): taking it here would make storage import the access
-        records of the layer above it.
+        Unreferenced objects are deleted only in a full maintenance: a process storing a node
+        writes its objects before the row that refers to them, so while other processes work an
+        object may be unreferenced for a moment and still be needed. ``full`` needs the
+        profile's exclusive lock, which the caller holds (see :meth:`StorageBackend.maintain`):
+        taking it here would make storage import the access records of the layer above it.
         """
-        unreferenced = self.get_unreferenced_keyset()
-        LOGGER.info("deleting %d unreferenced objects", len(unreferenced))
-        if not dry_run and unreferenced:
-            self._repository.delete_objects(unreferenced)
-        self._repository.maintain(dry_run=dry_run, live=not full, **kwargs)
+        report = MaintenanceReport(full=full, dry_run=dry_run)
+        unreferenced = self.get_unreferenced_keyset()  # CorruptStorage (before any change) if one is missing
+        size = self._repository.total_size(unreferenced)
+        if full:
+            verb = "would be deleted" if dry_run else "deleted"
+            freed = None
+            if not dry_run and unreferenced:
+                LOGGER.info("deleting %d unreferenced objects", len(unreferenced))
+                self._repository.delete_objects(sorted(unreferenced))
+                freed = size
+            report.add(
+                "unreferenced objects", f"{len(unreferenced):,} objects ({size:,} bytes) {verb}", freed
+            )
+        else:
+            report.unreferenced_left, report.unreferenced_left_bytes = len(unreferenced), size
+        report.extend(self._repository.maintain(dry_run=dry_run, live=not full, progress=progress, **kwargs))
+        report.steps.append(self._store.maintain_database(full=full, dry_run=dry_run))
+        return report

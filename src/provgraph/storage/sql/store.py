@@ -36,6 +36,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError, StatementError
 from sqlalchemy.sql.dml import ReturningInsert
 
+from provgraph.common.maintenance import MaintenanceStep
 from provgraph.exceptions import InputValidationError, InvalidOperation, ProvgraphError, StorageError
 from provgraph.storage.abstract import EntityTypes
 from provgraph.storage.sql import sqlite_copy, summary
@@ -453,6 +454,16 @@ class SqlStore:
         with translate_errors("clearing the storage"), self.transaction() as conn:
             for table in TABLES_CLEAR_ORDER:
                 conn.execute(delete(table))
+
+    # -- maintenance ----------------------------------------------------------------------------
+
+    def maintain_database(self, *, full: bool, dry_run: bool) -> MaintenanceStep:
+        """The database's share of ``maintain``: statistics, and with ``full`` free space (dialect's)."""
+        self._require_open()
+        if self.in_transaction:
+            raise InvalidOperation("maintenance cannot run inside a transaction")
+        with translate_errors("maintaining the database"), self._engine.connect() as conn:
+            return self._dialect.maintain_database(conn, full=full, dry_run=dry_run)
 
     # -- settings -------------------------------------------------------------------------------
 

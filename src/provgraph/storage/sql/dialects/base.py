@@ -26,6 +26,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import FromClause
 from sqlalchemy.types import TypeEngine
 
+from provgraph.common.maintenance import MaintenanceStep
+
 if TYPE_CHECKING:
     from provgraph.storage.sql.querybuilder.json_paths import JsonValue
 
@@ -127,6 +129,15 @@ class SqlDialect(abc.ABC):
     @abc.abstractmethod
     def insert_ignoring_conflicts(self, table: Table, columns: Sequence[str], source: Select[Any]) -> Insert:
         """``INSERT INTO table (columns) <source>`` that skips rows clashing with a unique key."""
+
+    # -- maintenance ----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def maintain_database(self, conn: Connection, *, full: bool, dry_run: bool) -> MaintenanceStep:
+        """Keep the database fast and small: refresh the planner's statistics, and with ``full``
+        reclaim free space. ``conn`` is a fresh connection outside any transaction (these
+        statements refuse to run inside one). A quick run must be safe while other processes
+        read and write; a full one may assume the profile is locked."""
 
     # -- reading --------------------------------------------------------------------------------
 

@@ -33,12 +33,14 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    text,
     true,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.expression import FromClause
 from sqlalchemy.types import TypeEngine
 
+from provgraph.common.maintenance import MaintenanceStep
 from provgraph.storage.sql.dialects.base import ReadMode, SqlDialect, TextDecoder
 from provgraph.storage.sql.querybuilder.json_paths import PostgresJson
 
@@ -132,6 +134,22 @@ class PostgresqlDialect(SqlDialect):
             postgresql.insert(table).from_select(list(columns), source).on_conflict_do_nothing()
         )
         return statement
+
+    # -- maintenance ----------------------------------------------------------------------------
+
+    def maintain_database(self, conn: Connection, *, full: bool, dry_run: bool) -> MaintenanceStep:
+        """``ANALYZE``; with ``full`` a ``VACUUM (ANALYZE)``, which makes dead rows' space reusable
+        (not ``VACUUM FULL``, which would lock every table while it rewrites them). Both run in
+        autocommit mode, as PostgreSQL requires for VACUUM; ANALYZE never blocks readers or
+        writers. The autovacuum daemon does the same on its own schedule."""
+        done = "VACUUM (ANALYZE)" if full else "statistics refreshed (ANALYZE)"
+        size = text("SELECT pg_database_size(current_database())")
+        if dry_run:
+            return MaintenanceStep("database", f"would be: {done}")
+        autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
+        before = int(autocommit.execute(size).scalar_one())
+        autocommit.exec_driver_sql("VACUUM (ANALYZE)" if full else "ANALYZE")
+        return MaintenanceStep("database", done, before - int(autocommit.execute(size).scalar_one()))
 
     # -- reading --------------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import FromClause
 from sqlalchemy.types import TypeEngine
 
+from provgraph.common.maintenance import MaintenanceStep
 from provgraph.storage.sql.dialects.base import ReadMode, SqlDialect, TextDecoder
 from provgraph.storage.sql.lazy_rows import decode_sqlite_datetime
 from provgraph.storage.sql.querybuilder.json_paths import SqliteJson
@@ -154,6 +155,39 @@ class SqliteDialect(SqlDialect):
         """SQLite's ``INSERT ... ON CONFLICT DO NOTHING``."""
         statement: Insert = sqlite.insert(table).from_select(list(columns), source).on_conflict_do_nothing()
         return statement
+
+    # -- maintenance ----------------------------------------------------------------------------
+
+    def maintain_database(self, conn: Connection, *, full: bool, dry_run: bool) -> MaintenanceStep:
+        """``ANALYZE`` (sampled: ``analysis_limit``) and a WAL checkpoint; with ``full`` first a
+        ``VACUUM``, which rewrites the file without its free pages, and a checkpoint that empties
+        the WAL file. Run on the driver connection, which is in autocommit mode (VACUUM refuses
+        to run in a transaction). A passive checkpoint never waits for, nor blocks, other
+        connections; ANALYZE takes the write lock briefly, as any write."""
+        driver = conn.connection.driver_connection
+        if driver is None:  # pragma: no cover (only an invalidated connection has none)
+            raise ConnectionError("the database connection was lost")
+
+        def pragma(name: str) -> int:
+            return int(driver.execute(f"PRAGMA {name}").fetchone()[0])
+
+        page_size = pragma("page_size")
+        free = pragma("freelist_count") * page_size
+        done = ("VACUUM, " if full else "") + "statistics refreshed (ANALYZE), WAL checkpointed"
+        if dry_run:
+            note = (
+                f"; VACUUM would free {free:,} bytes of free pages"
+                if full
+                else f" ({free:,} bytes of free pages)"
+            )
+            return MaintenanceStep("database", f"would be: {done}{note}")
+        before = pragma("page_count") * page_size
+        if full:
+            driver.execute("VACUUM")
+        driver.execute("PRAGMA analysis_limit = 1000")
+        driver.execute("ANALYZE")
+        driver.execute(f"PRAGMA wal_checkpoint({'TRUNCATE' if full else 'PASSIVE'})")
+        return MaintenanceStep("database", done, before - pragma("page_count") * page_size)
 
     # -- reading --------------------------------------------------------------------------------
 
