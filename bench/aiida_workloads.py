@@ -8,6 +8,10 @@ Usage: python aiida_workloads.py --backend core.sqlite_dos [--workloads W1,W2,W6
 W8 (``--workloads W1,...,W7,W8``, core.sqlite_dos only) archives the profile the other workloads
 left (``create_archive`` of everything, as ``verdi archive create --all``), then imports that
 archive into a second, empty profile (as ``verdi archive import``).
+
+W9 (``--workloads W1,...,W8,W9``) maintains the profile W1-W8 left: ``storage.maintain()`` (as
+``verdi storage maintain``), then ``storage.maintain(full=True)`` (as ``verdi storage maintain
+--full``, which locks the profile itself).
 """
 
 from __future__ import annotations
@@ -113,6 +117,19 @@ def archive_workload(root: Path) -> dict[str, Any]:
         "W8 create": {"n": nodes, "seconds": create, "bytes": archive.stat().st_size},
         "W8 import": {"n": nodes, "seconds": imported},
     }
+
+
+def maintain_workload() -> dict[str, Any]:
+    """W9 on the profile W1-W8 left (``bench``): a quick, then a full maintenance."""
+    from aiida import load_profile, orm
+    from aiida.manage import get_manager
+
+    load_profile("bench", allow_switch=True)
+    nodes = orm.QueryBuilder().append(orm.Node).count()
+    storage = get_manager().get_profile_storage()
+    quick = timed(lambda: storage.maintain(full=False))
+    full = timed(lambda: storage.maintain(full=True))
+    return {"W9 quick": {"n": nodes, "seconds": quick}, "W9 full": {"n": nodes, "seconds": full}}
 
 
 def dict_value(index: int) -> dict[str, Any]:
@@ -304,6 +321,8 @@ def main() -> None:
                 if args.backend != "core.sqlite_dos":
                     raise SystemExit("W8 runs on core.sqlite_dos only")
                 results.update(archive_workload(root))
+            if "W9" in args.workloads.split(","):
+                results.update(maintain_workload())
         finally:
             drop_database(root, args.postgres)
     json.dump(results, sys.stdout)
