@@ -90,32 +90,47 @@ def _timed_import(profile: Profile, archive: Path) -> float:
     return time.perf_counter() - started
 
 
-def test_sigkill_midway_leaves_all_or_nothing(registered_profile: Profile, big_archive: Path) -> None:
+# A child that imports and, on reaching ``stage`` (a progress stage of run_import), says so and waits
+# to be killed there: the kill lands at a known step, however fast the machine is.
+_IMPORT_UNTIL = (
+    "import sys, time\n"
+    "from provgraph.manager import get_manager\n"
+    "from provgraph.tools.archive.imports import run_import\n"
+    "get_manager().load_profile(sys.argv[1])\n"
+    "def progress(stage, done, total):\n"
+    "    if stage == sys.argv[3]:\n"
+    "        print('reached', stage, flush=True)\n"
+    "        time.sleep(120)\n"
+    "run_import(sys.argv[2], create_group=False, progress=progress)\n"
+)
+
+
+@pytest.mark.parametrize("stage", ["Copying files", "Importing nodes", "Importing links"])
+def test_sigkill_midway_leaves_nothing(registered_profile: Profile, big_archive: Path, stage: str) -> None:
+    """Killed while copying files (before the rows' transaction), after the nodes were inserted or
+    while the links are (inside it): no row of the archive stays."""
     get_manager().reset()
     empty = _counts(registered_profile)
-    full_nodes = 47 + COPIES
-    for fraction in (0.3, 0.5, 0.7, 0.85):
-        child = _import_child(registered_profile, big_archive)
-        time.sleep(max(0.2, fraction * _KILL_WINDOW))
+    child = subprocess.Popen(
+        [sys.executable, "-c", _IMPORT_UNTIL, registered_profile.name, str(big_archive), stage],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ},
+    )
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline().decode()
+        assert line == f"reached {stage}\n", child.stderr.read().decode() if child.stderr else line
+    finally:
         child.send_signal(signal.SIGKILL)
         child.communicate(timeout=60)
-        counts = _counts(registered_profile)
-        assert counts["Nodes"] in (0, full_nodes), counts
-        if counts["Nodes"] == 0:
-            assert counts == empty, counts
-        else:
-            assert counts["Links"] == 47, counts
-            assert counts["Groups"] == 3, counts
-            break
+    assert child.returncode == -signal.SIGKILL
+    assert _counts(registered_profile) == empty
     _timed_import(registered_profile, big_archive)  # the profile is still usable afterwards
     counts = _counts(registered_profile)
-    assert counts["Nodes"] == full_nodes
+    assert counts["Nodes"] == 47 + COPIES
     assert counts["Links"] == 47
-
-
-# The import of big_archive takes a few seconds in a fresh interpreter on the CI machine; the
-# kills above land between 0.6 and 2.5 s, i.e. while files are packed or rows are written.
-_KILL_WINDOW = 3.0
+    assert counts["Groups"] == 3
 
 
 def test_two_imports_at_once_store_every_node_once(registered_profile: Profile, big_archive: Path) -> None:
