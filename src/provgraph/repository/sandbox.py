@@ -19,7 +19,6 @@ import io
 import logging
 import re
 import shutil
-import tempfile
 import uuid
 import weakref
 from collections.abc import Iterable, Iterator
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from provgraph.common.maintenance import MaintenanceStep
+from provgraph.common.scratch import scratch_folder
 from provgraph.repository.abstract import RepositoryBackend
 
 __all__ = ["MEMORY_LIMIT", "SPILL_THRESHOLD", "SandboxRepositoryBackend"]
@@ -108,7 +108,7 @@ class SandboxRepositoryBackend(RepositoryBackend):
         if self._folder is None:
             if self._parent is not None:
                 self._parent.mkdir(parents=True, exist_ok=True)
-            folder = Path(tempfile.mkdtemp(prefix="provgraph-sandbox-", dir=self._parent))
+            folder = scratch_folder("provgraph-sandbox-", parent=self._parent)
             # finalize holds only the path, never self, so it cannot keep the instance alive
             self._finalizer = weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
             self._folder = folder

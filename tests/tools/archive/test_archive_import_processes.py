@@ -106,9 +106,19 @@ _IMPORT_UNTIL = (
 
 
 @pytest.mark.parametrize("stage", ["Copying files", "Importing nodes", "Importing links"])
-def test_sigkill_midway_leaves_nothing(registered_profile: Profile, big_archive: Path, stage: str) -> None:
+def test_sigkill_midway_leaves_nothing(
+    registered_profile: Profile,
+    big_archive: Path,
+    stage: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Killed while copying files (before the rows' transaction), after the nodes were inserted or
-    while the links are (inside it): no row of the archive stays."""
+    while the links are (inside it): no row of the archive stays, and the next import removes
+    the scratch folder the killed one left."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))  # the children's temporary folder
     get_manager().reset()
     empty = _counts(registered_profile)
     child = subprocess.Popen(
@@ -126,7 +136,11 @@ def test_sigkill_midway_leaves_nothing(registered_profile: Profile, big_archive:
         child.communicate(timeout=60)
     assert child.returncode == -signal.SIGKILL
     assert _counts(registered_profile) == empty
+    leftovers = [path.name for path in scratch.iterdir()]
+    assert leftovers  # a killed process cannot clean up after itself
+    assert all(name.startswith(f"provgraph-import-{child.pid}-") for name in leftovers)
     _timed_import(registered_profile, big_archive)  # the profile is still usable afterwards
+    assert list(scratch.iterdir()) == []  # the killed import's folder was swept
     counts = _counts(registered_profile)
     assert counts["Nodes"] == 47 + COPIES
     assert counts["Links"] == 47

@@ -7,10 +7,11 @@ the CLI) can read an archive too. Storage config: ``{"filepath": "<archive path>
 Where the data is read:
 
 * The database of a zip cannot be opened inside the zip, so on the first read it is inflated
-  into a private temporary file (``tempfile.mkstemp``), opened read-only, and removed on
+  into a private temporary file, opened read-only, and removed on
   :meth:`SqliteZipBackend.close` or, if nobody closes the storage, when it is garbage collected
-  or the interpreter exits. Opening the storage itself inflates nothing: asking a profile for
-  its version or info should not cost a copy of a large database.
+  or the interpreter exits; the file is named with the PID (``common/scratch.py``), so that the
+  copy of a killed process is swept by the next one. Opening the storage itself inflates
+  nothing: asking a profile for its version or info should not cost a copy of a large database.
 * An unzipped folder's ``db.sqlite3`` is opened in place, read-only.
 * File contents are read straight out of the archive (:class:`ArchiveRepository`).
 
@@ -24,7 +25,6 @@ from __future__ import annotations
 import copy
 import logging
 import os
-import tempfile
 import threading
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
@@ -41,6 +41,7 @@ from provgraph.common.archive_format import (
     probe_database,
     read_metadata,
 )
+from provgraph.common.scratch import scratch_file
 from provgraph.config.profile import Profile
 from provgraph.exceptions import (
     ArchiveError,
@@ -230,9 +231,8 @@ class SqliteZipBackend(SqlBackend):
 
     def _open_database(self) -> SqlStore:
         if self._zipped:
-            descriptor, name = tempfile.mkstemp(prefix="provgraph-archive-", suffix=".sqlite3")
+            descriptor, destination = scratch_file("provgraph-archive-", ".sqlite3")
             os.close(descriptor)
-            destination = Path(name)
             # Removes the copy when this storage is collected or the interpreter exits unclosed.
             self._cleanup = weakref.finalize(self, _remove_file, destination)
             LOGGER.debug("extracting the database of %s into %s", self._path, destination)

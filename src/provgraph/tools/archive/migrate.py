@@ -24,7 +24,6 @@ import logging
 import re
 import shutil
 import sqlite3
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -46,6 +45,7 @@ from provgraph.common.archive_format import (
     read_metadata,
     read_version,
 )
+from provgraph.common.scratch import scratch_folder
 from provgraph.exceptions import (
     ArchiveError,
     ArchiveMigrationError,
@@ -189,8 +189,8 @@ def _migrate(
     metadata["mtime"] = datetime.now().isoformat()
     metadata["compression"] = compression
     metadata.setdefault("key_format", KEY_FORMAT)  # archives of aiida-core 2.0 pre-releases lack it
-    with tempfile.TemporaryDirectory(prefix="provgraph-migrate-") as work_name:
-        work = Path(work_name)
+    work = scratch_folder("provgraph-migrate-")
+    try:
         with staged_output(destination, force) as staged, _zip_writer(staged, work, compression) as writer:
             if current in LEGACY_VERSIONS:
                 database = _legacy_to_main(
@@ -205,6 +205,8 @@ def _migrate(
             report("Writing the archive", 0, 1)
             writer.finish(database, metadata)
             report("Writing the archive", 1, 1)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 @contextmanager

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import shutil
 import sqlite3
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
@@ -30,6 +29,7 @@ from provgraph.common.archive_format import (
     read_metadata,
     read_version,
 )
+from provgraph.common.scratch import scratch_folder
 from provgraph.exceptions import CorruptArchive
 from provgraph.repository.archive import ArchiveRepository, is_sha256_key
 
@@ -110,7 +110,7 @@ class ArchiveSource:
 
     def __init__(self, path: Path | str, *, migrate: bool = True) -> None:
         self.original_path = Path(path)
-        self._workdir = Path(tempfile.mkdtemp(prefix="provgraph-import-"))
+        self._workdir = scratch_folder("provgraph-import-")
         self.repository: ArchiveRepository | None = None
         self._db: sqlite3.Connection | None = None
         try:

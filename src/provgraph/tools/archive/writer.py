@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import sqlite3
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -27,6 +26,7 @@ from types import TracebackType
 from typing import Any, BinaryIO
 
 from provgraph.common.archive_format import DB_FILENAME, META_FILENAME, REPO_FOLDER, create_archive_database
+from provgraph.common.scratch import scratch_folder
 from provgraph.exceptions import ArchiveExportError
 from provgraph.storage.abstract import EntityTypes, StorageBackend
 from provgraph.tools.archive.rows import RowBatch, copy_entities, strip_checkpoints_and_collect_keys
@@ -77,9 +77,7 @@ class ArchiveFileBuilder:
 
     def __enter__(self) -> ArchiveFileBuilder:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._folder = Path(
-            tempfile.mkdtemp(prefix=f".{self.path.name}.", suffix=".partial", dir=self.path.parent)
-        )
+        self._folder = scratch_folder(f".{self.path.name}.", parent=self.path.parent, suffix=".partial")
         try:
             self._database = create_archive_database(self._folder / DB_FILENAME)
             self._database.execute("BEGIN")

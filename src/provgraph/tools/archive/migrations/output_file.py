@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from provgraph.common.scratch import scratch_prefix, sweep_scratch
 from provgraph.exceptions import ArchiveMigrationError
 
 __all__ = ["check_destination", "staged_output"]
@@ -52,7 +53,8 @@ def staged_output(destination: Path, force: bool) -> Iterator[Path]:
     permissions (umask), not 0600. ``force`` is checked again at the end: the destination may
     have appeared while we worked.
     """
-    temporary = destination.with_name(f".{destination.name}.{secrets.token_hex(6)}.part")
+    sweep_scratch(f".{destination.name}.", destination.parent, ".part")  # left by a killed migration
+    temporary = destination.with_name(f"{scratch_prefix(f'.{destination.name}.')}{secrets.token_hex(6)}.part")
     try:
         temporary.open("xb").close()
     except OSError as exc:
