@@ -388,6 +388,51 @@ class StorageBackend(abc.ABC):
         ints.
         """
 
+    # -- integrity checks ----------------------------------------------------------------------
+    #
+    # What ``provgraph storage integrity`` asks that neither the row API nor the QueryBuilder can:
+    # rows that break a rule no constraint enforces (AiiDA's links have no unique constraint) or
+    # that a foreign key or unique constraint should have kept out (a storage written by other
+    # programs, or with its constraints off). Each call is one query over a whole table whose rows
+    # arrive in batches, so a million nodes cost no million objects. A storage that cannot answer
+    # raises ``NotImplementedError``, and the integrity check reports that check as not run.
+
+    def iter_dangling_links(self) -> Iterator[tuple[int, int, int, bool, bool]]:
+        """``(link id, input_id, output_id, input missing, output missing)`` of every link whose
+        input or output node does not exist, in link id order."""
+        raise NotImplementedError(f"{type(self).__name__} cannot check its links")
+
+    def iter_link_shapes(self) -> Iterator[tuple[str, str, str, bool, int, int]]:
+        """The links between existing nodes, grouped by ``(type, input node_type, output node_type,
+        self-link)``: each group with its number of links and its smallest link id."""
+        raise NotImplementedError(f"{type(self).__name__} cannot check its links")
+
+    def iter_link_clashes(
+        self, groupings: Sequence[tuple[str, Sequence[str]]]
+    ) -> Iterator[tuple[int, int, int, int]]:
+        """Groups of two or more links that agree where a degree rule wants them to differ.
+
+        Each grouping is ``(link type, columns)``, the columns taken from ``input_id``,
+        ``output_id`` and ``label``, the first a node id (``("output_id",)`` for "one CREATE link
+        into a node", ``("input_id", "label")`` for "output labels unique per creator"). Yields
+        ``(index of the grouping, value of its first column, links in the group, smallest link
+        id)``; all groupings are one query. ``InputValidationError`` for another column name.
+
+        >>> list(storage.iter_link_clashes([("create", ("output_id",))]))  # doctest: +SKIP
+        [(0, 42, 2, 17)]
+        """
+        raise NotImplementedError(f"{type(self).__name__} cannot check its links")
+
+    def iter_link_ends(self, link_types: Sequence[str]) -> Iterator[tuple[int, int]]:
+        """``(input_id, output_id)`` of every link of one of ``link_types``, in no particular order."""
+        raise NotImplementedError(f"{type(self).__name__} cannot check its links")
+
+    def iter_duplicate_uuids(self, entity_type: EntityTypes) -> Iterator[tuple[str, int, int]]:
+        """UUIDs held by more than one row of ``entity_type``, compared as UUIDs (ignoring case):
+        ``(uuid in lower case, rows, smallest id)``. ``InputValidationError`` for an entity type
+        without UUIDs."""
+        raise NotImplementedError(f"{type(self).__name__} cannot check its UUIDs")
+
     # -- QueryBuilder --------------------------------------------------------------------------
     #
     # ``query`` is the serialisable QueryBuilder description (``QueryBuilder.as_dict()``, see

@@ -17,11 +17,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Executable
 
 from provgraph.exceptions import InputValidationError, StorageError
 from provgraph.storage.abstract import EntityTypes, RowFilters, StorageBackend
-from provgraph.storage.sql import graph, hashes, rows
+from provgraph.storage.sql import graph, hashes, integrity, rows
 from provgraph.storage.sql.dialects import dialect_for
 from provgraph.storage.sql.querybuilder.compiler import CompiledQuery, QueryCompiler
 from provgraph.storage.sql.querybuilder.execution import DriverRows
@@ -122,6 +122,54 @@ class SqlBackend(StorageBackend):
 
     def find_nodes_by_hash(self, node_type: str, node_hash: str) -> list[int]:
         return hashes.find_nodes_by_hash(self.sql, node_type, node_hash)
+
+    # -- integrity checks: one streamed statement each (see ``sql/integrity.py``) --------------
+    #
+    # Statements are built at the call, so a bad argument raises there, not at the first row.
+
+    def iter_dangling_links(self) -> Iterator[tuple[int, int, int, bool, bool]]:
+        rows = self._stream_statement(integrity.dangling_links(), "finding links to missing nodes")
+        return (
+            (link, source, target, bool(no_source), bool(no_target))
+            for link, source, target, no_source, no_target in rows
+        )
+
+    def iter_link_shapes(self) -> Iterator[tuple[str, str, str, bool, int, int]]:
+        rows = self._stream_statement(integrity.link_shapes(), "grouping links by the types of their nodes")
+        return (
+            (kind, source, target, bool(self_link), count, first)
+            for kind, source, target, self_link, count, first in rows
+        )
+
+    def iter_link_clashes(
+        self, groupings: Sequence[tuple[str, Sequence[str]]]
+    ) -> Iterator[tuple[int, int, int, int]]:
+        statement = integrity.link_clashes(groupings)
+        if statement is None:
+            return iter(())
+        return self._stream_statement(statement, "finding links that break a degree rule")
+
+    def iter_link_ends(self, link_types: Sequence[str]) -> Iterator[tuple[int, int]]:
+        return self._stream_statement(integrity.link_ends(link_types), "reading the ends of links")
+
+    def iter_duplicate_uuids(self, entity_type: EntityTypes) -> Iterator[tuple[str, int, int]]:
+        statement = integrity.duplicate_uuids(entity_type)
+        return self._stream_statement(statement, f"finding duplicate {EntityTypes(entity_type).value} UUIDs")
+
+    def _stream_statement(self, statement: Executable, action: str) -> Generator[Any, None, None]:
+        """The rows of a Core statement as tuples, fetched in batches (server-side on PostgreSQL).
+
+        Runs in this thread's open transaction if there is one, else on a connection of its own,
+        returned when the generator ends or is closed.
+        """
+        streamed = statement.execution_options(stream_results=True, yield_per=_DEFAULT_BATCH_SIZE)
+        with translate_errors(action), self.sql.connection() as conn:
+            result = conn.execute(streamed)
+            try:
+                for row in result:
+                    yield tuple(row)
+            finally:
+                result.close()
 
     # -- QueryBuilder ---------------------------------------------------------------------------
 
