@@ -20,6 +20,9 @@ the inputs are stored first (their stored hashes find the cache source).
 
 A workfunction is stored when it starts (with its new inputs), because the processes it calls
 link to it while it runs; its RETURN links and final state are written in a second transaction.
+Its node records the OS process running it (host, PID, start time) in the internal extra
+``_aiida_provgraph_runner`` (``runner_record.py``), so that a node left running by a process that
+died is recognised as stale (``provgraph storage integrity``).
 Either way the graph never holds outputs without their creator, or an unsealed finished node.
 """
 
@@ -52,6 +55,7 @@ from provgraph.orm.nodes.process.process import SEALED_KEY, ProcessNode, Process
 from provgraph.orm.nodes.process.workflow import WorkflowNode
 from provgraph.provenance.inputs import CallInputs
 from provgraph.provenance.metadata import ProcessMetadata
+from provgraph.provenance.runner_record import RUNNER_EXTRA_KEY, RunnerRecord
 
 __all__ = ["FunctionSpec", "current_process", "run_function"]
 
@@ -140,9 +144,14 @@ def _run_calculation(spec: FunctionSpec, node: ProcessNode, inputs: CallInputs) 
 
 
 def _run_workflow(spec: FunctionSpec, node: ProcessNode, inputs: CallInputs) -> Any:
-    """Run a workflow stored first, so the processes it calls can link to it while it runs."""
+    """Run a workflow stored first, so the processes it calls can link to it while it runs.
+
+    The node is stored running, so it records which OS process runs it (``runner_record``): if
+    this process dies before the final state is written, the integrity check can tell.
+    """
     if not node.is_stored:
         spec.info.attach_source(node)
+        node.base.extras.set(RUNNER_EXTRA_KEY, RunnerRecord.current().as_extra())
         store_many([*(source for source in inputs.links.values() if not source.is_stored), node])
     try:
         with _running_as(node):
