@@ -16,6 +16,7 @@ import click
 
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
 from provgraph.cli.output import make_table, print_rich
+from provgraph.cli.process_kill import kill
 
 if TYPE_CHECKING:
     from provgraph.orm.nodes.process import ProcessNode
@@ -32,6 +33,9 @@ _LEVELS = {"DEBUG": 10, "INFO": 20, "REPORT": _REPORT_LEVEL, "WARNING": 30, "ERR
 @click.group(cls=ProvgraphGroup)
 def process() -> None:
     """List the recorded processes and inspect their inputs, outputs, logs and calls."""
+
+
+process.add_command(kill)
 
 
 def _load(ctx: ProvgraphContext, identifier: str) -> ProcessNode:

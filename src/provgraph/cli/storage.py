@@ -1,4 +1,4 @@
-"""``provgraph storage``: inspect, maintain and migrate the storage of a profile."""
+"""``provgraph storage``: inspect, maintain, check and migrate the storage of a profile."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import click
 
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
 from provgraph.cli.prompts import confirm_or_force
+from provgraph.cli.storage_integrity import integrity
 from provgraph.cli.storage_maintain import maintain
 
 __all__ = ["storage"]
@@ -17,6 +18,7 @@ def storage() -> None:
 
 
 storage.add_command(maintain)
+storage.add_command(integrity)
 
 
 @storage.command("info")

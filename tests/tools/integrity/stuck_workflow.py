@@ -11,6 +11,8 @@ from typing import Any
 
 from provgraph.provenance import calcfunction, workfunction
 
+_START_TIMEOUT = 60.0  # spawning imports provgraph afresh
+
 
 @calcfunction
 def increment(x: Any) -> Any:
@@ -36,3 +38,27 @@ def run_until_killed(profile_name: str, started: Any) -> None:
     _started.append(started)
     get_manager().load_profile(profile_name)
     wait_forever(orm.Int(1))
+
+
+def kill_inside_a_workfunction(profile_name: str) -> tuple[int, int]:
+    """Start :func:`run_until_killed` in a spawned child, SIGKILL it inside the workfunction, and
+    return ``(pk of the node left running, the child's PID)``."""
+    import multiprocessing
+
+    from tests.child_processes import kill_child, spawn_child
+
+    from provgraph import orm
+    from provgraph.orm.nodes.process import WorkFunctionNode
+
+    started = multiprocessing.get_context("spawn").Event()
+    child = spawn_child(run_until_killed, profile_name, started)
+    try:
+        assert started.wait(_START_TIMEOUT), "the child did not start its workfunction in time"
+    finally:
+        kill_child(child)
+    assert child.pid is not None
+    query = orm.QueryBuilder().append(
+        WorkFunctionNode, filters={"attributes.process_state": "running"}, project="id"
+    )
+    (pk,) = query.all(flat=True)
+    return pk, child.pid

@@ -3,13 +3,12 @@ down to a real workfunction whose Python process is SIGKILLed."""
 
 from __future__ import annotations
 
-import multiprocessing
 import subprocess
 import sys
 
 import pytest
-from tests.child_processes import kill_child, profile_in_use, spawn_child
-from tests.tools.integrity.stuck_workflow import run_until_killed
+from tests.child_processes import profile_in_use
+from tests.tools.integrity.stuck_workflow import kill_inside_a_workfunction
 
 from provgraph import orm
 from provgraph.config.profile import Profile
@@ -20,8 +19,6 @@ from provgraph.provenance.runner_record import RUNNER_EXTRA_KEY, RunnerRecord
 from provgraph.storage.abstract import StorageBackend
 from provgraph.tools.integrity import KillResult, Liveness, ProblemKind, check_integrity, kill_processes
 from provgraph.tools.integrity.processes import KILLED_BY_HAND, find_stale_processes
-
-_START_TIMEOUT = 60.0
 
 
 def _dead_pid() -> int:
@@ -155,20 +152,10 @@ def test_killing_a_workflow_kills_what_it_called(loaded_profile: Profile, backen
 
 @pytest.fixture
 def killed_workflow(loaded_profile: Profile) -> int:
-    """A workfunction run by a spawned process that is SIGKILLed inside it; yields its node's pk."""
-    started = multiprocessing.get_context("spawn").Event()
-    child = spawn_child(run_until_killed, loaded_profile.name, started)
-    try:
-        assert started.wait(_START_TIMEOUT), "the child did not start its workfunction in time"
-    finally:
-        kill_child(child)
-    query = orm.QueryBuilder().append(
-        WorkFunctionNode, filters={"attributes.process_state": "running"}, project="id"
-    )
-    (pk,) = query.all(flat=True)
+    """A workfunction run by a spawned process that is SIGKILLed inside it; its node's pk."""
+    pk, pid = kill_inside_a_workfunction(loaded_profile.name)
     record = RunnerRecord.from_extra(orm.load_node(pk).base.extras.get(RUNNER_EXTRA_KEY))
-    assert record is not None
-    assert record.pid == child.pid
+    assert record == RunnerRecord(RunnerRecord.current().host, pid, record.started if record else 0.0)
     return pk
 
 
