@@ -69,11 +69,11 @@ def test_problems_exit_1_until_fixed(backend: StorageBackend) -> None:
     running.store()
     result = run()
     assert result.exit_code == 1, result.output
-    assert result.stdout.splitlines()[0] == f"{backend}: 1 problems found"
+    assert result.stdout.splitlines()[0] == f"{backend}: 1 problem found"
     assert result.stdout.splitlines()[-1] == "Run again with --fix to repair the fixable problems."
     fixed = run("--fix")
     assert fixed.exit_code == 0, fixed.output
-    assert fixed.stdout.splitlines()[0] == f"{backend}: 1 problems found, 1 fixed, 0 left"
+    assert fixed.stdout.splitlines()[0] == f"{backend}: 1 problem found, 1 fixed, 0 left"
     assert orm.load_node(running.pk).is_killed
     assert run().exit_code == 0
 

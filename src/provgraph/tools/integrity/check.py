@@ -49,7 +49,7 @@ def check_integrity(
 
     >>> report = check_integrity(fix=True)  # doctest: +SKIP
     >>> print(report.summary())  # doctest: +SKIP
-    SQL storage [open] @ ...: 1 problems found, 1 fixed, 0 left
+    SQL storage [open] @ ...: 1 problem found, 1 fixed, 0 left
       ...
       processes left active by a process that is gone: 1 found, 1 fixed (e.g. pk=7 running: ...)
     """

@@ -47,7 +47,7 @@ class ProblemKind(enum.Enum):
 _TITLES = {
     ProblemKind.DANGLING_LINKS: "links to or from missing nodes",
     ProblemKind.LINK_ENDPOINTS: "links between the wrong kinds of node",
-    ProblemKind.LINK_DEGREES: "links that break a degree rule",
+    ProblemKind.LINK_DEGREES: "clashes with a link degree rule",
     ProblemKind.PROVENANCE_CYCLES: "nodes on cycles of provenance links",
     ProblemKind.DUPLICATE_UUIDS: "UUIDs held by more than one row",
     ProblemKind.MISSING_OBJECTS: "files whose object is missing from the repository",
@@ -136,7 +136,7 @@ class IntegrityReport:
 
     def summary(self) -> str:
         """A headline, then one line per check that ran, the checks that did not, and notes."""
-        head = f"{self.storage}: {self.found} problems found"
+        head = f"{self.storage}: {_problems(self.found)} found"
         if self.fixed:
             head += f", {self.fixed} fixed, {self.remaining} left"
         lines = [head]
@@ -144,6 +144,10 @@ class IntegrityReport:
         lines += [f"  not checked: {reason}" for reason in self.skipped]
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
+
+
+def _problems(count: int) -> str:
+    return f"{count} problem" if count == 1 else f"{count} problems"
 
 
 class Tally:
