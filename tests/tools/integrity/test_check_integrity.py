@@ -201,6 +201,7 @@ def test_corrupt_objects_are_found_only_when_objects_are_read(graph: Graph, back
     assert example.startswith(f"object {key[:16]}...: content hashes to ")
     objects = list(backend.get_repository().list_objects())
     assert ("Reading objects", len(objects), len(objects)) in seen
+    assert seen[-1] == ("Checking the storage", 10, 10)  # every check, the objects' and the hashes' too
 
 
 def test_stale_hashes_are_rehashed(graph: Graph, backend: StorageBackend) -> None:
@@ -291,3 +292,13 @@ def test_bad_arguments_are_refused(backend: StorageBackend, bad: Any) -> None:
         check_integrity(backend, hash_sample=bad)
     with pytest.raises(InputValidationError, match="examples"):
         check_integrity(backend, examples=bad)
+
+
+def test_a_storage_without_a_query_skips_its_check(
+    graph: Graph, backend: StorageBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backend, "iter_link_shapes", lambda: StorageBackend.iter_link_shapes(backend))
+    report = check_integrity(backend)
+    assert ProblemKind.LINK_ENDPOINTS not in {finding.kind for finding in report.findings}
+    assert report.skipped[0] == f"{type(backend).__name__} cannot check its links"
+    assert report.is_clean

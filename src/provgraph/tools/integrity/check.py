@@ -63,7 +63,7 @@ def check_integrity(
         isinstance(hash_sample, bool) or not isinstance(hash_sample, int) or hash_sample < 0
     ):
         raise InputValidationError(f"hash_sample must be a non-negative int or None, got {hash_sample!r}")
-    run = _Run(backend, examples, progress)
+    run = _Run(examples, progress, planned=8 + int(read_objects) + int(hash_sample != 0))
     dangling = run.check(lambda: links.find_dangling_links(backend, examples))
     run.check(lambda: (links.find_wrong_endpoints(backend, examples), None))
     run.check(lambda: (links.find_degree_clashes(backend, examples), None))
@@ -96,24 +96,27 @@ def check_integrity(
 class _Run:
     """The findings of one run, as the checks and fixes produce them."""
 
-    def __init__(self, backend: StorageBackend, examples: int, progress: objects.Progress | None) -> None:
+    def __init__(self, examples: int, progress: objects.Progress | None, planned: int) -> None:
         if isinstance(examples, bool) or not isinstance(examples, int) or examples < 0:
             raise InputValidationError(f"examples must be a non-negative int, got {examples!r}")
-        self.backend = backend
         self.progress = progress
+        self.planned = planned
+        self.done = 0
         self.findings: list[Finding] = []
         self.skipped: list[str] = []
         self.notes: list[str] = []
 
     def check(self, find: Callable[[], tuple[Finding, _T]]) -> _T | None:
         """Run one check; a storage that cannot answer it puts it among the skipped ones."""
-        if self.progress is not None:
-            self.progress(_STAGE, len(self.findings), None)
         try:
             finding, extra = find()
         except NotImplementedError as exc:
             self.skipped.append(str(exc))
             return None
+        finally:
+            self.done += 1
+            if self.progress is not None:
+                self.progress(_STAGE, self.done, self.planned)
         self.findings.append(finding)
         return extra
 
