@@ -69,13 +69,15 @@ def test_the_rule_per_kind_of_runner(loaded_profile: Profile, backend: StorageBa
         == f"pk={unrecorded.pk} running: it records no process, and no process uses the profile"
     )
     assert notes == (
-        "1 active processes ran on another host and were not judged; "
+        "not judged: 1 active process that ran on another host; "
         "`provgraph process kill --force` marks one killed",
     )
     with profile_in_use(loaded_profile):  # another process holds access: an unrecorded node may be its
         assert _verdicts(backend) == {gone.pk: Liveness.GONE}
         _, _, notes = find_stale_processes(backend)
-        assert notes[1].startswith("1 active processes record no runner and other processes use the profile")
+        assert notes[1].startswith(
+            "not judged: 1 active process recording no runner while other processes use"
+        )
     assert alive.pk not in _verdicts(backend)
 
 

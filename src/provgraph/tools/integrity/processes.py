@@ -142,15 +142,19 @@ def find_stale_processes(
     notes = []
     if undecided.get(Liveness.ELSEWHERE):
         notes.append(
-            f"{undecided[Liveness.ELSEWHERE]} active processes ran on another host and were not judged; "
+            f"not judged: {_processes(undecided[Liveness.ELSEWHERE])} that ran on another host; "
             "`provgraph process kill --force` marks one killed"
         )
     if undecided.get(Liveness.IN_USE):
         notes.append(
-            f"{undecided[Liveness.IN_USE]} active processes record no runner and other processes use the "
-            "profile; check again when they have stopped"
+            f"not judged: {_processes(undecided[Liveness.IN_USE])} recording no runner while other "
+            "processes use the profile; check again when they have stopped"
         )
     return tally.finding(ProblemKind.STALE_PROCESSES), stale, tuple(notes)
+
+
+def _processes(count: int) -> str:
+    return f"{count} active process" if count == 1 else f"{count} active processes"
 
 
 def find_unsealed_processes(backend: StorageBackend, examples: int = 5) -> tuple[Finding, list[int]]:
