@@ -1,4 +1,4 @@
-"""``provgraph storage``: inspect, maintain, check and migrate the storage of a profile."""
+"""``provgraph storage``: inspect, maintain and migrate the storage of a profile."""
 
 from __future__ import annotations
 
