@@ -21,6 +21,7 @@ from provgraph.config.profile import Profile
 from provgraph.manager import get_manager
 from provgraph.storage import EntityTypes
 from provgraph.storage.sql.backend import SqlDosBackend
+from provgraph.tools.integrity import check_integrity
 
 
 def _storage() -> SqlDosBackend:
@@ -110,6 +111,8 @@ def test_a_killed_maintenance_leaves_a_sound_storage(registered_profile: Profile
         assert child.exitcode in (0, -9), "the maintenance failed on its own"
         storage = _storage()
         assert _assert_every_file_is_there(storage) >= 1000 * (round_ + 1)
+        integrity = check_integrity(storage, read_objects=True, hash_sample=None)
+        assert integrity.is_clean, integrity.summary()
         if any((_container_folder(storage) / "packs").glob("*.lock")):
             # a quick maintenance cannot know the lock is stale: it skips packing and says so
             report = storage.maintain()

@@ -82,6 +82,18 @@ def _counts(profile: Profile) -> dict[str, int]:
     return counts
 
 
+def _assert_integrity(profile: Profile) -> None:
+    """The storage passes every integrity check, file contents included."""
+    from provgraph.tools.integrity import check_integrity
+
+    manager = get_manager()
+    manager.reset()
+    manager.load_profile(profile.name)
+    report = check_integrity(manager.get_profile_storage(), read_objects=True, hash_sample=None)
+    manager.reset()
+    assert report.is_clean, report.summary()
+
+
 def _timed_import(profile: Profile, archive: Path) -> float:
     started = time.perf_counter()
     child = _import_child(profile, archive)
@@ -136,6 +148,7 @@ def test_sigkill_midway_leaves_nothing(
         child.communicate(timeout=60)
     assert child.returncode == -signal.SIGKILL
     assert _counts(registered_profile) == empty
+    _assert_integrity(registered_profile)
     leftovers = [path.name for path in scratch.iterdir()]
     assert leftovers  # a killed process cannot clean up after itself
     assert all(name.startswith(f"provgraph-import-{child.pid}-") for name in leftovers)
