@@ -217,7 +217,7 @@ def _print_listing(storage: StorageBackend, plan: DeletionPlan) -> None:
         rows.add_row(str(row.pk), row.uuid[:_SHORT_UUID], row.type_name, row.label)
     print_rich(rows)
     if listing.more:
-        click.echo(f"... and {_count(listing.more)} more, not listed.")
+        click.echo(f"... and {listing.more} more {'node' if listing.more == 1 else 'nodes'}, not listed.")
 
 
 def _run(storage: StorageBackend, plan: DeletionPlan) -> frozenset[int]:
