@@ -96,7 +96,7 @@ class DeletionPlan:
 
     #: Every node to delete: the starting nodes and what the rules take along.
     pks: frozenset[int]
-    #: The given pks that are nodes: where the traversal starts (and starts again when deleting).
+    #: The given pks that are nodes: where the traversal started.
     starting: frozenset[int]
     #: The given pks that are not nodes: skipped.
     missing: frozenset[int]
@@ -197,9 +197,13 @@ def run_deletion(
     Inside the transaction the plan is checked first: if a link the rules follow now leads
     from it to a node outside it (another process linked new work to one of its nodes since),
     ``InvalidOperation`` is raised and nothing is deleted; nodes of the plan deleted meanwhile
-    are left out. Any error rolls back everything. ``progress`` is called
-    with ``("Deleting nodes", done, total)`` after each batch (inside the transaction).
+    are left out. Any error rolls back everything. ``progress`` is called with
+    ``("Deleting nodes", done, total)`` after each batch (inside the transaction).
     ``ReadOnlyStorageError`` for an archive.
+
+    >>> plan = plan_deletion([calculation.pk])  # doctest: +SKIP
+    >>> run_deletion(plan) == plan.pks          # doctest: +SKIP
+    True
     """
     storage = backend if backend is not None else get_default_backend()
     ensure_deletable(storage)
