@@ -62,7 +62,6 @@ def test_exported_as_aiida_tools_names() -> None:
     assert tools.__all__ == ["delete_group_nodes", "delete_nodes"]
     assert tools.delete_nodes is delete_nodes
     assert tools.delete_group_nodes is delete_group_nodes
-    assert sorted(delete_module.__all__) == sorted(delete_module.__all__, key=str)
     assert all(hasattr(delete_module, name) for name in delete_module.__all__)
 
 
@@ -74,6 +73,32 @@ def test_default_rules_delete_everything_downstream_and_the_callers(
     assert graph.names(pks) == EVERYTHING_FROM_A
     assert remaining(graph, backend) == graph.all_nodes() - EVERYTHING_FROM_A
     assert set(dangling(backend).values()) == {0}
+
+
+# What deleting each node takes along with aiida-core's DELETE defaults (worked out by hand from
+# the rule table in spec/links-and-nodes.md): inputs stay; a process takes its outputs and its
+# callers; a workflow its callees; data the processes that used, created or returned it.
+WITH_DEFAULTS = {
+    "a": EVERYTHING_FROM_A,
+    "outer": EVERYTHING_FROM_A - {"a"},
+    "inner": EVERYTHING_FROM_A - {"a"},
+    "calc": EVERYTHING_FROM_A - {"a"},
+    "s": EVERYTHING_FROM_A - {"a"},
+    "calc2": {"calc2", "d"},
+    "d": {"calc2", "d"},
+    "x": {"x", "failed"},
+    "failed": {"failed"},
+    "u": {"u"},
+}
+
+
+def test_default_rules_from_each_node(graph: RuleGraph, backend: StorageBackend) -> None:
+    before = snapshot(backend)
+    assert set(WITH_DEFAULTS) == graph.all_nodes()
+    for start, expected in WITH_DEFAULTS.items():
+        pks, deleted = delete_nodes([getattr(graph, start)])
+        assert (graph.names(pks), deleted) == (expected, False), start
+    assert snapshot(backend) == before
 
 
 # (start, rule switched off, deleted with the rule on, deleted with it off)
