@@ -83,7 +83,7 @@ def node_delete(
     deleted node, the outputs of a deleted calculation (--create-forward), the workflows that
     called it, and what a deleted workflow called (--call-calc-forward, --call-work-forward).
     Links, group memberships, comments and logs of the deleted nodes go too, all in one
-    transaction.
+    transaction; their file contents stay until `provgraph storage maintain --full`.
     """
     from provgraph.tools.delete import ensure_deletable, plan_deletion
 
