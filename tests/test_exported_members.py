@@ -13,6 +13,7 @@ MODULES = [
     "provgraph.storage",
     "provgraph.orm",
     "provgraph.repository",
+    "provgraph.tools",
 ]
 
 

@@ -8,10 +8,11 @@ from types import ModuleType
 import pytest
 
 from provgraph.cli import options
+from provgraph.tools import delete
 from provgraph.tools.archive import create, rows, selection, summary, writer
 from provgraph.tools.graph import rules, traversal
 
-MODULES = [rules, traversal, selection, rows, summary, writer, create, options]
+MODULES = [rules, traversal, delete, selection, rows, summary, writer, create, options]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=[module.__name__ for module in MODULES])

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import click
 
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
+from provgraph.cli.delete import group_delete
 from provgraph.cli.output import make_table, print_rich
-from provgraph.cli.prompts import confirm_or_force
 
 if TYPE_CHECKING:
     from provgraph.orm.groups import Group
@@ -21,6 +21,9 @@ __all__ = ["group"]
 @click.group(cls=ProvgraphGroup)
 def group() -> None:
     """Create, inspect and change groups: named sets of nodes."""
+
+
+group.add_command(group_delete)
 
 
 def _load(storage: StorageBackend, identifier: str) -> Group:
@@ -161,25 +164,3 @@ def relabel(ctx: ProvgraphContext, identifier: str, new_label: str) -> None:
     old = chosen.label
     chosen.label = new_label
     click.echo(f"Relabelled group {old!r} to {new_label!r}.")
-
-
-@group.command("delete")
-@click.argument("identifier", metavar="GROUP")
-@click.option("-f", "--force", is_flag=True, help="Do not ask for confirmation.")
-@pass_provgraph
-def delete(ctx: ProvgraphContext, identifier: str, force: bool) -> None:
-    """Delete GROUP; its member nodes are kept.
-
-    GROUP is a pk, a uuid (or unique uuid prefix) or a label.
-    """
-    from provgraph.orm.groups import Group
-
-    storage = ctx.get_storage()
-    chosen = _load(storage, identifier)
-    count = chosen.count()
-    confirm_or_force(
-        force, "Deleting a group", f"Delete group {chosen.label!r} (pk {chosen.pk}, {count} nodes)?"
-    )
-    assert chosen.pk is not None  # loaded groups are stored
-    Group.collection(storage).delete(chosen.pk)
-    click.echo(f"Deleted group {chosen.label!r}; its {count} nodes were kept.")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
+from provgraph.cli.delete import node_delete
 from provgraph.cli.node_list import list_nodes
 from provgraph.cli.prompts import confirm_or_force
 
@@ -55,6 +56,7 @@ def node() -> None:
 
 
 node.add_command(list_nodes)
+node.add_command(node_delete)
 
 
 @node.command("show")

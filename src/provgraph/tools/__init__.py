@@ -1,5 +1,15 @@
-"""Tools that work on a whole profile: archives (and, to come, traversal rules, deletion, export).
+"""Tools that work on a whole profile: archives, graph traversal rules, deleting nodes.
 
 The tools layer sits between the CLI and the provenance layer: it may use the ORM and the storage
-interface, and the CLI commands are thin wrappers around its functions.
+interface, and the CLI commands are thin wrappers around its functions. Exported here are
+aiida-core's ``aiida.tools`` names:
+
+>>> from provgraph.tools import delete_nodes
+>>> pks, deleted = delete_nodes([node.pk], dry_run=True)  # doctest: +SKIP
 """
+
+from __future__ import annotations
+
+from provgraph.tools.delete import delete_group_nodes, delete_nodes
+
+__all__ = ["delete_group_nodes", "delete_nodes"]
