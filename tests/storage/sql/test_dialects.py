@@ -267,8 +267,9 @@ _CHECKS: dict[str, Callable[[SqlDialect], None]] = {
     "datetime_key": _check_json,
 }
 
-# Needs a database: exercised by test_sql_bulk_writes.py on both backends.
-_RUN_ELSEWHERE = frozenset({"reserve_ids"})
+# Need a database: reserve_ids is exercised by test_sql_bulk_writes.py, the schema-change pair by
+# test_sql_migration_safety.py, on both backends.
+_RUN_ELSEWHERE = frozenset({"reserve_ids", "schema_change", "foreign_key_violations"})
 
 
 def _interface() -> set[str]:
