@@ -345,3 +345,24 @@ def test_leftovers_that_cannot_be_removed_stop_the_setup(
     assert delete_profile(fresh.name).interrupted_setup
     assert existing(fresh) == frozenset()
     assert read_record(fresh.name) is None
+
+
+def test_a_record_of_an_uninstalled_backend_is_forgotten_with_force(provgraph_path: Path) -> None:
+    (provgraph_path / "setup").mkdir(parents=True)
+    other = Profile.new("gone", "plugin.gone", {"password": "s3cret"}).to_dict()
+    record = {"name": "gone", "profile": other, "created": ["db"], "pid": 1, "cmdline": "x", "started": "t"}
+    (provgraph_path / "setup" / "gone.json").write_text(json.dumps(record))
+    result = run("profile", "delete", "gone", "--force")
+    assert result.exit_code == 0, result.output
+    assert "Left behind: whatever the setup made of its 'plugin.gone' storage (not checked" in result.output
+    assert "s3cret" not in result.output
+    assert setup_records() == []
+
+
+def test_an_unreadable_record_of_another_name_does_not_block(fresh: Profile, provgraph_path: Path) -> None:
+    (provgraph_path / "setup").mkdir(parents=True)
+    (provgraph_path / "setup" / "broken.json").write_text("[]")
+    create(fresh)
+    assert fresh.name in Config.load().profile_names
+    listing = run("profile", "list")
+    assert listing.exit_code == 0, listing.output

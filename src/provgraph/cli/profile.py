@@ -13,6 +13,7 @@ from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgra
 from provgraph.cli.prompts import confirm_or_force, is_interactive, required_value
 
 if TYPE_CHECKING:
+    from provgraph.profiles import SetupRecord
     from provgraph.storage import StoragePart
 
 __all__ = ["profile"]
@@ -289,12 +290,7 @@ def delete(name: str, force: bool, keep_data: bool) -> None:
         keep_data = keep_data or get_storage_class(chosen.storage_backend).read_only  # an archive stays
         parts = [] if keep_data else get_storage_class(chosen.storage_backend).storage_parts(chosen)
     else:
-        chosen = record.profile
-        parts = [
-            part
-            for part in get_storage_class(chosen.storage_backend).storage_parts(chosen)
-            if part.key in record.created and not keep_data
-        ]
+        parts = [] if keep_data else _leftover_parts(record)
     what = "the profile" if not parts else "the profile AND ALL ITS DATA (" + _describe_parts(parts) + ")"
     confirm_or_force(force, "Deleting a profile", f"Delete {what} {name!r}?")
     result = delete_profile(name, keep_data=keep_data, force=force, notify=_note)
@@ -311,6 +307,18 @@ def delete(name: str, force: bool, keep_data: bool) -> None:
             click.echo(
                 "There is no default profile now; choose one with `provgraph profile set-default NAME`."
             )
+
+
+def _leftover_parts(record: SetupRecord) -> list[StoragePart]:
+    """The parts an interrupted setup made, for the confirmation (none known: backend missing)."""
+    from provgraph.exceptions import ProvgraphError
+    from provgraph.storage import get_storage_class
+
+    try:
+        parts = get_storage_class(record.profile.storage_backend).storage_parts(record.profile)
+    except ProvgraphError:
+        return []
+    return [part for part in parts if part.key in record.created]
 
 
 def _describe_parts(parts: Sequence[StoragePart]) -> str:

@@ -99,15 +99,18 @@ def create_profile(
     profile = Profile(name, attributes)
 
     record = _claim(profile, storage_cls, say)
+    initialised = False
     try:
         pause_point("setup-recorded")
         if not storage_cls.read_only:
-            storage_cls.initialise(profile)
+            initialised = storage_cls.initialise(profile)
             _ensure_default_user(profile)
         pause_point("storage-created")
         _record_profile(profile, set_default)
     except BaseException:
-        _undo(record, storage_cls, say)
+        # A backend that lists no parts is removed whole, if this setup initialised it.
+        whole = initialised and not storage_cls.storage_parts(profile)
+        _undo(record, storage_cls, say, whole=whole)
         raise
     try:
         pause_point("profile-recorded")  # interrupted from here on, the profile is complete
@@ -184,7 +187,18 @@ def remove_leftovers(
         remove_record(record.name)
         return ()
     profile = record.profile
-    storage_cls = get_storage_class(profile.storage_backend)
+    try:
+        storage_cls = get_storage_class(profile.storage_backend)
+    except ProvgraphError as exc:  # its backend is no longer installed: nothing can be checked
+        if not keep_going:
+            raise StorageDeletionError(
+                f"an interrupted setup of profile {record.name!r} ({record.describe()}) used a storage this "
+                f"installation cannot handle ({exc}); run `provgraph profile delete {record.name} --force` "
+                "to forget it",
+            ) from exc
+        remove_record(record.name)
+        backend = profile.storage_backend
+        return (f"whatever the setup made of its {backend!r} storage (not checked: no such backend here)",)
     found = _present_descriptions(storage_cls, profile, record.created)
     try:
         storage_cls.destroy(profile, record.created, keep_going=keep_going, require_empty=True)
@@ -227,7 +241,7 @@ def _is_recorded(record: SetupRecord, config: Config) -> bool:
     return record.name in config.profile_names and config.get_profile(record.name).uuid == record.profile.uuid
 
 
-def _undo(record: SetupRecord, storage_cls: type[StorageBackend], say: Notify) -> None:
+def _undo(record: SetupRecord, storage_cls: type[StorageBackend], say: Notify, *, whole: bool) -> None:
     """After an error or Ctrl-C: remove what this setup made, unless it was committed after all.
 
     A failure here must not hide the error that brought us here: it is reported and the
@@ -239,7 +253,8 @@ def _undo(record: SetupRecord, storage_cls: type[StorageBackend], say: Notify) -
             if _is_recorded(record, config):
                 remove_record(record.name)
                 return
-            storage_cls.destroy(record.profile, record.created, require_empty=True)
+            keys = None if whole else record.created
+            storage_cls.destroy(record.profile, keys, require_empty=True)
             remove_record(record.name)
     except Exception as exc:
         say(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ __all__ = [
     "setup_records",
     "write_record",
 ]
+
+LOGGER = logging.getLogger(__name__)
 
 SETUP_DIRNAME = "setup"
 _SUFFIX = ".json"
@@ -138,13 +141,26 @@ def read_record(name: str) -> SetupRecord | None:
 
 
 def setup_records() -> list[SetupRecord]:
-    """Every record, running or interrupted, sorted by name."""
+    """Every readable record, running or interrupted, sorted by name.
+
+    An unreadable one is skipped with a warning: it must not block every other setup (reading
+    it by its name with :func:`read_record` reports it).
+    """
     folder = _setup_dir()
     try:
         paths = sorted(folder.glob(f"*{_SUFFIX}"))
     except OSError:
         return []
-    return [record for path in paths if (record := _parse(path)) is not None]
+    records = []
+    for path in paths:
+        try:
+            record = _parse(path)
+        except ConfigurationError as exc:
+            LOGGER.warning("%s", exc)
+            continue
+        if record is not None:
+            records.append(record)
+    return records
 
 
 def _parse(path: Path) -> SetupRecord | None:

@@ -189,10 +189,15 @@ class StorageBackend(abc.ABC):
         one user, or an object in the container): for leftovers that must be provably one's own.
 
         Raises ``StorageDeletionError`` naming what was removed and, per part left, why and how
-        to remove it by hand. The default handles backends without parts.
+        to remove it by hand. The default serves backends that list no parts: nothing is removed
+        for named ``keys`` (there are none) or for a read-only storage (the user's own file);
+        otherwise the storage is opened and :meth:`delete` does the work.
         """
         if cls.storage_parts(profile):
-            raise NotImplementedError(f"{cls.__name__} cannot delete its storage")
+            raise NotImplementedError(f"{cls.__name__} lists the parts of its storage but cannot remove them")
+        if keys is not None or cls.read_only:
+            return
+        cls(profile).delete()
 
     # -- an open storage ------------------------------------------------------------------------
 
