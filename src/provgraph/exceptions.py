@@ -18,6 +18,7 @@ The tree::
     │   ├── IncompatibleStorageSchema   schema revision differs from the code's head
     │   ├── CorruptStorage              storage contents contradict themselves
     │   ├── StorageMigrationError       a migration failed; the storage was left as it was
+    │   ├── StorageDeletionError        part of a storage could not be removed (says what is left)
     │   └── ReadOnlyStorageError        a write to a read-only storage
     ├── NotExistent                     a lookup found nothing
     ├── MultipleObjectsError            a lookup that should find one found several
@@ -40,6 +41,8 @@ Messages say what happened, with the value involved, and what to do next.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 __all__ = [
     "ArchiveError",
@@ -70,6 +73,7 @@ __all__ = [
     "ProfileNotFoundError",
     "ProvgraphError",
     "ReadOnlyStorageError",
+    "StorageDeletionError",
     "StorageError",
     "StorageMigrationError",
     "StoredEntityError",
@@ -140,6 +144,19 @@ class CorruptStorage(StorageError):
 
 class StorageMigrationError(StorageError):
     """A schema migration failed."""
+
+
+class StorageDeletionError(StorageError):
+    """Part of a storage could not be removed, or was left alone because it holds data.
+
+    ``removed`` names the parts that were removed; ``left`` has one line per part still there:
+    what it is, why it is left and how to remove it by hand.
+    """
+
+    def __init__(self, message: str, *, removed: Sequence[str] = (), left: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.removed = tuple(removed)
+        self.left = tuple(left)
 
 
 class ReadOnlyStorageError(StorageError):

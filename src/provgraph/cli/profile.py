@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
 from provgraph.cli.prompts import confirm_or_force, is_interactive, required_value
+
+if TYPE_CHECKING:
+    from provgraph.profiles import SetupRecord
+    from provgraph.storage import StoragePart
 
 __all__ = ["profile"]
 
@@ -62,6 +66,11 @@ def _resolve_email(email: str | None, non_interactive: bool) -> str:
     return DEFAULT_USER_EMAIL
 
 
+def _note(message: str) -> None:
+    """Notes of the library for the user (e.g. leftovers of an interrupted setup that were removed)."""
+    click.echo(message, err=True)
+
+
 def _report_created(name: str, is_default: bool) -> None:
     click.echo(f"Created profile {name!r}" + (" (the default profile)." if is_default else "."))
     click.echo(f"Next: `provgraph -p {name} storage info`")
@@ -99,6 +108,7 @@ def setup_sqlite_dos(
         email,
         set_default=set_default,
         profile_uuid=profile_uuid,
+        notify=_note,
     )
     _report_created(name, Config.load().default_profile_name == name)
 
@@ -138,7 +148,15 @@ def setup_psql_dos(
     )
     storage_cls: Any = get_storage_class("core.psql_dos")
     config = storage_cls.config_from_url(database_url, folder)
-    create_profile(name, "core.psql_dos", config, email, set_default=set_default, profile_uuid=profile_uuid)
+    create_profile(
+        name,
+        "core.psql_dos",
+        config,
+        email,
+        set_default=set_default,
+        profile_uuid=profile_uuid,
+        notify=_note,
+    )
     _report_created(name, Config.load().default_profile_name == name)
 
 
@@ -176,6 +194,7 @@ def setup_sqlite_zip(
         {"filepath": str(Path(archive).expanduser().resolve())},
         email,
         set_default=set_default,
+        notify=_note,
     )
     _report_created(name, Config.load().default_profile_name == name)
 
@@ -185,16 +204,27 @@ def list_profiles() -> None:
     """List the profiles; the default one is marked with `*`."""
     from provgraph.cli.output import make_table, print_rich
     from provgraph.config import Config
+    from provgraph.profiles import setup_records
 
     config = Config.load(create=True)
-    if not config.profile_names:
+    records = [record for record in setup_records() if record.name not in config.profile_names]
+    if not config.profile_names and not records:
         click.echo("No profiles yet. Create one with `provgraph quickstart`.")
         return
-    table = make_table("", "name", "backend", "location")
-    for item in config.profiles:
-        marker = "*" if item.name == config.default_profile_name else ""
-        table.add_row(marker, item.name, item.storage_backend, _location(item.storage_config))
-    print_rich(table)
+    if config.profile_names:
+        table = make_table("", "name", "backend", "location")
+        for item in config.profiles:
+            marker = "*" if item.name == config.default_profile_name else ""
+            table.add_row(marker, item.name, item.storage_backend, _location(item.storage_config))
+        print_rich(table)
+    for record in records:
+        if record.is_running():
+            click.echo(f"Profile {record.name!r} is being set up ({record.describe()}).")
+        else:
+            click.echo(
+                f"Profile {record.name!r} is half made: its setup was interrupted ({record.describe()}); "
+                f"remove what it left with `provgraph profile delete {record.name}`."
+            )
 
 
 def _location(storage_config: dict[str, Any]) -> str:
@@ -235,20 +265,41 @@ def set_default(name: str) -> None:
 
 @profile.command("delete")
 @click.argument("name")
-@click.option("--force", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Do not ask for confirmation; if part of the storage cannot be removed (e.g. its database "
+    "server is down), forget the profile anyway and print what is left and how to remove it by hand.",
+)
 @click.option("--keep-data", is_flag=True, help="Keep the database and repository; only forget the profile.")
 def delete(name: str, force: bool, keep_data: bool) -> None:
-    """Delete profile NAME and, unless --keep-data, its database and repository."""
+    """Delete profile NAME and, unless --keep-data, its database and repository.
+
+    The storage is removed first and the profile forgotten only after: if part of the storage
+    cannot be removed, the profile is kept (unless --force) so that the deletion can be run again.
+    NAME may also be a profile whose setup was interrupted: what that setup left is removed.
+    """
     from provgraph.config import Config
-    from provgraph.profiles import delete_profile
+    from provgraph.profiles import delete_profile, setup_records
     from provgraph.storage import get_storage_class
 
-    chosen = Config.load().get_profile(name)  # fail early on an unknown name
-    keep_data = keep_data or get_storage_class(chosen.storage_backend).read_only  # an archive stays
-    what = "the profile" if keep_data else "the profile AND ALL ITS DATA (database and repository)"
+    config = Config.load(create=True)
+    record = next((item for item in setup_records() if item.name == name), None)
+    if name in config.profile_names or record is None:
+        chosen = config.get_profile(name)  # fail early on an unknown name
+        keep_data = keep_data or get_storage_class(chosen.storage_backend).read_only  # an archive stays
+        parts = [] if keep_data else get_storage_class(chosen.storage_backend).storage_parts(chosen)
+    else:
+        parts = [] if keep_data else _leftover_parts(record)
+    what = "the profile" if not parts else "the profile AND ALL ITS DATA (" + _describe_parts(parts) + ")"
     confirm_or_force(force, "Deleting a profile", f"Delete {what} {name!r}?")
-    result = delete_profile(name, keep_data=keep_data)
-    click.echo(f"Deleted profile {name!r}" + ("." if result.data_deleted else " (data kept)."))
+    result = delete_profile(name, keep_data=keep_data, force=force, notify=_note)
+    if result.interrupted_setup:
+        click.echo(f"Deleted the half-made profile {name!r} (its setup had been interrupted).")
+    else:
+        click.echo(f"Deleted profile {name!r}" + ("." if result.data_deleted else " (data kept)."))
+    for line in result.left:
+        click.echo(f"Left behind: {line}", err=True)
     if result.was_default:
         if result.new_default:
             click.echo(f"{result.new_default!r} is now the default profile.")
@@ -256,3 +307,25 @@ def delete(name: str, force: bool, keep_data: bool) -> None:
             click.echo(
                 "There is no default profile now; choose one with `provgraph profile set-default NAME`."
             )
+
+
+def _leftover_parts(record: SetupRecord) -> list[StoragePart]:
+    """The parts an interrupted setup made, for the confirmation (none known: backend missing)."""
+    from provgraph.exceptions import ProvgraphError
+    from provgraph.storage import get_storage_class
+
+    try:
+        parts = get_storage_class(record.profile.storage_backend).storage_parts(record.profile)
+    except ProvgraphError:
+        return []
+    return [part for part in parts if part.key in record.created]
+
+
+def _describe_parts(parts: Sequence[StoragePart]) -> str:
+    """The parts a deletion removes, for the confirmation (the schema goes with its database)."""
+    keys = {part.key for part in parts}
+    return ", ".join(
+        part.description
+        for part in parts
+        if part.key != "folder" and not (part.key == "schema" and "database" in keys)
+    )

@@ -53,9 +53,9 @@ def migrate(ctx: ProvgraphContext, force: bool) -> None:
     """Migrate the profile's storage to the schema of this version of provgraph.
 
     Needs exclusive access: no other process may use the profile meanwhile. Back up first;
-    a migration that fails leaves the storage as it was.
+    a migration that fails or is interrupted leaves the storage as it was.
     """
-    from provgraph.access import ProfileAccessManager
+    from provgraph.profiles import migrate_storage
     from provgraph.storage import get_storage_class
 
     profile = ctx.load_profile()
@@ -64,7 +64,15 @@ def migrate(ctx: ProvgraphContext, force: bool) -> None:
     if current == head:
         click.echo(f"Storage of {profile.name!r} is already at the latest schema version {head!r}.")
         return
+    backed_up = ("database", "container")  # the tables live in the database; the folder holds no more
+    parts = [part.description for part in storage_cls.storage_parts(profile) if part.key in backed_up]
+    if parts:
+        click.echo(
+            f"Back up the storage before migrating it: {' and '.join(parts)}. A migration cannot be "
+            "undone; one that fails or is interrupted leaves the storage as it was."
+        )
     confirm_or_force(force, "Migrating", f"Migrate storage of {profile.name!r} from {current!r} to {head!r}?")
-    with ProfileAccessManager(profile).lock():
-        storage_cls.migrate(profile)
-    click.echo(f"Migrated storage of {profile.name!r} from {current!r} to {head!r}.")
+    result = migrate_storage(profile)
+    click.echo(
+        f"Migrated storage of {profile.name!r} from {result.from_revision!r} to {result.to_revision!r}."
+    )

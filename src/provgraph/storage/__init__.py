@@ -11,9 +11,9 @@ import importlib
 from importlib.metadata import entry_points
 
 from provgraph.exceptions import UnknownStorageBackendError
-from provgraph.storage.abstract import EntityTypes, StorageBackend
+from provgraph.storage.abstract import EntityTypes, StorageBackend, StoragePart
 
-__all__ = ["EntityTypes", "StorageBackend", "get_storage_class", "list_storage_backends"]
+__all__ = ["EntityTypes", "StorageBackend", "StoragePart", "get_storage_class", "list_storage_backends"]
 
 ENTRY_POINT_GROUP = "provgraph.storage"
 

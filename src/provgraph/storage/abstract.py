@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from provgraph.config.profile import Profile
     from provgraph.repository.abstract import RepositoryBackend
 
-__all__ = ["EntityTypes", "In", "JsonText", "Like", "RowFilters", "StorageBackend"]
+__all__ = ["EntityTypes", "In", "JsonText", "Like", "RowFilters", "StorageBackend", "StoragePart"]
 
 
 class EntityTypes(str, enum.Enum):
@@ -62,6 +62,22 @@ class JsonText(str):
     """
 
     __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoragePart:
+    """One piece of a storage that exists on its own: a database, the tables in it, a folder.
+
+    Profile setup notes which parts existed before it began, so that an interrupted setup
+    removes only what it made; deletion and migration name the parts in their messages.
+    """
+
+    key: str
+    """Stable within a backend, e.g. ``"database"``, ``"schema"``, ``"container"``, ``"folder"``."""
+    description: str
+    """What and where, for messages (never a password), e.g. ``PostgreSQL database h:5432/x``."""
+    removal_hint: str
+    """How to remove it by hand, e.g. ``rm -r /path/container`` (a shell command)."""
 
 
 #: Column name -> value for equality, ``None`` for IS NULL, or an :class:`In` / :class:`Like`.
@@ -135,6 +151,54 @@ class StorageBackend(abc.ABC):
         Raises ``UnreachableStorage`` if there is no storage to migrate and
         ``StorageMigrationError`` if a migration fails (nothing is changed).
         """
+
+    @classmethod
+    def storage_parts(cls, profile: Profile) -> list[StoragePart]:
+        """The parts the profile's storage consists of, in the order :meth:`destroy` removes them.
+
+        Describes them only: nothing is opened or checked. A backend that creates nothing (an
+        archive read in place) has none, which is this default.
+        """
+        return []
+
+    @classmethod
+    def existing_parts(cls, profile: Profile) -> frozenset[str]:
+        """The keys of the :meth:`storage_parts` that exist now; nothing is opened for writing.
+
+        Raises ``UnreachableStorage`` if that cannot be told (e.g. the database server is down).
+        """
+        if cls.storage_parts(profile):
+            raise NotImplementedError(f"{cls.__name__} does not say which of its parts exist")
+        return frozenset()
+
+    @classmethod
+    def destroy(
+        cls,
+        profile: Profile,
+        keys: Collection[str] | None = None,
+        *,
+        keep_going: bool = False,
+        require_empty: bool = False,
+    ) -> None:
+        """Remove the storage's parts, all or those named by ``keys``, without opening it.
+
+        Works on a half-created storage (no schema, no container), which cannot be opened; a
+        part that is missing already counts as removed. The caller holds the profile's
+        exclusive lock. Parts go in :meth:`storage_parts` order; at the first one that cannot be
+        removed it stops, leaving the rest, unless ``keep_going``. With ``require_empty``
+        nothing is removed if a part holds data (anything beyond an empty schema with at most
+        one user, or an object in the container): for leftovers that must be provably one's own.
+
+        Raises ``StorageDeletionError`` naming what was removed and, per part left, why and how
+        to remove it by hand. The default serves backends that list no parts: nothing is removed
+        for named ``keys`` (there are none) or for a read-only storage (the user's own file);
+        otherwise the storage is opened and :meth:`delete` does the work.
+        """
+        if cls.storage_parts(profile):
+            raise NotImplementedError(f"{cls.__name__} lists the parts of its storage but cannot remove them")
+        if keys is not None or cls.read_only:
+            return
+        cls(profile).delete()
 
     # -- an open storage ------------------------------------------------------------------------
 

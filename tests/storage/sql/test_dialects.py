@@ -267,8 +267,9 @@ _CHECKS: dict[str, Callable[[SqlDialect], None]] = {
     "datetime_key": _check_json,
 }
 
-# Needs a database: exercised by test_sql_bulk_writes.py on both backends.
-_RUN_ELSEWHERE = frozenset({"reserve_ids", "maintain_database"})  # storage maintenance tests run it
+# Need a database: reserve_ids is exercised by test_sql_bulk_writes.py, the schema-change pair by
+# test_sql_migration_safety.py, maintain_database by the storage maintenance tests, on both backends.
+_RUN_ELSEWHERE = frozenset({"reserve_ids", "schema_change", "foreign_key_violations", "maintain_database"})
 
 
 def _interface() -> set[str]:

@@ -21,9 +21,9 @@ from psycopg.conninfo import make_conninfo
 from sqlalchemy import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
-from provgraph.exceptions import ConfigurationError, UnreachableStorage
+from provgraph.exceptions import ConfigurationError, StorageError, UnreachableStorage
 from provgraph.storage.sql.engines import postgresql_engine
-from provgraph.storage.sql.location import DosLocation, remove_storage_files
+from provgraph.storage.sql.location import DosLocation, shell_quote
 
 __all__ = ["CONNECT_TIMEOUT", "PsqlDosLocation", "config_from_url"]
 
@@ -124,8 +124,15 @@ class PsqlDosLocation(DosLocation):
     def container_path(self) -> Path:
         return self.repository / "container"
 
+    @property
+    def folder(self) -> Path:
+        return self.repository
+
     def describe(self) -> str:
         return f"{self.hostname}:{self.port}/{self.database}"
+
+    def describe_database(self) -> str:
+        return f"PostgreSQL database {self.describe()}"
 
     @property
     def unreachable_hint(self) -> str:
@@ -177,15 +184,43 @@ class PsqlDosLocation(DosLocation):
             sql.Identifier(self.database)
         )
         with self._maintenance() as connection:
-            connection.execute(statement)
+            try:
+                connection.execute(statement)
+            except psycopg.Error as exc:
+                raise StorageError(
+                    f"cannot create {self.describe_database()}: {self.mask(_one_line(exc))}"
+                ) from exc
 
-    def destroy(self) -> None:
-        """Drop the database (ending its other sessions) and the container, then the folder if empty."""
+    def drop_database(self) -> None:
+        """Drop the database, ending its other sessions first (the caller holds the profile lock)."""
         with self._maintenance() as connection:
-            connection.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s AND pid <> pg_backend_pid()",
-                (self.database,),
-            )
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(self.database)))
-        remove_storage_files(self.repository, [self.container_path])
+            try:
+                connection.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (self.database,),
+                )
+                drop = sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(self.database))
+                connection.execute(drop)
+            except psycopg.Error as exc:
+                raise StorageError(
+                    f"cannot drop {self.describe_database()}: {self.mask(_one_line(exc))}"
+                ) from exc
+
+    def _psql(self, database: str, statement: str) -> str:
+        user = f" -U {shell_quote(self.username)}" if self.username else ""
+        return (
+            f"psql -h {shell_quote(self.hostname)} -p {self.port}{user} -d {shell_quote(database)} "
+            f"-c {shell_quote(statement)}"
+        )
+
+    def database_removal_hint(self) -> str:
+        return self._psql(_MAINTENANCE_DB, f"DROP DATABASE {_quote_identifier(self.database)}")
+
+    def sql_command_hint(self, statement: str) -> str:
+        return self._psql(self.database, statement)
+
+
+def _quote_identifier(name: str) -> str:
+    """``name`` as a PostgreSQL identifier in double quotes (for commands shown to the user)."""
+    return '"' + name.replace('"', '""') + '"'

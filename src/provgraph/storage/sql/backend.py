@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import abc
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,8 +19,8 @@ from provgraph.common.maintenance import MaintenanceProgress, MaintenanceReport
 from provgraph.config.profile import Profile
 from provgraph.exceptions import CorruptStorage
 from provgraph.repository.disk_objectstore import DiskObjectStoreRepository
-from provgraph.storage.abstract import EntityTypes
-from provgraph.storage.sql import dos, graph, rows
+from provgraph.storage.abstract import EntityTypes, StoragePart
+from provgraph.storage.sql import dos, graph, removal, rows
 from provgraph.storage.sql.base import SqlBackend
 from provgraph.storage.sql.location import DosLocation
 from provgraph.storage.sql.migrator import Migrator
@@ -58,6 +58,25 @@ class SqlDosBackend(SqlBackend):
     @classmethod
     def migrate(cls, profile: Profile) -> None:
         dos.migrate(cls.location(profile))
+
+    @classmethod
+    def storage_parts(cls, profile: Profile) -> list[StoragePart]:
+        return removal.storage_parts(cls.location(profile))
+
+    @classmethod
+    def existing_parts(cls, profile: Profile) -> frozenset[str]:
+        return removal.existing_parts(cls.location(profile))
+
+    @classmethod
+    def destroy(
+        cls,
+        profile: Profile,
+        keys: Collection[str] | None = None,
+        *,
+        keep_going: bool = False,
+        require_empty: bool = False,
+    ) -> None:
+        removal.destroy(cls.location(profile), keys, keep_going=keep_going, require_empty=require_empty)
 
     # -- an open storage ------------------------------------------------------------------------
 
@@ -97,7 +116,7 @@ class SqlDosBackend(SqlBackend):
 
     def delete(self) -> None:
         self.close()
-        self._location.destroy()
+        removal.destroy(self._location)
         LOGGER.info("deleted the storage at %s", self._location.describe())
 
     # -- writes ------------------------------------------------------------------------------

@@ -15,8 +15,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy.exc import DBAPIError
 
+from provgraph.common.pause import pause_point
 from provgraph.exceptions import CorruptStorage, IncompatibleStorageSchema, UnreachableStorage
 from provgraph.repository.disk_objectstore import DiskObjectStoreRepository
+from provgraph.storage.sql import removal
 from provgraph.storage.sql.location import DosLocation
 from provgraph.storage.sql.migrator import Migrator
 from provgraph.storage.sql.store import SqlStore
@@ -68,9 +70,10 @@ def initialise(location: DosLocation, reset: bool = False) -> bool:
     """Create the storage at head; migrate it instead (returning False) if it exists."""
     if reset:
         LOGGER.warning("destroying the storage at %s to create it anew", location.describe())
-        location.destroy()
+        removal.destroy(location)
     if not location.database_exists():
         location.create_database()
+        pause_point("database-created")
     with _engine(location) as engine:
         if _current_revision(engine, location) is not None:
             _upgrade(engine, location)
@@ -104,6 +107,7 @@ def _create_schema(engine: Engine, location: DosLocation) -> None:
     """Create the container, then the schema and the pairing record in one transaction."""
     repository = DiskObjectStoreRepository(location.container_path)
     repository.initialise()
+    pause_point("container-created")
     container_id = repository.uuid
 
     def record_pairing(connection: Connection) -> None:
@@ -111,6 +115,7 @@ def _create_schema(engine: Engine, location: DosLocation) -> None:
 
     Migrator(engine, location.describe()).upgrade(then=record_pairing)
     LOGGER.info("created the storage at %s", location.describe())
+    pause_point("schema-created")
 
 
 def write_repository_uuid(connection: Connection, container_id: str | None) -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "SQLITE_SYNCHRONOUS_MODES",
     "postgresql_engine",
     "read_transaction",
+    "schema_transaction",
     "sqlite_engine",
     "write_transaction",
 ]
@@ -130,6 +131,19 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     Commits when the block ends, rolls back if it raises; the connection is closed either way.
     """
     with engine.connect() as connection:
+        connection.execution_options(**{_WRITE_OPTION: True})
+        with connection.begin():
+            yield connection
+
+
+@contextmanager
+def schema_transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction for a migration, prepared by the dialect (``SqlDialect.schema_change``).
+
+    Like :func:`write_transaction`; on SQLite foreign keys are off while it runs (set before
+    ``BEGIN``, restored after the end), and the block must check them itself before it ends.
+    """
+    with engine.connect() as connection, dialect_for(connection).schema_change(connection):
         connection.execution_options(**{_WRITE_OPTION: True})
         with connection.begin():
             yield connection

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import abc
-import contextlib
+import shlex
 import shutil
-from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-__all__ = ["DosLocation", "remove_storage_files"]
+__all__ = ["DosLocation", "remove_path", "shell_quote"]
 
 
 class DosLocation(abc.ABC):
@@ -21,9 +20,18 @@ class DosLocation(abc.ABC):
     def container_path(self) -> Path:
         """The disk-objectstore container folder."""
 
+    @property
+    @abc.abstractmethod
+    def folder(self) -> Path:
+        """The folder holding the container (and, for SQLite, the database file)."""
+
     @abc.abstractmethod
     def describe(self) -> str:
         """Where the storage is, for messages (never shows a password)."""
+
+    @abc.abstractmethod
+    def describe_database(self) -> str:
+        """The database, for messages: what kind and where (never shows a password)."""
 
     @property
     @abc.abstractmethod
@@ -43,24 +51,34 @@ class DosLocation(abc.ABC):
         """Create the empty database (and the folders it needs)."""
 
     @abc.abstractmethod
-    def destroy(self) -> None:
-        """Remove the database and the container; irreversible. Nothing missing is an error."""
+    def drop_database(self) -> None:
+        """Remove the database; irreversible. A missing database is no error.
+
+        Raises ``StorageError`` (``UnreachableStorage`` if the server cannot be reached) or
+        ``OSError``.
+        """
+
+    @abc.abstractmethod
+    def database_removal_hint(self) -> str:
+        """A shell command that removes the database by hand."""
+
+    @abc.abstractmethod
+    def sql_command_hint(self, statement: str) -> str:
+        """A shell command that runs the SQL ``statement`` on the database, for messages."""
 
     def mask(self, text: str) -> str:
         """``text`` with any secret of this location hidden (driver messages may echo them)."""
         return text
 
 
-def remove_storage_files(folder: Path, paths: Iterable[Path]) -> None:
-    """Remove the storage's own files and folders, then ``folder`` if nothing else is left in it.
+def remove_path(path: Path) -> None:
+    """Remove a folder with everything in it, or a file; a missing path is no error."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
 
-    Never a blind ``rmtree`` of ``folder``: a profile pointed at the wrong directory must not
-    cost the user files that were never the storage's.
-    """
-    for path in paths:
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
-            path.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):  # missing, or holding files that are not ours
-        folder.rmdir()
+
+def shell_quote(path: Path | str) -> str:
+    """``path`` quoted for a POSIX shell (for commands shown to the user)."""
+    return shlex.quote(str(path))

@@ -19,13 +19,14 @@ from provgraph.config.profile import Profile
 from provgraph.exceptions import ConfigurationError
 from provgraph.storage.sql.backend import SqlDosBackend
 from provgraph.storage.sql.engines import SQLITE_SYNCHRONOUS_MODES, sqlite_engine
-from provgraph.storage.sql.location import DosLocation, remove_storage_files
+from provgraph.storage.sql.location import DosLocation, remove_path, shell_quote
 
 __all__ = ["FILENAME_CONTAINER", "FILENAME_DATABASE", "SqliteDosBackend", "SqliteDosLocation"]
 
 FILENAME_DATABASE = "database.sqlite"
 FILENAME_CONTAINER = "container"
 DEFAULT_BUSY_TIMEOUT_MS = 60_000
+_SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
 
 
 class SqliteDosLocation(DosLocation):
@@ -65,8 +66,15 @@ class SqliteDosLocation(DosLocation):
     def container_path(self) -> Path:
         return self.filepath / FILENAME_CONTAINER
 
+    @property
+    def folder(self) -> Path:
+        return self.filepath
+
     def describe(self) -> str:
         return str(self.filepath)
+
+    def describe_database(self) -> str:
+        return f"SQLite database {self.database_path}"
 
     @property
     def unreachable_hint(self) -> str:
@@ -89,9 +97,19 @@ class SqliteDosLocation(DosLocation):
         finally:
             connection.close()
 
-    def destroy(self) -> None:
-        files = [self.database_path.with_name(FILENAME_DATABASE + suffix) for suffix in ("", "-wal", "-shm")]
-        remove_storage_files(self.filepath, [*files, self.container_path])
+    def _database_files(self) -> list[Path]:
+        """The database and the files SQLite keeps beside it (write-ahead log, shared memory, journal)."""
+        return [self.database_path.with_name(FILENAME_DATABASE + suffix) for suffix in _SQLITE_SIDE_FILES]
+
+    def drop_database(self) -> None:
+        for path in self._database_files():
+            remove_path(path)
+
+    def database_removal_hint(self) -> str:
+        return "rm -f " + " ".join(shell_quote(path) for path in self._database_files())
+
+    def sql_command_hint(self, statement: str) -> str:
+        return f"sqlite3 {shell_quote(self.database_path)} {shell_quote(statement)}"
 
 
 class SqliteDosBackend(SqlDosBackend):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import abc
 import weakref
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -108,6 +109,21 @@ class SqlDialect(abc.ABC):
         """SQL text for a migration: ``column`` without ``key``, and a condition rows must meet (if any).
 
         ``key`` must be a plain identifier (it is written into the SQL).
+        """
+
+    @abc.abstractmethod
+    def schema_change(self, connection: Connection) -> AbstractContextManager[None]:
+        """Around a migration's transaction: entered before ``BEGIN``, left after it ended.
+
+        The database's own integrity checks must not turn a table rebuild (alembic's
+        "move and copy") into lost rows; see each dialect.
+        """
+
+    @abc.abstractmethod
+    def foreign_key_violations(self, connection: Connection) -> list[str]:
+        """Rows breaking a foreign key, checked inside a migration's transaction before it commits.
+
+        One line per offending table and parent; empty if the database checks at commit itself.
         """
 
     # -- writing --------------------------------------------------------------------------------

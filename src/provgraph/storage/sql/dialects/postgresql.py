@@ -8,7 +8,8 @@ twice, which makes reserving ids ahead of a large insert safe with concurrent wr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +100,15 @@ class PostgresqlDialect(SqlDialect):
     def json_key_removal(self, column: str, key: str) -> tuple[str, str | None]:
         """``jsonb - key``, only on objects: ``-`` raises on JSON null and other scalars."""
         return f"{column} - '{key}'", f"jsonb_typeof({column}) = 'object'"
+
+    @contextmanager
+    def schema_change(self, connection: Connection) -> Iterator[None]:
+        """Nothing to do: PostgreSQL's DDL is transactional and a dropped table cascades nothing."""
+        yield
+
+    def foreign_key_violations(self, connection: Connection) -> list[str]:
+        """None to look for: the deferred foreign keys are checked when the transaction commits."""
+        return []
 
     # -- writing --------------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ choosing new ids ahead of an insert safe here.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -108,6 +109,34 @@ class SqliteDialect(SqlDialect):
     def json_key_removal(self, column: str, key: str) -> tuple[str, str | None]:
         """``json_remove``, which leaves a document without the key (or a scalar) as it is."""
         return f"json_remove({column}, '$.{key}')", None
+
+    @contextmanager
+    def schema_change(self, connection: Connection) -> Iterator[None]:
+        """Foreign keys off for the migration (SQLite's procedure for schema changes), on after.
+
+        With them on, dropping a table deletes its rows first and the ``ON DELETE CASCADE`` of
+        its children fires: rebuilding ``db_dbnode`` would empty ``db_dblink``, ``db_dbcomment``
+        and ``db_dblog``. The pragma is a no-op inside a transaction, so it is set on the driver
+        connection before ``BEGIN``; :meth:`foreign_key_violations` checks before the commit.
+        """
+        driver = connection.connection.dbapi_connection
+        if driver is None:  # pragma: no cover - a checked-out connection always has one
+            raise RuntimeError("the SQLite connection is closed")
+        driver.execute("PRAGMA foreign_keys = OFF")
+        try:
+            yield
+        finally:
+            driver.execute("PRAGMA foreign_keys = ON")
+
+    def foreign_key_violations(self, connection: Connection) -> list[str]:
+        """``PRAGMA foreign_key_check``, summarised per table and parent."""
+        counts: dict[tuple[str, str], int] = {}
+        for table, _rowid, parent, _index in connection.exec_driver_sql("PRAGMA foreign_key_check"):
+            counts[table, parent] = counts.get((table, parent), 0) + 1
+        return [
+            f"{count} rows of {table} point at missing {parent} rows"
+            for (table, parent), count in sorted(counts.items())
+        ]
 
     # -- writing --------------------------------------------------------------------------------
 
