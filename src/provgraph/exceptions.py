@@ -18,7 +18,9 @@ The tree::
     │   ├── IncompatibleStorageSchema   schema revision differs from the code's head
     │   ├── CorruptStorage              storage contents contradict themselves
     │   ├── StorageMigrationError       a migration failed; the storage was left as it was
-    │   └── ReadOnlyStorageError        a write to a read-only storage
+    │   ├── ReadOnlyStorageError        a write to a read-only storage
+    │   ├── StorageBackupError          a backup could not be made; no partial backup is left
+    │   └── StorageRestoreError         a backup could not be restored; no profile was added
     ├── NotExistent                     a lookup found nothing
     ├── MultipleObjectsError            a lookup that should find one found several
     ├── StoredEntityError               an operation that needs an unstored entity
@@ -70,8 +72,10 @@ __all__ = [
     "ProfileNotFoundError",
     "ProvgraphError",
     "ReadOnlyStorageError",
+    "StorageBackupError",
     "StorageError",
     "StorageMigrationError",
+    "StorageRestoreError",
     "StoredEntityError",
     "UnknownStorageBackendError",
     "UnreachableStorage",
@@ -144,6 +148,20 @@ class StorageMigrationError(StorageError):
 
 class ReadOnlyStorageError(StorageError):
     """A write was attempted on a read-only storage."""
+
+
+class StorageBackupError(StorageError):
+    """A backup could not be made (destination not writable or full, storage changed under it).
+
+    aiida-core's name. The destination is left as it was: no folder that looks complete.
+    """
+
+
+class StorageRestoreError(StorageError):
+    """A backup could not be restored (not a backup, damaged, or its target is taken).
+
+    Nothing is registered in the config, and an existing profile or storage is never touched.
+    """
 
 
 class NotExistent(ProvgraphError):
