@@ -18,7 +18,6 @@ import contextlib
 import dataclasses
 import hashlib
 import os
-import secrets
 import shutil
 import subprocess
 import tempfile
@@ -147,15 +146,18 @@ class PostgresDatabaseBackup(DatabaseBackup):
                 "choose another repository folder"
             )
 
-    def staging(self) -> PostgresDatabaseBackup:
-        token = secrets.token_hex(4)
+    def _staging_database(self, token: str) -> str:
         suffix = f"_restoring_{token}"
-        name = self._location.database.encode()[: _MAX_NAME - len(suffix)].decode(errors="ignore") + suffix
-        repository = self._location.repository
-        repository.parent.mkdir(parents=True, exist_ok=True)
-        staging = repository.with_name(f".{repository.name}.restoring-{token}")
-        staging.mkdir(mode=0o700)
-        return PostgresDatabaseBackup(dataclasses.replace(self._location, database=name, repository=staging))
+        return self._location.database.encode()[: _MAX_NAME - len(suffix)].decode(errors="ignore") + suffix
+
+    def _staging_at(self, folder: Path, database: str) -> PostgresDatabaseBackup:
+        return PostgresDatabaseBackup(
+            dataclasses.replace(self._location, database=database, repository=folder)
+        )
+
+    @property
+    def _staging_name(self) -> str:
+        return self._location.database
 
     @property
     def container_root(self) -> Path:
@@ -202,7 +204,7 @@ class PostgresDatabaseBackup(DatabaseBackup):
                     f"psql could not load {dump} (exit code {code}): {_last_line(errors)}"
                 )
 
-    def publish(self, final: DatabaseBackup) -> None:
+    def _move_to(self, final: DatabaseBackup) -> None:
         assert isinstance(final, PostgresDatabaseBackup)
         self._rename_database(self._location.database, final.location.database)
         try:

@@ -10,7 +10,6 @@ self-contained file; the storage turns WAL on again when it opens the restored f
 from __future__ import annotations
 
 import os
-import secrets
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -67,13 +66,9 @@ class SqliteDatabaseBackup(DatabaseBackup):
                 f"{folder} exists and is not an empty folder; a restore never overwrites: choose another path"
             )
 
-    def staging(self) -> SqliteDatabaseBackup:
-        folder = self._location.filepath
-        staging = folder.with_name(f".{folder.name}.restoring-{secrets.token_hex(4)}")
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging.mkdir(mode=0o700)
+    def _staging_at(self, folder: Path, database: str) -> SqliteDatabaseBackup:
         location = self._location
-        return SqliteDatabaseBackup(type(location)(staging, location.synchronous, location.busy_timeout_ms))
+        return SqliteDatabaseBackup(type(location)(folder, location.synchronous, location.busy_timeout_ms))
 
     @property
     def container_root(self) -> Path:
@@ -86,7 +81,7 @@ class SqliteDatabaseBackup(DatabaseBackup):
         if progress is not None:
             progress("database", 1, 1)
 
-    def publish(self, final: DatabaseBackup) -> None:
+    def _move_to(self, final: DatabaseBackup) -> None:
         assert isinstance(final, SqliteDatabaseBackup)
         target = final.location.filepath
         if target.is_dir():

@@ -10,6 +10,11 @@ not at all.
 from __future__ import annotations
 
 import abc
+import fcntl
+import json
+import logging
+import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -17,6 +22,7 @@ from typing import ClassVar
 from sqlalchemy import Connection, Engine
 
 from provgraph.common.backup_manifest import FileEntry, ProgressCallback
+from provgraph.exceptions import StorageError
 from provgraph.storage.sql.backup.files import FileWriter
 from provgraph.storage.sql.dos import referenced_keys
 from provgraph.storage.sql.location import DosLocation
@@ -24,6 +30,11 @@ from provgraph.storage.sql.migrator import Migrator
 from provgraph.storage.sql.summary import entity_counts
 
 __all__ = ["DatabaseBackup", "DatabaseSnapshot", "snapshot_on"]
+
+LOGGER = logging.getLogger(__name__)
+
+_STAGING = ".restoring-"
+_LOCK_SUFFIX = ".lock"
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,8 @@ class DatabaseBackup(abc.ABC):
 
     #: The database file's name in a backup folder (aiida-core's names).
     filename: ClassVar[str]
+    #: A staging storage's lock: descriptor and path (see :meth:`staging`).
+    _lock: tuple[int, Path] | None = None
 
     @property
     @abc.abstractmethod
@@ -67,9 +80,79 @@ class DatabaseBackup(abc.ABC):
     def check_free(self) -> None:
         """Raise ``StorageRestoreError`` if anything exists where the restore would write."""
 
-    @abc.abstractmethod
     def staging(self) -> DatabaseBackup:
-        """The same kind of storage at a new, unused place beside this one, to build it in."""
+        """The same kind of storage at a new place beside this one, to build the restore in.
+
+        The staging folder ``.<name>.restoring-<token>`` has a lock file beside it, held while the
+        restore runs (the kernel drops it when the process dies) and naming what the restore
+        builds. Staging storages whose lock nobody holds were left by killed restores: they are
+        removed first.
+        """
+        place = self.container_root
+        place.parent.mkdir(parents=True, exist_ok=True)
+        self._remove_abandoned(place.parent)
+        token = secrets.token_hex(4)
+        folder = place.with_name(f".{place.name}{_STAGING}{token}")
+        staged = self._staging_at(folder, self._staging_database(token))
+        lock_path = folder.with_name(f"{folder.name}{_LOCK_SUFFIX}")
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        record = {
+            "folder": str(folder),
+            "database": staged._staging_name,
+            "where": staged.location.describe(),
+        }
+        os.write(descriptor, json.dumps(record).encode())
+        staged._lock = (descriptor, lock_path)
+        try:
+            folder.mkdir(mode=0o700)
+        except BaseException:
+            staged._release()
+            raise
+        return staged
+
+    def _staging_database(self, token: str) -> str:
+        """The name of the staging database, for backends whose database lives elsewhere."""
+        return ""
+
+    @abc.abstractmethod
+    def _staging_at(self, folder: Path, database: str) -> DatabaseBackup:
+        """The same kind of storage, its files in ``folder`` (and its database ``database``)."""
+
+    @property
+    def _staging_name(self) -> str:
+        return ""
+
+    def _remove_abandoned(self, parent: Path) -> None:
+        """Remove the staging storages in ``parent`` whose restore was killed (nobody holds their lock)."""
+        for lock_path in parent.glob(f".*{_STAGING}*{_LOCK_SUFFIX}"):
+            try:
+                descriptor = os.open(lock_path, os.O_RDWR)
+            except OSError:
+                continue
+            try:
+                try:
+                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a restore that is running
+                record = json.loads(os.read(descriptor, 65536) or b"{}")
+                abandoned = self._staging_at(Path(record["folder"]), str(record.get("database") or ""))
+                if abandoned.location.describe() == record.get("where"):
+                    LOGGER.info("removing %s, left by an interrupted restore", abandoned.location.describe())
+                    abandoned.location.destroy()
+                lock_path.unlink(missing_ok=True)
+            except (OSError, ValueError, KeyError, StorageError) as exc:
+                LOGGER.warning("cannot remove the staging storage of %s: %s", lock_path, exc)
+            finally:
+                os.close(descriptor)
+
+    def _release(self) -> None:
+        """Drop the staging lock (its restore ended)."""
+        if self._lock is not None:
+            descriptor, lock_path = self._lock
+            self._lock = None
+            lock_path.unlink(missing_ok=True)
+            os.close(descriptor)
 
     @abc.abstractmethod
     def load(
@@ -86,9 +169,14 @@ class DatabaseBackup(abc.ABC):
     def container_root(self) -> Path:
         """The folder the backup's ``container/`` goes into (the container's parent)."""
 
-    @abc.abstractmethod
     def publish(self, final: DatabaseBackup) -> None:
         """Move this (staging, complete and checked) storage to ``final``'s place."""
+        self._move_to(final)
+        self._release()
+
+    @abc.abstractmethod
+    def _move_to(self, final: DatabaseBackup) -> None:
+        """Move this storage's database and container to ``final``'s place."""
 
     def own_problems(self, connection: Connection) -> list[str]:
         """What the database's own integrity check finds wrong (nothing by default)."""
@@ -96,4 +184,7 @@ class DatabaseBackup(abc.ABC):
 
     def discard(self) -> None:
         """Remove this (staging) storage: what a failed restore built."""
-        self.location.destroy()
+        try:
+            self.location.destroy()
+        finally:
+            self._release()
