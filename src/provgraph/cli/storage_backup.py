@@ -23,7 +23,7 @@ __all__ = ["BACKUP_COMMANDS", "backup", "restore"]
 
 
 @click.command("backup")
-@click.argument("dest", metavar="DEST", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("dest", metavar="DEST", type=click.Path(path_type=Path))
 @click.option(
     "--keep",
     type=click.IntRange(min=0),
