@@ -28,12 +28,12 @@ from typing import IO, ClassVar
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from provgraph.common.backup_manifest import FileEntry, ProgressCallback
 from provgraph.exceptions import StorageBackupError, StorageError, StorageRestoreError
 from provgraph.storage.psql_dos.location import CONNECT_TIMEOUT, PsqlDosLocation
-from provgraph.storage.sql.backup.database import DatabaseBackup, DatabaseSnapshot, snapshot_on
+from provgraph.storage.sql.backup.database import DatabaseBackup, DatabaseSnapshot
 from provgraph.storage.sql.backup.files import FileWriter
 
 __all__ = ["PostgresDatabaseBackup"]
@@ -94,9 +94,19 @@ class PostgresDatabaseBackup(DatabaseBackup):
             connection = pooled.execution_options(isolation_level="REPEATABLE READ")
             with connection.begin():
                 snapshot_id = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-                snapshot = snapshot_on(connection)
+                snapshot = self.snapshot(connection)
                 self._run_pg_dump(pg_dump, str(snapshot_id), writer, progress)
         return snapshot
+
+    def referenced_keys(self, connection: Connection) -> frozenset[str]:
+        # ``strict``: in lax mode ``.**`` may also visit array elements twice (PostgreSQL's docs)
+        rows = connection.execute(
+            text(
+                "SELECT DISTINCT jsonb_path_query(repository_metadata, "
+                "'strict $.**.k ? (@.type() == \"string\")') #>> '{}' FROM db_dbnode"
+            )
+        )
+        return frozenset(key for (key,) in rows)
 
     def _run_pg_dump(
         self, pg_dump: str, snapshot_id: str, writer: FileWriter, progress: ProgressCallback | None

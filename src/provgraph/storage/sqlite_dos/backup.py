@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, text
 
 from provgraph.common.backup_manifest import FileEntry, ProgressCallback
 from provgraph.exceptions import StorageRestoreError
-from provgraph.storage.sql.backup.database import DatabaseBackup, DatabaseSnapshot, snapshot_on
+from provgraph.storage.sql.backup.database import DatabaseBackup, DatabaseSnapshot
 from provgraph.storage.sql.backup.files import FileWriter
 from provgraph.storage.sql.engines import sqlite_engine
 
@@ -55,7 +55,21 @@ class SqliteDatabaseBackup(DatabaseBackup):
         finally:
             source.close()
         writer.record(self.filename)
-        return read_snapshot(target_path)
+        engine = sqlite_engine(target_path, read_only=True)  # adds no journal files beside the copy
+        try:
+            with engine.connect() as connection:
+                return self.snapshot(connection)
+        finally:
+            engine.dispose()
+
+    def referenced_keys(self, connection: Connection) -> frozenset[str]:
+        rows = connection.execute(
+            text(
+                "SELECT DISTINCT tree.value FROM db_dbnode AS node, "
+                "json_tree(node.repository_metadata) AS tree WHERE tree.key = 'k' AND tree.type = 'text'"
+            )
+        )
+        return frozenset(key for (key,) in rows)
 
     # -- restoring -------------------------------------------------------------------------------
 
@@ -91,13 +105,3 @@ class SqliteDatabaseBackup(DatabaseBackup):
     def own_problems(self, connection: Connection) -> list[str]:
         result = connection.execute(text("PRAGMA quick_check")).scalar_one()
         return [] if result == "ok" else [f"SQLite's quick_check says {result!r}"]
-
-
-def read_snapshot(database: Path) -> DatabaseSnapshot:
-    """What an SQLite database file holds, read without changing it (or adding files beside it)."""
-    engine = sqlite_engine(database, read_only=True)
-    try:
-        with engine.connect() as connection:
-            return snapshot_on(connection)
-    finally:
-        engine.dispose()

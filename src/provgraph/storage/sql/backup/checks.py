@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, exists, func, select
 
 from provgraph.repository.disk_objectstore import DiskObjectStoreRepository
-from provgraph.storage.sql.backup.database import DatabaseBackup, snapshot_on
+from provgraph.storage.sql.backup.database import DatabaseBackup
 from provgraph.storage.sql.store import SqlStore
 from provgraph.storage.sql.tables import METADATA
 
@@ -28,7 +28,7 @@ def consistency_problems(
     """What is wrong with the storage (an empty list: nothing), one phrase each."""
     with store.connection() as connection:
         problems = method.own_problems(connection) + _dangling_references(connection)
-        snapshot = snapshot_on(connection)
+        snapshot = method.snapshot(connection)
     for name, count in snapshot.counts.items():
         if name in expected_counts and expected_counts[name] != count:
             problems.append(f"{count} {name.lower()} where the backup recorded {expected_counts[name]}")

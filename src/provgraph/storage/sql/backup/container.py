@@ -23,14 +23,14 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from provgraph.common.backup_manifest import ProgressCallback
 from provgraph.storage.sql.backup.files import FileWriter
 
-__all__ = ["ContainerCopy", "back_up_container", "missing_objects"]
+__all__ = ["ContainerCopy", "back_up_container", "loose_keys", "missing_objects"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -92,14 +92,15 @@ def _copy_loose(
     source: Path, relative: str, writer: FileWriter, prefix_len: int, progress: ProgressCallback | None
 ) -> int:
     names = _loose_files(source, prefix_len)
+    source_root, target_root = os.path.join(source, LOOSE), os.path.join(writer.root, relative, LOOSE)
     made: set[str] = set()
     copied = 0
     for done, name in enumerate(names, 1):
-        prefix, _, _ = name.rpartition("/")
-        if prefix and prefix not in made:
-            (writer.root / relative / LOOSE / prefix).mkdir()
+        prefix = name[:prefix_len]
+        if prefix_len and prefix not in made:
+            os.mkdir(os.path.join(target_root, prefix))
             made.add(prefix)
-        if writer.link_object(source / LOOSE / name, f"{relative}/{LOOSE}/{name}") is not None:
+        if writer.link_object(os.path.join(source_root, name), f"{relative}/{LOOSE}/{name}") is not None:
             copied += 1
         if progress is not None and (done % _PROGRESS_EVERY == 0 or done == len(names)):
             progress("loose objects", done, len(names))
@@ -148,27 +149,21 @@ def _size(path: Path) -> int:
         return 0
 
 
-def missing_objects(container: Path, keys: Collection[str]) -> list[str]:
+def missing_objects(container: Path, keys: Collection[str], loose: Collection[str]) -> list[str]:
     """Which of ``keys`` the container copy at ``container`` cannot give back, sorted.
 
-    A key is there if it is a loose file, or a row of the pack index whose bytes lie within the
-    copied pack file. Read-only: the copy is opened ``immutable`` (no journal files appear).
+    A key is there if it is one of the ``loose`` objects the copy wrote, or a row of the copied
+    pack index whose bytes lie within the copied pack file. Read-only: the index is opened
+    ``immutable`` (no journal files appear beside it).
     """
-    prefix_len = _loose_prefix_len(container)
-    loose_root = container / LOOSE
-
-    def loose_path(key: str) -> Path:
-        return loose_root / key[:prefix_len] / key[prefix_len:] if prefix_len else loose_root / key
-
-    remaining = sorted(key for key in keys if not loose_path(key).is_file())
+    remaining = sorted(set(keys).difference(loose))
     if not remaining:
         return []
     index = container / PACK_INDEX
     if not index.is_file():
         return remaining
-    sizes = {
-        int(name): _size(container / PACKS / name) for name in os.listdir(container / PACKS) if name.isdigit()
-    }
+    packs = container / PACKS
+    sizes = {int(name): _size(packs / name) for name in os.listdir(packs) if name.isdigit()}
     connection = sqlite3.connect(f"{index.resolve().as_uri()}?immutable=1", uri=True)
     try:
         ends: dict[str, tuple[int, int]] = {}
@@ -183,3 +178,9 @@ def missing_objects(container: Path, keys: Collection[str]) -> list[str]:
     finally:
         connection.close()
     return [key for key in remaining if key not in ends or ends[key][1] > sizes.get(ends[key][0], -1)]
+
+
+def loose_keys(relative: str, paths: Iterable[str]) -> set[str]:
+    """The keys of the loose objects among a backup's file ``paths`` (``container/loose/ab/cd...``)."""
+    prefix = f"{relative}/{LOOSE}/"
+    return {path[len(prefix) :].replace("/", "") for path in paths if path.startswith(prefix)}

@@ -24,12 +24,11 @@ from sqlalchemy import Connection, Engine
 from provgraph.common.backup_manifest import FileEntry, ProgressCallback
 from provgraph.exceptions import StorageError
 from provgraph.storage.sql.backup.files import FileWriter
-from provgraph.storage.sql.dos import referenced_keys
 from provgraph.storage.sql.location import DosLocation
 from provgraph.storage.sql.migrator import Migrator
 from provgraph.storage.sql.summary import entity_counts
 
-__all__ = ["DatabaseBackup", "DatabaseSnapshot", "snapshot_on"]
+__all__ = ["DatabaseBackup", "DatabaseSnapshot"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -46,14 +45,6 @@ class DatabaseSnapshot:
     keys: frozenset[str]
 
 
-def snapshot_on(connection: Connection) -> DatabaseSnapshot:
-    """Read a :class:`DatabaseSnapshot` through ``connection`` (inside its transaction, if any)."""
-    version = Migrator.current_on(connection)
-    if version is None:
-        raise AssertionError("a storage that could be opened has a schema revision")
-    return DatabaseSnapshot(version, entity_counts(connection), frozenset(referenced_keys(connection)))
-
-
 class DatabaseBackup(abc.ABC):
     """How one kind of database is copied for a backup and restored from it."""
 
@@ -66,6 +57,21 @@ class DatabaseBackup(abc.ABC):
     @abc.abstractmethod
     def location(self) -> DosLocation:
         """The storage this object backs up, or restores into."""
+
+    def snapshot(self, connection: Connection) -> DatabaseSnapshot:
+        """What the database holds as ``connection`` sees it (inside its transaction, if any)."""
+        version = Migrator.current_on(connection)
+        if version is None:
+            raise AssertionError("a storage that could be opened has a schema revision")
+        return DatabaseSnapshot(version, entity_counts(connection), self.referenced_keys(connection))
+
+    @abc.abstractmethod
+    def referenced_keys(self, connection: Connection) -> frozenset[str]:
+        """The repository keys that the nodes' ``repository_metadata`` name, in one query.
+
+        Every file is ``{"k": key}`` at any depth of the tree of ``{"o": {name: ...}}``; the
+        database's own JSON functions find them, so no row passes through Python.
+        """
 
     @abc.abstractmethod
     def dump(self, engine: Engine, writer: FileWriter, progress: ProgressCallback | None) -> DatabaseSnapshot:

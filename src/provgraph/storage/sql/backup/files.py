@@ -97,14 +97,16 @@ class FileWriter:
 
     def __init__(self, root: Path, previous: tuple[Path, dict[str, FileEntry]] | None = None) -> None:
         self.root = root
+        self._root = str(root)  # paths are joined as text: a Path per object costs more than its copy
         self._previous = previous
+        self._previous_root = str(previous[0]) if previous else ""
         self.entries: dict[str, FileEntry] = {}
         self.bytes_written = 0
 
     # -- copies ----------------------------------------------------------------------------------
 
     def copy(
-        self, source: Path, relative: str, *, stamp: bool = False, expected: FileEntry | None = None
+        self, source: Path | str, relative: str, *, stamp: bool = False, expected: FileEntry | None = None
     ) -> FileEntry | None:
         """Copy ``source`` to ``root/relative`` while hashing it; None if ``source`` vanished first.
 
@@ -119,10 +121,9 @@ class FileWriter:
         try:
             before = os.fstat(reader)
             size, digest = self._copy_from(reader, relative, before.st_size)
-            after = os.fstat(reader)
+            unchanged = stamp and _stamp(before) == _stamp(os.fstat(reader)) and size == before.st_size
         finally:
             os.close(reader)
-        unchanged = stamp and _stamp(before) == _stamp(after) and size == before.st_size
         entry = FileEntry(size, digest, source=_stamp(before) if unchanged else None)
         if expected is not None and (expected.size, expected.sha256) != (size, digest):
             raise ValueError(
@@ -133,7 +134,8 @@ class FileWriter:
         return entry
 
     def _copy_from(self, reader: int, relative: str, size_hint: int) -> tuple[int, str]:
-        target = self.root / relative
+        """Copy up to the end of the file, however far it grew meanwhile (a pack being appended to)."""
+        target = os.path.join(self._root, relative)
         writer = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
         digest = hashlib.sha256()
         size = 0
@@ -141,6 +143,8 @@ class FileWriter:
             if size_hint < _CHUNK:  # most objects: one read, one write
                 data = os.read(reader, _CHUNK)
                 size = self._write_all(writer, data, digest)
+                if size == size_hint:  # a file read to its size in one go: no need to ask for more
+                    return size, digest.hexdigest()
             buffer = bytearray(_CHUNK)
             view = memoryview(buffer)
             while True:
@@ -163,7 +167,7 @@ class FileWriter:
 
     def write_chunks(self, chunks: Iterable[bytes], relative: str, *, mode: int = _FILE_MODE) -> FileEntry:
         """Write a stream (a database dump) to ``root/relative``, hashing it on the way."""
-        target = self.root / relative
+        target = os.path.join(self._root, relative)
         writer = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         digest = hashlib.sha256()
         size = 0
@@ -186,28 +190,24 @@ class FileWriter:
 
     # -- links -----------------------------------------------------------------------------------
 
-    def link_object(self, source: Path, relative: str) -> FileEntry | None:
+    def link_object(self, source: Path | str, relative: str) -> FileEntry | None:
         """A content-addressed (loose) object: linked if the previous backup has it, else copied.
 
-        Its name is its hash, so the previous backup's file of the same name and size holds the
-        same content. None if the source vanished (it was packed meanwhile).
+        Its name is its hash, so the previous backup's file of that name holds the same content
+        (and a restore checks it against the sha256 the manifest carries over). None if the
+        source vanished before it was copied (it was packed meanwhile).
         """
         previous = self._previous_entry(relative)
-        if previous is not None:
-            try:
-                size = source.stat().st_size
-            except FileNotFoundError:
-                return None
-            if size == previous.size and self._link(relative, previous):
-                return self.entries[relative]
+        if previous is not None and self._link(relative, previous):
+            return self.entries[relative]
         return self.copy(source, relative)
 
-    def link_stamped(self, source: Path, relative: str) -> FileEntry | None:
+    def link_stamped(self, source: Path | str, relative: str) -> FileEntry | None:
         """A pack file: linked if its stamp equals the one the previous backup copied, else copied."""
         previous = self._previous_entry(relative)
         if previous is not None and previous.source is not None:
             try:
-                stamp = _stamp(source.stat())
+                stamp = _stamp(os.stat(source))
             except FileNotFoundError:
                 return None
             if stamp == previous.source and stamp.size == previous.size and self._link(relative, previous):
@@ -219,18 +219,13 @@ class FileWriter:
 
     def _link(self, relative: str, previous: FileEntry) -> bool:
         """Hard-link the previous backup's file; False where links are impossible (then copy)."""
-        assert self._previous is not None
-        origin = self._previous[0] / relative
-        target = self.root / relative
+        origin = os.path.join(self._previous_root, relative)
         try:
-            os.link(origin, target, follow_symlinks=False)
+            os.link(origin, os.path.join(self._root, relative), follow_symlinks=False)
         except OSError as exc:
             if exc.errno not in _NO_LINK:
                 raise
             LOGGER.debug("cannot link %s (%s); copying it", origin, exc.strerror)
-            return False
-        if target.stat().st_size != previous.size:  # the previous backup was changed since
-            target.unlink()
             return False
         self.entries[relative] = FileEntry(
             previous.size, previous.sha256, linked=True, source=previous.source

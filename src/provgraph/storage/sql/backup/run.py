@@ -44,7 +44,7 @@ from provgraph.config.profile import Profile
 from provgraph.exceptions import InputValidationError, StorageBackupError, StorageError, StorageRestoreError
 from provgraph.repository.disk_objectstore import DiskObjectStoreRepository
 from provgraph.storage.sql.backup.checks import consistency_problems
-from provgraph.storage.sql.backup.container import back_up_container, missing_objects
+from provgraph.storage.sql.backup.container import back_up_container, loose_keys, missing_objects
 from provgraph.storage.sql.backup.database import DatabaseBackup
 from provgraph.storage.sql.backup.files import FileWriter, oserror_message, sqlite_error_message
 from provgraph.storage.sql.backup.folders import BackupDestination
@@ -123,7 +123,7 @@ def _write_backup(
     copied = back_up_container(container, CONTAINER, writer, progress)
     if progress is not None:
         progress("checking the copy", 0, 1)
-    missing = missing_objects(writer.root / CONTAINER, snapshot.keys)
+    missing = missing_objects(writer.root / CONTAINER, snapshot.keys, loose_keys(CONTAINER, writer.entries))
     if missing:
         raise StorageBackupError(
             f"{len(missing)} objects that nodes of the backed-up database refer to were deleted from the "
