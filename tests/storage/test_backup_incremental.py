@@ -7,7 +7,13 @@ import os
 from pathlib import Path
 
 import pytest
-from backup_helpers import assert_consistent, open_profile_storage, restore_options, store_files
+from backup_helpers import (
+    assert_consistent,
+    open_profile_storage,
+    restore_options,
+    store_files,
+    tree_fingerprint,
+)
 
 from provgraph.common.backup_manifest import BackupSummary
 from provgraph.config.profile import Profile
@@ -42,7 +48,13 @@ def test_second_backup_links_unchanged_files_and_copies_new_ones(
     store_files(30, tag="packed")
     _pack(storage)
     loose = store_files(10, tag="loose")
+    root = storage.location(storage.profile).container_path.parent
+    files_before = {
+        path: value for path, value in tree_fingerprint(root).items() if not path.endswith("-shm")
+    }
     first = storage.backup(tmp_path / "backups")
+    files_after = {path: value for path, value in tree_fingerprint(root).items() if not path.endswith("-shm")}
+    assert files_after == files_before, "the backup changed the storage it copied"
     assert first.manifest.files_linked == 0
     assert first.manifest.previous is None
     assert first.manifest.counts["Objects packed"] == 30

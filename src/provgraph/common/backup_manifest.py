@@ -34,11 +34,13 @@ __all__ = [
     "SourceStamp",
     "format_bytes",
     "read_backup",
+    "read_manifest_head",
 ]
 
 MANIFEST_FILENAME = "manifest.json"
 MANIFEST_FORMAT = "provgraph-backup"
 MANIFEST_VERSION = 1
+_FILES_MARKER = ',\n "files": {'
 
 #: ``(stage, done, total)``: what a long step reports as it goes (``total`` None: not known yet).
 #: The CLI draws it with ``cli.output.stage_progress``.
@@ -162,21 +164,14 @@ class BackupManifest:
         files = ",\n".join(
             f"  {json.dumps(path)}: {entry.to_json_text()}" for path, entry in sorted(self.files.items())
         )
-        text = json.dumps(data, indent=1)[:-2] + f',\n "files": {{\n{files}\n }}\n}}\n'
+        text = json.dumps(data, indent=1)[:-2] + f"{_FILES_MARKER}\n{files}\n }}\n}}\n"
         return text.encode("utf-8")
 
     @classmethod
     def from_json(cls, raw: bytes) -> BackupManifest:
         """Parse a manifest; ``ValueError`` says what is wrong with it."""
         try:
-            data = json.loads(raw)
-            if data.get("format") != MANIFEST_FORMAT:
-                raise ValueError(f"format is {data.get('format')!r}, not {MANIFEST_FORMAT!r}")
-            if data.get("format_version") != MANIFEST_VERSION:
-                raise ValueError(
-                    f"format version {data.get('format_version')!r} is not {MANIFEST_VERSION} "
-                    "(written by another provgraph version)"
-                )
+            data = _checked(json.loads(raw))
             return cls(
                 profile=str(data["profile"]["name"]),
                 profile_uuid=str(data["profile"]["uuid"]),
@@ -194,6 +189,35 @@ class BackupManifest:
             raise
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"missing or malformed field ({type(exc).__name__}: {exc})") from exc
+
+
+def _checked(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        found = data.get("format") if isinstance(data, dict) else type(data).__name__
+        raise ValueError(f"format is {found!r}, not {MANIFEST_FORMAT!r}")
+    if data.get("format_version") != MANIFEST_VERSION:
+        raise ValueError(
+            f"format version {data.get('format_version')!r} is not {MANIFEST_VERSION} "
+            "(written by another provgraph version)"
+        )
+    return data
+
+
+def read_manifest_head(path: Path) -> dict[str, Any]:
+    """The fields of the manifest at ``path`` that precede its files (profile, times, counts).
+
+    Reads no further than the list of files, so that listing many backups of a large
+    repository costs little. ``ValueError`` (or ``OSError``) if it is not a manifest.
+    """
+    marker = _FILES_MARKER.encode()
+    head = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 16):
+            head += chunk
+            cut = head.find(marker)
+            if cut >= 0:
+                return _checked(json.loads(head[:cut] + b"\n}"))
+    return _checked(json.loads(head))  # written differently: parse it all
 
 
 def format_bytes(size: float) -> str:

@@ -568,6 +568,10 @@ class StorageBackend(abc.ABC):
 
         Raises ``StorageRestoreError`` (not a backup, damaged, of another backend, the target
         exists); a backend without backups raises ``NotImplementedError``.
+
+        >>> profile = Profile.new("copy", "core.sqlite_dos", {"filepath": "/data/copy"})  # doctest: +SKIP
+        >>> SqliteDosBackend.restore_backup("/backups/last-backup", profile).files  # doctest: +SKIP
+        10004
         """
         raise NotImplementedError(f"{cls.__name__} cannot restore backups")
 

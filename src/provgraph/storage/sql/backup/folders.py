@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from provgraph.common.backup_manifest import MANIFEST_FILENAME, BackupManifest
+from provgraph.common.backup_manifest import MANIFEST_FILENAME, BackupManifest, read_manifest_head
 from provgraph.exceptions import StorageBackupError
 from provgraph.storage.sql.backup.files import fsync_folder, oserror_message, sync_filesystem
 
@@ -43,18 +43,29 @@ _FOLDER_MODE = 0o700
 
 @dataclass(frozen=True)
 class ExistingBackup:
-    """A complete backup in the destination: its folder and manifest."""
+    """A complete backup in the destination: its folder, whose profile, when it finished."""
 
     folder: Path
-    manifest: BackupManifest
+    profile_uuid: str
+    finished: str
 
     @property
     def order(self) -> tuple[str, str]:
-        return self.manifest.finished, self.folder.name
+        return self.finished, self.folder.name
+
+
+def _existing(folder: Path) -> ExistingBackup | None:
+    """A complete provgraph backup, None for anything else (aiida-core's, damaged)."""
+    try:
+        head = read_manifest_head(folder / MANIFEST_FILENAME)
+        return ExistingBackup(folder, str(head["profile"]["uuid"]), str(head["finished"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        LOGGER.debug("%s is not a complete provgraph backup: %s", folder, exc)
+        return None
 
 
 def read_manifest(folder: Path) -> BackupManifest | None:
-    """The manifest of a complete provgraph backup, None for anything else (aiida's, damaged)."""
+    """The whole manifest of a complete provgraph backup, None for anything else."""
     try:
         return BackupManifest.from_json((folder / MANIFEST_FILENAME).read_bytes())
     except (OSError, ValueError) as exc:
@@ -101,9 +112,13 @@ class BackupDestination:
     def _remove_leftovers(self) -> None:
         """Working folders and half-deleted backups of runs that were killed (we hold the lock)."""
         for entry in os.scandir(self.path):
-            if entry.name.startswith((_PARTIAL, _DELETING)) and entry.is_dir(follow_symlinks=False):
-                LOGGER.info("removing %s, left by an interrupted backup", entry.path)
+            if not entry.name.startswith((_PARTIAL, _DELETING)):
+                continue
+            LOGGER.info("removing %s, left by an interrupted backup", entry.path)
+            if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -113,23 +128,25 @@ class BackupDestination:
         for entry in os.scandir(self.path):
             if not _NAME.match(entry.name) or not entry.is_dir(follow_symlinks=False):
                 continue
-            manifest = read_manifest(Path(entry.path))
-            if manifest is not None and profile_uuid in (None, manifest.profile_uuid):
-                found.append(ExistingBackup(Path(entry.path), manifest))
+            backup = _existing(Path(entry.path))
+            if backup is not None and profile_uuid in (None, backup.profile_uuid):
+                found.append(backup)
         return sorted(found, key=lambda backup: backup.order)
 
-    def previous(self, profile_uuid: str) -> ExistingBackup | None:
-        """The backup to link unchanged files from: ``last-backup`` if it is this profile's,
-        else this profile's newest."""
+    def previous(self, profile_uuid: str) -> tuple[Path, BackupManifest] | None:
+        """The backup to link unchanged files from, with its manifest: ``last-backup`` if it is
+        this profile's, else this profile's newest."""
+        candidates = [backup.folder for backup in reversed(self.backups(profile_uuid))]
         link = self.path / LAST_BACKUP
         if link.is_symlink():
             target = (self.path / os.readlink(link)).absolute()
             if target.parent == self.path and _NAME.match(target.name):
-                manifest = read_manifest(target)
-                if manifest is not None and manifest.profile_uuid == profile_uuid:
-                    return ExistingBackup(target, manifest)
-        own = self.backups(profile_uuid)
-        return own[-1] if own else None
+                candidates.insert(0, target)
+        for folder in candidates:
+            manifest = read_manifest(folder)
+            if manifest is not None and manifest.profile_uuid == profile_uuid:
+                return folder, manifest
+        return None
 
     # -- writing ---------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from provgraph.common.backup_manifest import (
     MANIFEST_FILENAME,
@@ -74,6 +75,9 @@ def _one_line_errors(
         raise error(oserror_message(exc, destination, writer())) from exc
     except sqlite3.Error as exc:
         raise error(sqlite_error_message(exc, destination, "the database")) from exc
+    except SQLAlchemyError as exc:  # reading the storage's own database
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        raise error(f"reading the database failed: {reason}") from exc
 
 
 def back_up(
@@ -94,12 +98,12 @@ def back_up(
     with _one_line_errors(StorageBackupError, destination.path, lambda: written[0]), destination.locked():
         previous = destination.previous(profile.uuid)
         with destination.working_folder() as (folder, name):
-            writer = FileWriter(folder, (previous.folder, previous.manifest.files) if previous else None)
+            writer = FileWriter(folder, (previous[0], previous[1].files) if previous else None)
             try:
                 manifest = _write_backup(profile, engine, method, writer, progress=progress, started=started)
             finally:
                 written[0] = writer.bytes_written
-            manifest = _finish(manifest, previous.folder.name if previous else None, folder)
+            manifest = _finish(manifest, previous[0].name if previous else None, folder)
             final = destination.publish(folder, name)
         pruned = destination.prune(profile.uuid, keep) if keep is not None else ()
     summary = BackupSummary(final, manifest, time.perf_counter() - clock, pruned)
@@ -245,7 +249,8 @@ def _restore_files(
 def _check_restored(staging: DatabaseBackup, manifest: BackupManifest) -> None:
     store, repository = open_storage(staging.location)
     try:
-        problems = consistency_problems(staging, store, repository, manifest.counts)
+        with _one_line_errors(StorageRestoreError, staging.container_root, lambda: 0):
+            problems = consistency_problems(staging, store, repository, manifest.counts)
     finally:
         store.close()
     if problems:
