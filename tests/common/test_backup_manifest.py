@@ -63,6 +63,9 @@ def test_round_trip_and_totals() -> None:
         ({"profile": None}, "missing or malformed field"),
         ({"files": {"x": {"size": -1, "sha256": SHA}}}, "bad file entry"),
         ({"files": {"x": {"size": 1, "sha256": "short"}}}, "bad file entry"),
+        ({"files": {"../x": {"size": 1, "sha256": SHA}}}, "does not stay inside the backup"),
+        ({"files": {"/etc/x": {"size": 1, "sha256": SHA}}}, "does not stay inside the backup"),
+        ({"files": {"a//b": {"size": 1, "sha256": SHA}}}, "does not stay inside the backup"),
     ],
 )
 def test_a_malformed_manifest_is_refused(change: dict[str, object], message: str) -> None:

@@ -181,7 +181,9 @@ class BackupManifest:
                 started=str(data["started"]),
                 finished=str(data["finished"]),
                 counts={str(name): int(count) for name, count in data["counts"].items()},
-                files={str(path): FileEntry.from_json(entry) for path, entry in data["files"].items()},
+                files={
+                    _checked_path(path): FileEntry.from_json(entry) for path, entry in data["files"].items()
+                },
                 previous=data.get("previous"),
                 provgraph_version=str(data.get("provgraph_version", "")),
             )
@@ -189,6 +191,14 @@ class BackupManifest:
             raise
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"missing or malformed field ({type(exc).__name__}: {exc})") from exc
+
+
+def _checked_path(path: Any) -> str:
+    """A file's path inside a backup: relative, without ``..`` (a restore writes where it says)."""
+    parts = str(path).split("/")
+    if not isinstance(path, str) or path.startswith("/") or any(part in ("", ".", "..") for part in parts):
+        raise ValueError(f"file path {path!r} does not stay inside the backup")
+    return path
 
 
 def _checked(data: Any) -> dict[str, Any]:

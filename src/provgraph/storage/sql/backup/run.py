@@ -201,14 +201,15 @@ def restore(
             f"{Migrator.head()!r}; restore it with provgraph {manifest.provgraph_version or '(its version)'}"
         )
     final.check_free()
-    staging = final.staging()
-    try:
-        _restore_files(folder, manifest, staging, progress)
-        _check_restored(staging, manifest)
-        staging.publish(final)
-    except BaseException:
-        staging.discard()
-        raise
+    with _one_line_errors(StorageRestoreError, final.container_root, lambda: 0):
+        staging = final.staging()
+        try:
+            _restore_files(folder, manifest, staging, progress)
+            _check_restored(staging, manifest)
+            staging.publish(final)
+        except BaseException:
+            staging.discard()
+            raise
     return RestoreSummary(
         profile=profile.name,
         backend=backend,
