@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,7 @@ from provgraph.config import Config
 from provgraph.config.profile import Profile
 from provgraph.exceptions import ProfileExistsError, StorageBackupError, StorageRestoreError
 from provgraph.manager import get_manager
+from provgraph.storage import get_storage_class
 from provgraph.storage.sql.backend import SqlDosBackend
 from provgraph.tools.backup import restore_profile
 
@@ -92,7 +94,8 @@ def test_full_destination_gives_one_line_and_leaves_no_backup(
     [line] = _error_lines(errors)
     assert "is full (No space left on device)" in line, line
     assert "free some space or choose another destination" in line
-    assert output.split("left:")[1].split() == [".provgraph-backup.lock"]
+    # what remains says whose destination it is; no backup, whole or partial
+    assert output.split("left:")[1].split() == [".provgraph-backup.lock", "config.json"]
     assert graph_state(_storage()) == before
 
 
@@ -131,6 +134,32 @@ def test_destination_that_is_a_file_is_refused(registered_profile: Profile, tmp_
     (tmp_path / "file").write_text("not a folder")
     with pytest.raises(StorageBackupError, match="is not a folder"):
         _storage().backup(tmp_path / "file")
+
+
+def test_a_destination_of_another_profile_or_of_other_files_is_refused(
+    registered_profile: Profile, make_profile: Callable[..., Profile], tmp_path: Path
+) -> None:
+    other = make_profile(registered_profile.storage_backend, name="other")
+    other_cls = get_storage_class(other.storage_backend)
+    other_cls.initialise(other)
+    with other_cls(other) as storage:
+        theirs = storage.backup(tmp_path / "theirs")
+    before = tree_fingerprint(tmp_path / "theirs")
+    with pytest.raises(StorageBackupError, match=r"holds backups of another profile \('other'\)"):
+        _storage().backup(tmp_path / "theirs")
+    assert tree_fingerprint(tmp_path / "theirs") == before
+    assert theirs.folder.is_dir()
+
+    (tmp_path / "mixed").mkdir()
+    (tmp_path / "mixed" / "photos").mkdir()
+    with pytest.raises(StorageBackupError, match="is not empty and holds no backups"):
+        _storage().backup(tmp_path / "mixed")
+    assert os.listdir(tmp_path / "mixed") == ["photos"]
+
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "config.json").write_text("{}")
+    with pytest.raises(StorageBackupError, match="does not name exactly one profile"):
+        _storage().backup(tmp_path / "broken")
 
 
 # -- killed runs ------------------------------------------------------------------------------------
@@ -196,7 +225,9 @@ def test_backup_killed_midway_leaves_the_source_as_it_was_and_nothing_complete(
     assert _storage_fingerprint(storage) == before_files
 
     summary = storage.backup(dest)  # the next backup works, and clears what the killed one left
-    assert sorted(os.listdir(dest)) == sorted([".provgraph-backup.lock", "last-backup", summary.folder.name])
+    assert sorted(os.listdir(dest)) == sorted(
+        [".provgraph-backup.lock", "config.json", "last-backup", summary.folder.name]
+    )
     assert summary.manifest.counts["Nodes"] == 21
 
 

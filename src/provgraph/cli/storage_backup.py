@@ -36,8 +36,9 @@ def backup(ctx: ProvgraphContext, dest: Path, keep: int | None) -> None:
     """Back up the profile's storage into a new folder in DEST, while the profile is in use.
 
     DEST gets backup_<time>_<random>/ (database, repository, config.json, manifest.json) and a
-    last-backup link to it. Files unchanged since the previous backup are hard-linked, not
-    copied. The new folder appears complete or not at all; the storage is only read.
+    last-backup link to it; DEST/config.json names the profile (one profile per DEST). Files
+    unchanged since the previous backup are hard-linked, not copied. The new folder appears
+    complete or not at all; the storage is only read.
     """
     from provgraph.cli.output import stage_progress
 

@@ -534,7 +534,9 @@ class StorageBackend(abc.ABC):
 
         aiida-core's ``storage backup``: ``dest/backup_<UTC time>_<random>/`` holds the database,
         the repository, a ``config.json`` with this profile and a ``manifest.json`` listing every
-        file; ``dest/last-backup`` points at the newest. The copy is consistent: every object a
+        file; ``dest/last-backup`` points at the newest and ``dest/config.json`` names the profile:
+        a destination holds one profile's backups (another's, or a folder of other files, is
+        refused). The copy is consistent: every object a
         row of the copied database refers to is in the copied repository. Files unchanged since
         the previous backup of the profile in ``dest`` are hard-linked from it, not copied. With
         ``keep`` only that many older backups of the profile stay (aiida-core's meaning: 0 keeps

@@ -1,7 +1,9 @@
 """The backup destination: its lock, its complete backups, a working folder, publishing, pruning.
 
-Layout (aiida-core's): ``DEST/backup_<UTC YYYYmmddHHMMSS>_<4 random>/`` per backup and a
-``DEST/last-backup`` symlink to the newest. A backup is built in a hidden working folder
+Layout (aiida-core's): ``DEST/backup_<UTC YYYYmmddHHMMSS>_<4 random>/`` per backup, a
+``DEST/last-backup`` symlink to the newest, and ``DEST/config.json`` naming the one profile
+whose backups the destination holds (a destination of another profile, or a folder that is not
+empty and holds no backups, is refused, as aiida-core does). A backup is built in a hidden working folder
 (``.partial-backup_...``) and renamed to its final name once everything in it, the manifest
 last, is written and flushed: a folder with a backup's name is always complete. One backup at
 a time writes into a destination (an ``flock`` on ``.provgraph-backup.lock``, which the kernel
@@ -14,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import json
 import logging
 import os
 import re
@@ -24,8 +27,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from provgraph.common.backup_manifest import MANIFEST_FILENAME, BackupManifest, read_manifest_head
+from provgraph.config import CONFIG_FILENAME, Config
+from provgraph.config.files import atomic_write
+from provgraph.config.profile import Profile
 from provgraph.exceptions import StorageBackupError
 from provgraph.storage.sql.backup.files import fsync_folder, oserror_message, sync_filesystem
 
@@ -100,9 +107,24 @@ class BackupDestination:
         finally:
             os.close(descriptor)
 
+    def _refuse_foreign_files(self) -> None:
+        """A destination without ``config.json`` must hold nothing but what a backup run leaves."""
+        if (self.path / CONFIG_FILENAME).exists():
+            return
+        others = sorted(
+            name for name in os.listdir(self.path) if not name.startswith((_LOCK, _PARTIAL, _DELETING))
+        )
+        if others:
+            raise StorageBackupError(
+                f"{self.path} is not empty and holds no backups (no {CONFIG_FILENAME}, but e.g. "
+                f"{others[0]!r}); choose a new or empty folder"
+            )
+
     def _create(self) -> None:
         if self.path.exists() and not self.path.is_dir():
             raise StorageBackupError(f"the destination {self.path} is not a folder; choose a folder")
+        if self.path.is_dir():
+            self._refuse_foreign_files()  # before the lock file is added to someone's folder
         try:
             if not self.path.is_dir():
                 self.path.mkdir(parents=True, mode=_FOLDER_MODE)
@@ -119,6 +141,36 @@ class BackupDestination:
                 shutil.rmtree(entry.path, ignore_errors=True)
             else:
                 os.unlink(entry.path)
+
+    def claim(self, profile: Profile) -> None:
+        """Check that the destination is ``profile``'s (its ``config.json`` names it), or make it so
+        if the destination is new or empty; anything else is refused."""
+        config_path = self.path / CONFIG_FILENAME
+        if not config_path.exists():
+            self._refuse_foreign_files()
+            self.record_profile(profile)
+            return
+        try:
+            profiles: dict[str, Any] = json.loads(config_path.read_bytes())["profiles"]
+            if len(profiles) != 1:
+                raise ValueError(f"{len(profiles)} profiles")
+            [(name, attributes)] = profiles.items()
+            uuid, backend = attributes["PROFILE_UUID"], attributes["storage"]["backend"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            raise StorageBackupError(
+                f"{config_path} does not name exactly one profile, the one whose backups {self.path} holds; "
+                "choose another destination"
+            ) from None
+        if (uuid, backend) != (profile.uuid, profile.storage_backend):
+            raise StorageBackupError(
+                f"{self.path} holds backups of another profile ({name!r}); choose another destination"
+            )
+
+    def record_profile(self, profile: Profile) -> None:
+        """Write ``config.json`` with ``profile`` alone (as aiida-core; readable by the owner only)."""
+        config = Config(self.path / CONFIG_FILENAME)
+        config.add_profile(profile)
+        atomic_write(self.path / CONFIG_FILENAME, (json.dumps(config.to_dict(), indent=4) + "\n").encode())
 
     # -- reading ---------------------------------------------------------------------------------
 

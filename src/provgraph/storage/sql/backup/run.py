@@ -96,6 +96,7 @@ def back_up(
     destination = BackupDestination(Path(dest))
     written = [0]  # bytes written so far, for the message of a full disk
     with _one_line_errors(StorageBackupError, destination.path, lambda: written[0]), destination.locked():
+        destination.claim(profile)
         previous = destination.previous(profile.uuid)
         with destination.working_folder() as (folder, name):
             writer = FileWriter(folder, (previous[0], previous[1].files) if previous else None)
@@ -105,6 +106,7 @@ def back_up(
                 written[0] = writer.bytes_written
             manifest = _finish(manifest, previous[0].name if previous else None, folder)
             final = destination.publish(folder, name)
+        destination.record_profile(profile)  # the profile as it is now (aiida-core rewrites it too)
         pruned = destination.prune(profile.uuid, keep) if keep is not None else ()
     summary = BackupSummary(final, manifest, time.perf_counter() - clock, pruned)
     LOGGER.info("backed up %s to %s", profile.name, final)
