@@ -85,6 +85,8 @@ def test_read_backup_follows_last_backup_of_a_destination(tmp_path: Path) -> Non
     (tmp_path / "last-backup").symlink_to(folder.name)
     assert read_backup(tmp_path) == (folder, manifest())
     assert read_backup(folder)[0] == folder
+    (tmp_path / "last-backup").unlink()
+    assert read_backup(tmp_path)[0] == folder  # without the link: the newest backup
     (folder / "container/loose/ab/cd").unlink()
     with pytest.raises(
         StorageRestoreError, match=r"incomplete: 1 files of its manifest are missing, e\.g\. container/loose"

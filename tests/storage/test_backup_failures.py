@@ -199,6 +199,18 @@ def _kill_when_copying(command: list[str], pattern: str, folder: Path, log: Path
     assert process.returncode == -signal.SIGKILL
 
 
+def _staging_databases(request: pytest.FixtureRequest, name: str) -> list[str]:
+    """The staging databases of restores into the database ``name`` that exist on the server."""
+    import psycopg
+
+    server = request.getfixturevalue("postgres_server")
+    with psycopg.connect(server.admin_url, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (f"{name}_restoring_%",)
+        )
+        return [row[0] for row in rows]
+
+
 def _storage_fingerprint(storage: SqlDosBackend) -> dict[str, tuple[int, str]]:
     """Every file of the storage (SQLite's shared-memory index aside, which readers update)."""
     location = storage.location(storage.profile)
@@ -253,9 +265,13 @@ def test_restore_killed_midway_adds_no_profile(
     assert "restored" not in Config.load().profile_names
     assert not target.exists()
     assert list(target.parent.glob(f".{target.name}.restoring-*")), "the kill landed after the restore ended"
+    if backend == "core.psql_dos":
+        assert _staging_databases(request, options["database_name"])  # the killed restore's, left
     summary = restore_profile(backup.folder, "restored", storage_options=options)  # clears the killed one's
     assert summary.counts["Nodes"] == 6
     assert not list(target.parent.glob(f".{target.name}.restoring-*"))
+    if backend == "core.psql_dos":
+        assert _staging_databases(request, options["database_name"]) == []
     restored = open_profile_storage("restored")
     try:
         assert len(assert_consistent(restored).nodes) == 6

@@ -307,8 +307,12 @@ def read_backup(source: Path | str) -> tuple[Path, BackupManifest]:
         raise StorageRestoreError(
             f"{folder} is not a folder; give a backup folder (backup_...) or its destination"
         )
-    if not (folder / MANIFEST_FILENAME).exists() and (folder / "last-backup").is_dir():
-        folder = (folder / "last-backup").resolve()
+    if not (folder / MANIFEST_FILENAME).exists():
+        if (folder / "last-backup").is_dir():
+            folder = (folder / "last-backup").resolve()
+        else:  # a destination on a file system without symlinks: its newest backup
+            named = sorted(path for path in folder.glob("backup_*") if (path / MANIFEST_FILENAME).is_file())
+            folder = named[-1] if named else folder
     try:
         raw = (folder / MANIFEST_FILENAME).read_bytes()
     except OSError:
