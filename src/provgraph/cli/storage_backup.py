@@ -19,7 +19,7 @@ import click
 
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
 
-__all__ = ["BACKUP_COMMANDS", "backup", "restore"]
+__all__ = ["backup", "restore"]
 
 
 @click.command("backup")
@@ -154,7 +154,3 @@ def _url_options(url: str) -> dict[str, Any]:
         for key, value in config.items()
         if key.startswith("database_") and key != "database_engine"
     }
-
-
-#: Registered on ``provgraph storage`` by ``cli/storage.py``.
-BACKUP_COMMANDS = (backup, restore)
