@@ -140,7 +140,7 @@ def restore(
             progress=progress,
         )
     click.echo(summary.describe())
-    click.echo(f"Next: `provgraph -p {name} storage info`")
+    click.echo(f"Next: `provgraph -p {name} storage integrity` checks the restored graph as a whole")
 
 
 def _url_options(url: str) -> dict[str, Any]:
