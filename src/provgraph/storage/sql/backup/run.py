@@ -4,9 +4,11 @@
 container. Objects are written to the container before the rows that refer to them are
 committed, so every object a row of the snapshot names existed before the container copy began,
 and the container copy keeps every object that existed when it began (see ``container.py``).
-The only way to lose one is to delete it meanwhile: a maintenance deleting the objects of nodes
-deleted after the snapshot. So the copy is checked: every object the database copy names must
-be in the container copy, else the backup fails (and is removed) with a request to run it again.
+The only way to lose one is to delete it meanwhile, and only a full maintenance deletes objects
+(those of nodes deleted after the snapshot); it needs the profile's exclusive lock, which a
+process using the profile (the backup's, opened through the manager) denies it. Still, the copy
+is checked: every object the database copy names must be in the container copy, else the backup
+fails (and is removed) with a request to run it again.
 
 **Incremental.** Unchanged pack files and loose objects are hard-linked from the previous backup
 of the same profile (``last-backup``, see ``files.py`` for when a file counts as unchanged);
@@ -133,8 +135,8 @@ def _write_backup(
     if missing:
         raise StorageBackupError(
             f"{len(missing)} objects that nodes of the backed-up database refer to were deleted from the "
-            f"repository while it was copied (e.g. {missing[0]}), probably by a maintenance that ran "
-            "meanwhile; run the backup again"
+            f"repository while it was copied (e.g. {missing[0]}), by a full maintenance or another program "
+            "that ran without the profile's lock; run the backup again"
         )
     if progress is not None:
         progress("checking the copy", 1, 1)
