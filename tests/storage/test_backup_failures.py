@@ -338,3 +338,27 @@ def test_restore_never_overwrites(
         with pytest.raises(StorageRestoreError, match="exists already; a restore never overwrites"):
             restore_profile(backup.folder, "new", storage_options={**options, "database_name": name})
     assert "new" not in Config.load().profile_names
+
+
+def test_an_object_deleted_while_the_container_is_copied_fails_the_backup(
+    registered_profile: Profile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the database snapshot and the container copy, an object the snapshot names goes
+    (as a full maintenance run without the profile's lock would delete it)."""
+    from provgraph.storage.sql.backup import run
+
+    storage = _storage()
+    keys = store_files(3)
+    copy_container = run.back_up_container
+
+    def delete_first(*args: object, **kwargs: object) -> object:
+        storage.get_repository().delete_objects([keys[0]])
+        return copy_container(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run, "back_up_container", delete_first)
+    dest = tmp_path / "backups"
+    with pytest.raises(
+        StorageBackupError, match=rf"1 objects .* were deleted .* \(e\.g\. {keys[0]}\).*run the backup again"
+    ):
+        storage.backup(dest)
+    assert sorted(os.listdir(dest)) == [".provgraph-backup.lock", "config.json"]
