@@ -19,6 +19,8 @@ The tree::
     │   ├── CorruptStorage              storage contents contradict themselves
     │   ├── StorageMigrationError       a migration failed; the storage was left as it was
     │   ├── StorageDeletionError        part of a storage could not be removed (says what is left)
+    │   ├── StorageBackupError          a backup could not be made; no partial backup is left
+    │   ├── StorageRestoreError         a backup could not be restored; no profile was added
     │   └── ReadOnlyStorageError        a write to a read-only storage
     ├── NotExistent                     a lookup found nothing
     ├── MultipleObjectsError            a lookup that should find one found several
@@ -73,9 +75,11 @@ __all__ = [
     "ProfileNotFoundError",
     "ProvgraphError",
     "ReadOnlyStorageError",
+    "StorageBackupError",
     "StorageDeletionError",
     "StorageError",
     "StorageMigrationError",
+    "StorageRestoreError",
     "StoredEntityError",
     "UnknownStorageBackendError",
     "UnreachableStorage",
@@ -161,6 +165,20 @@ class StorageDeletionError(StorageError):
 
 class ReadOnlyStorageError(StorageError):
     """A write was attempted on a read-only storage."""
+
+
+class StorageBackupError(StorageError):
+    """A backup could not be made (destination not writable or full, storage changed under it).
+
+    aiida-core's name. The destination is left as it was: no folder that looks complete.
+    """
+
+
+class StorageRestoreError(StorageError):
+    """A backup could not be restored (not a backup, damaged, or its target is taken).
+
+    Nothing is registered in the config, and an existing profile or storage is never touched.
+    """
 
 
 class NotExistent(ProvgraphError):

@@ -6,6 +6,7 @@ import click
 
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
 from provgraph.cli.prompts import confirm_or_force
+from provgraph.cli.storage_backup import backup, restore
 from provgraph.cli.storage_integrity import integrity
 from provgraph.cli.storage_maintain import maintain
 
@@ -19,6 +20,8 @@ def storage() -> None:
 
 storage.add_command(maintain)
 storage.add_command(integrity)
+storage.add_command(backup)
+storage.add_command(restore)
 
 
 @storage.command("info")

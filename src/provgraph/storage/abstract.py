@@ -19,6 +19,7 @@ from provgraph.common.maintenance import MaintenanceProgress, MaintenanceReport
 from provgraph.exceptions import InputValidationError
 
 if TYPE_CHECKING:
+    from provgraph.common.backup_manifest import BackupSummary, ProgressCallback, RestoreSummary
     from provgraph.config.profile import Profile
     from provgraph.repository.abstract import RepositoryBackend
 
@@ -590,13 +591,55 @@ class StorageBackend(abc.ABC):
         """
         raise NotImplementedError(f"{type(self).__name__} has nothing to maintain")
 
-    def backup(self, dest: Path, keep: int | None = None) -> None:
-        """Copy the storage to ``dest`` so that it can be restored, keeping ``keep`` older copies.
+    def backup(
+        self, dest: Path | str, keep: int | None = None, *, progress: ProgressCallback | None = None
+    ) -> BackupSummary:
+        """Copy the storage into a new folder below ``dest`` while other processes go on writing.
 
-        A placeholder of the coming backup issue (aiida-core's ``storage backup``); no backend
-        implements it yet, so every one raises ``NotImplementedError``.
+        aiida-core's ``storage backup``: ``dest/backup_<UTC time>_<random>/`` holds the database,
+        the repository, a ``config.json`` with this profile and a ``manifest.json`` listing every
+        file; ``dest/last-backup`` points at the newest and ``dest/config.json`` names the profile:
+        a destination holds one profile's backups (another's, or a folder of other files, is
+        refused). The copy is consistent: every object a
+        row of the copied database refers to is in the copied repository. Files unchanged since
+        the previous backup of the profile in ``dest`` are hard-linked from it, not copied. With
+        ``keep`` only that many older backups of the profile stay (aiida-core's meaning: 0 keeps
+        just the new one). The new folder appears complete or not at all; the storage itself is
+        only read. Callers that open the storage without the manager should hold access to the
+        profile (``ProfileAccessManager(profile).request_access()``), which keeps a full
+        maintenance (which needs the profile locked) from repacking under the copy.
+
+        Raises ``StorageBackupError`` with one line (destination not writable, full, another
+        backup running into it), nothing left behind. A backend that cannot be backed up raises
+        ``NotImplementedError``.
+
+        >>> summary = storage.backup("/backups/my-profile", keep=3)  # doctest: +SKIP
+        >>> summary.folder.name  # doctest: +SKIP
+        'backup_20250102030405_x7k2'
         """
-        raise NotImplementedError(f"{type(self).__name__} does not support backups yet")
+        raise NotImplementedError(f"{type(self).__name__} cannot be backed up")
+
+    @classmethod
+    def restore_backup(
+        cls, source: Path | str, profile: Profile, *, progress: ProgressCallback | None = None
+    ) -> RestoreSummary:
+        """Create the storage of a new ``profile`` from the backup at ``source``.
+
+        ``source`` is a backup folder, or a destination of :meth:`backup` (then its newest). The
+        storage named by ``profile``'s config must not exist: nothing is ever overwritten. Every
+        file is checked against the backup's manifest, the new storage opened and checked
+        (every reference resolves, every object a node names is present) before it is moved
+        into place, so that it appears complete or not at all. Registering the profile in the
+        config is the caller's (``provgraph.tools.backup.restore_profile`` does it last).
+
+        Raises ``StorageRestoreError`` (not a backup, damaged, of another backend, the target
+        exists); a backend without backups raises ``NotImplementedError``.
+
+        >>> profile = Profile.new("copy", "core.sqlite_dos", {"filepath": "/data/copy"})  # doctest: +SKIP
+        >>> SqliteDosBackend.restore_backup("/backups/last-backup", profile).files  # doctest: +SKIP
+        10004
+        """
+        raise NotImplementedError(f"{cls.__name__} cannot restore backups")
 
     @abc.abstractmethod
     def get_entity_counts(self) -> dict[str, int]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from provgraph.config.profile import Profile
+from provgraph.storage.psql_dos.backup import PostgresDatabaseBackup
 from provgraph.storage.psql_dos.location import PsqlDosLocation, config_from_url
 from provgraph.storage.sql.backend import SqlDosBackend
 
@@ -26,6 +27,10 @@ class PsqlDosBackend(SqlDosBackend):
     @classmethod
     def location(cls, profile: Profile) -> PsqlDosLocation:
         return PsqlDosLocation.from_config(profile.storage_config)
+
+    @classmethod
+    def database_backup(cls, profile: Profile) -> PostgresDatabaseBackup:
+        return PostgresDatabaseBackup(cls.location(profile))
 
     @classmethod
     def config_from_url(cls, url: str, repository: Path) -> dict[str, Any]:

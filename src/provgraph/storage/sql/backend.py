@@ -15,12 +15,15 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from provgraph.common.backup_manifest import BackupSummary, ProgressCallback, RestoreSummary
 from provgraph.common.maintenance import MaintenanceProgress, MaintenanceReport
 from provgraph.config.profile import Profile
-from provgraph.exceptions import CorruptStorage
+from provgraph.exceptions import CorruptStorage, StorageError
 from provgraph.repository.disk_objectstore import DiskObjectStoreRepository
 from provgraph.storage.abstract import EntityTypes, StoragePart
 from provgraph.storage.sql import dos, graph, removal, rows
+from provgraph.storage.sql.backup import run as backups
+from provgraph.storage.sql.backup.database import DatabaseBackup
 from provgraph.storage.sql.base import SqlBackend
 from provgraph.storage.sql.location import DosLocation
 from provgraph.storage.sql.migrator import Migrator
@@ -40,6 +43,11 @@ class SqlDosBackend(SqlBackend):
     @abc.abstractmethod
     def location(cls, profile: Profile) -> DosLocation:
         """Where ``profile``'s storage lives (validates the storage config)."""
+
+    @classmethod
+    @abc.abstractmethod
+    def database_backup(cls, profile: Profile) -> DatabaseBackup:
+        """How the database of ``profile``'s storage is backed up and restored."""
 
     # -- lifecycle without an open storage ------------------------------------------------------
 
@@ -233,3 +241,22 @@ class SqlDosBackend(SqlBackend):
         report.extend(self._repository.maintain(dry_run=dry_run, live=not full, progress=progress, **kwargs))
         report.steps.append(self._store.maintain_database(full=full, dry_run=dry_run))
         return report
+
+    # -- backups ---------------------------------------------------------------------------------
+
+    def backup(
+        self, dest: Path | str, keep: int | None = None, *, progress: ProgressCallback | None = None
+    ) -> BackupSummary:
+        """Back up the database (one snapshot), then the container; see ``storage/sql/backup/run.py``."""
+        if self.is_closed:
+            raise StorageError(f"{self} is closed; open it again to back it up")
+        method = self.database_backup(self._profile)
+        return backups.back_up(
+            self._profile, self._store.engine, method, Path(dest), keep=keep, progress=progress
+        )
+
+    @classmethod
+    def restore_backup(
+        cls, source: Path | str, profile: Profile, *, progress: ProgressCallback | None = None
+    ) -> RestoreSummary:
+        return backups.restore(Path(source), cls.database_backup(profile), profile, progress)

@@ -20,6 +20,7 @@ from provgraph.exceptions import ConfigurationError
 from provgraph.storage.sql.backend import SqlDosBackend
 from provgraph.storage.sql.engines import SQLITE_SYNCHRONOUS_MODES, sqlite_engine
 from provgraph.storage.sql.location import DosLocation, remove_path, shell_quote
+from provgraph.storage.sqlite_dos.backup import SqliteDatabaseBackup
 
 __all__ = ["FILENAME_CONTAINER", "FILENAME_DATABASE", "SqliteDosBackend", "SqliteDosLocation"]
 
@@ -120,3 +121,7 @@ class SqliteDosBackend(SqlDosBackend):
     @classmethod
     def location(cls, profile: Profile) -> SqliteDosLocation:
         return SqliteDosLocation.from_config(profile.storage_config)
+
+    @classmethod
+    def database_backup(cls, profile: Profile) -> SqliteDatabaseBackup:
+        return SqliteDatabaseBackup(cls.location(profile))
