@@ -56,3 +56,6 @@ def test_readme_health_commands_work(tmp_path: Path) -> None:
     assert provgraph("node", "list") != before
     assert "Success: full maintenance" in outputs[3]
     assert "0 problems found" in outputs[4]
+    assert (tmp_path / "backups" / "last-backup").is_symlink()
+    assert "copy" in provgraph("profile", "list")
+    assert provgraph("-p", "copy", "node", "list") == provgraph("node", "list")
