@@ -7,29 +7,13 @@ marker), so the README cannot promise a command that does not work.
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.data_files import DATA_DIR, SMALL_ARCHIVE
-
-README = Path(__file__).parents[1] / "README.md"
-MARKER = "readme-archive-example"
-
-
-def _commands() -> list[list[str]]:
-    text = README.read_text()
-    block = text[text.index(MARKER) :]
-    block = block[block.index("```bash\n") + len("```bash\n") : block.index("```\n", block.index("```bash"))]
-    commands = []
-    for line in block.splitlines():
-        words = shlex.split(line, comments=True)
-        if words:
-            assert words[0] == "provgraph", line
-            commands.append(words[1:])
-    return commands
+from tests.readme_blocks import readme_commands
 
 
 def test_readme_archive_commands_work(tmp_path: Path) -> None:
@@ -54,7 +38,7 @@ def test_readme_archive_commands_work(tmp_path: Path) -> None:
         return done.stdout
 
     provgraph("quickstart")
-    outputs = [provgraph(*command) for command in _commands()]
+    outputs = [provgraph(*command) for command in readme_commands("readme-archive-example")]
     assert (work / "results.aiida").is_file()
     assert (work / "old-new.aiida").is_file()
     assert "main_0001" in outputs[1]

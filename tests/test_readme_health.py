@@ -7,27 +7,11 @@ marker), so the README cannot promise a command that does not work.
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import sys
 from pathlib import Path
 
-README = Path(__file__).parents[1] / "README.md"
-MARKER = "readme-health-example"
-
-
-def _commands() -> list[list[str]]:
-    text = README.read_text()
-    block = text[text.index(MARKER) :]
-    start = block.index("```bash\n") + len("```bash\n")
-    block = block[start : block.index("```\n", start)]
-    commands = []
-    for line in block.splitlines():
-        words = shlex.split(line, comments=True)
-        if words:
-            assert words[0] == "provgraph", line
-            commands.append(words[1:])
-    return commands
+from tests.readme_blocks import readme_commands
 
 
 def test_readme_health_commands_work(tmp_path: Path) -> None:
@@ -49,7 +33,7 @@ def test_readme_health_commands_work(tmp_path: Path) -> None:
 
     provgraph("quickstart")
     before = provgraph("node", "list")
-    outputs = [provgraph(*command) for command in _commands()]
+    outputs = [provgraph(*command) for command in readme_commands("readme-health-example")]
     assert "Success: quick maintenance" in outputs[0]
     assert "7 nodes will be deleted" in outputs[1]
     assert "nothing was deleted" in outputs[1]
