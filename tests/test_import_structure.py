@@ -24,7 +24,13 @@ PACKAGE = SOURCE / "provgraph"
 # Layers from the top: a module may import modules of its own layer (without cycles) and of the
 # layers listed for it. Prefixes name a module and everything below it; the longest one wins.
 LAYERS: dict[str, tuple[str, ...]] = {
-    "facade": ("provgraph",),
+    "facade": (
+        "provgraph",
+        "provgraph.engine",
+        "provgraph.manage",
+        "provgraph.plugins",
+        "provgraph.tools.pytest_fixtures",
+    ),
     "cli": ("provgraph.cli",),
     "tools": ("provgraph.tools",),
     "provenance": ("provgraph.provenance", "provgraph.caching", "provgraph.profiles"),

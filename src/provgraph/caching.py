@@ -35,6 +35,7 @@ __all__ = [
     "disable_caching",
     "enable_caching",
     "get_caching_options",
+    "get_use_cache",
     "is_caching_enabled",
 ]
 
@@ -206,3 +207,8 @@ def _check_pattern(
                 f"{what} {pattern!r} cannot match a process type: {part!r} is not a Python name "
                 "(use dotted names, entry point strings 'group:name' and '*' wildcards)"
             )
+
+
+def get_use_cache(*, identifier: str | None = None) -> bool:
+    """Whether a process of type ``identifier`` would use the cache now (aiida-core's name)."""
+    return is_caching_enabled(identifier)

@@ -7,7 +7,8 @@ The tree::
     │   ├── ConfigVersionError          written by a newer provgraph than this one
     │   ├── ProfileNotFoundError        no profile of that name (lists the names that exist)
     │   ├── ProfileExistsError          a profile of that name exists already
-    │   └── InvalidProfileNameError     a name that cannot be a profile (spaces, separators)
+    │   ├── InvalidProfileNameError     a name that cannot be a profile (spaces, separators)
+    │   └── ProfileConfigurationError, MissingConfigurationError
     ├── InvalidOperation                a valid request at the wrong moment (switching profile)
     ├── ProfileAccessError              the profile access records refuse the request
     │   ├── LockedProfileError          another process holds the exclusive lock
@@ -17,17 +18,24 @@ The tree::
     │   ├── UnreachableStorage          database or repository cannot be opened
     │   ├── IncompatibleStorageSchema   schema revision differs from the code's head
     │   ├── CorruptStorage              storage contents contradict themselves
+    │   ├── ClosedStorage               the storage was closed
     │   ├── StorageMigrationError       a migration failed; the storage was left as it was
     │   ├── StorageDeletionError        part of a storage could not be removed (says what is left)
     │   ├── StorageBackupError          a backup could not be made; no partial backup is left
     │   ├── StorageRestoreError         a backup could not be restored; no profile was added
     │   └── ReadOnlyStorageError        a write to a read-only storage
-    ├── NotExistent                     a lookup found nothing
+    ├── NotExistent                     a lookup found nothing (also NotExistentAttributeError,
+    │                                   NotExistentKeyError, ContentNotExistent)
     ├── MultipleObjectsError            a lookup that should find one found several
     ├── StoredEntityError               an operation that needs an unstored entity
     ├── ModificationNotAllowed          changing what is immutable
     ├── LinkValidationError             a link that would break the graph rules
-    ├── InputValidationError            a malformed request (bad value, key or query)
+    ├── ValidationError                 a value or entity fails validation
+    │   └── InputValidationError        a malformed request (bad value, key or query)
+    ├── StoringNotAllowed, IntegrityError, UniquenessError, DbContentError, HashingError,
+    │   UnsupportedSchemaError, FeatureNotAvailable, FeatureDisabled, UnsupportedSpeciesError
+    ├── EntryPointError                 Missing-, Multiple-, Loading-, InvalidEntryPointTypeError
+    ├── ParsingError > OutputParsingError;  InternalError > PluginInternalError
     └── ArchiveError                    an AiiDA archive cannot be written, read or imported
         ├── CorruptArchive              not an archive, unreadable, inconsistent or hostile
         ├── IncompatibleArchiveVersionError  a version too old, unknown, or not the one needed
@@ -38,6 +46,10 @@ The tree::
         └── ArchiveImportError          the archive's content cannot be merged into the profile
             ├── ImportValidationError   it breaks the graph rules (links, duplicate UUIDs)
             └── ImportUniquenessError   no free label left for a clashing computer or group
+
+The names of aiida-core's ``aiida.common.exceptions`` are all here (``provgraph.common.exceptions``
+re-exports them with ``AiidaException`` as an alias of ``ProvgraphError``), so code that catches
+aiida's types works unchanged.
 
 Messages say what happened, with the value involved, and what to do next.
 """
@@ -51,26 +63,46 @@ __all__ = [
     "ArchiveExportError",
     "ArchiveImportError",
     "ArchiveMigrationError",
+    "ClosedStorage",
     "ConfigVersionError",
     "ConfigurationError",
+    "ContentNotExistent",
     "CorruptArchive",
     "CorruptStorage",
+    "DbContentError",
+    "EntryPointError",
     "ExportValidationError",
+    "FeatureDisabled",
+    "FeatureNotAvailable",
+    "HashingError",
     "ImportUniquenessError",
     "ImportValidationError",
     "IncompatibleArchiveVersionError",
     "IncompatibleStorageSchema",
     "InputValidationError",
+    "IntegrityError",
+    "InternalError",
+    "InvalidEntryPointTypeError",
     "InvalidOperation",
     "InvalidProfileNameError",
     "LicensingException",
     "LinkValidationError",
+    "LoadingEntryPointError",
     "LockedProfileError",
     "LockingProfileError",
+    "MissingConfigurationError",
+    "MissingEntryPointError",
     "ModificationNotAllowed",
+    "MultipleEntryPointError",
     "MultipleObjectsError",
     "NotExistent",
+    "NotExistentAttributeError",
+    "NotExistentKeyError",
+    "OutputParsingError",
+    "ParsingError",
+    "PluginInternalError",
     "ProfileAccessError",
+    "ProfileConfigurationError",
     "ProfileExistsError",
     "ProfileNotFoundError",
     "ProvgraphError",
@@ -81,8 +113,13 @@ __all__ = [
     "StorageMigrationError",
     "StorageRestoreError",
     "StoredEntityError",
+    "StoringNotAllowed",
+    "UniquenessError",
     "UnknownStorageBackendError",
     "UnreachableStorage",
+    "UnsupportedSchemaError",
+    "UnsupportedSpeciesError",
+    "ValidationError",
 ]
 
 
@@ -108,6 +145,14 @@ class ProfileExistsError(ConfigurationError):
 
 class InvalidProfileNameError(ConfigurationError):
     """The name cannot be used for a profile."""
+
+
+class ProfileConfigurationError(ConfigurationError):
+    """A profile's configuration is incomplete or contradicts itself (aiida-core's name)."""
+
+
+class MissingConfigurationError(ConfigurationError):
+    """No configuration exists where one was expected (aiida-core's name)."""
 
 
 class InvalidOperation(ProvgraphError):
@@ -144,6 +189,10 @@ class IncompatibleStorageSchema(StorageError):
 
 class CorruptStorage(StorageError):
     """The storage contradicts itself (for example database and repository disagree)."""
+
+
+class ClosedStorage(StorageError):
+    """The storage was closed and cannot be used any more (aiida-core's name)."""
 
 
 class StorageMigrationError(StorageError):
@@ -197,12 +246,100 @@ class ModificationNotAllowed(ProvgraphError):
     """An attempt to change something that is immutable."""
 
 
-class LinkValidationError(ProvgraphError):
-    """A link would violate the provenance graph rules."""
+class LinkValidationError(ProvgraphError, ValueError):
+    """A link would violate the provenance graph rules (also a ``ValueError``, as aiida-core raises)."""
 
 
-class InputValidationError(ProvgraphError):
+class ValidationError(ProvgraphError):
+    """A value or an entity fails validation (aiida-core's ``ValidationError``)."""
+
+
+class InputValidationError(ValidationError):
     """A malformed request: a bad value, key or query."""
+
+
+class StoringNotAllowed(ProvgraphError):
+    """This entity may not be stored (aiida-core's name; e.g. an abstract ``Node``)."""
+
+
+class IntegrityError(ProvgraphError):
+    """The storage refused a write that would break one of its constraints (aiida-core's name)."""
+
+
+class UniquenessError(ProvgraphError):
+    """A value that must be unique is taken (aiida-core's name)."""
+
+
+class NotExistentAttributeError(AttributeError, NotExistent):
+    """An attribute lookup found nothing: both ``AttributeError`` and ``NotExistent``."""
+
+
+class NotExistentKeyError(KeyError, NotExistent):
+    """A key lookup found nothing: both ``KeyError`` and ``NotExistent``."""
+
+
+class ContentNotExistent(NotExistent):
+    """Content a node's repository should hold is not there."""
+
+
+class DbContentError(ProvgraphError):
+    """The stored content contradicts what the code expects of it."""
+
+
+class HashingError(ProvgraphError):
+    """A value cannot be hashed (aiida-core's name)."""
+
+
+class UnsupportedSchemaError(ProvgraphError):
+    """A serialisation schema that this class does not support (aiida-core's name)."""
+
+
+class EntryPointError(ProvgraphError):
+    """An entry point cannot be found or loaded."""
+
+
+class MissingEntryPointError(EntryPointError):
+    """No entry point of that group and name is installed."""
+
+
+class MultipleEntryPointError(EntryPointError):
+    """Several installed entry points share that group and name."""
+
+
+class LoadingEntryPointError(EntryPointError):
+    """An entry point exists but importing what it names failed."""
+
+
+class InvalidEntryPointTypeError(EntryPointError):
+    """An entry point names something of the wrong type for its group."""
+
+
+class ParsingError(ProvgraphError):
+    """Output could not be parsed (aiida-core's name)."""
+
+
+class OutputParsingError(ParsingError):
+    """Output of a calculation could not be parsed (aiida-core's name)."""
+
+
+class InternalError(ProvgraphError):
+    """An inconsistency inside provgraph: a bug to report."""
+
+
+class PluginInternalError(InternalError):
+    """An inconsistency inside a plugin: a bug to report to its authors."""
+
+
+class FeatureNotAvailable(ProvgraphError):
+    """The feature does not exist in provgraph (aiida-core's name: e.g. a transport or a scheduler)."""
+
+
+class FeatureDisabled(ProvgraphError):
+    """The feature exists but is switched off."""
+
+
+class UnsupportedSpeciesError(ProvgraphError, ValueError):
+    """A chemical species that the operation does not support."""
 
 
 class ArchiveError(ProvgraphError):

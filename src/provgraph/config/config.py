@@ -28,6 +28,7 @@ from provgraph.config.schema import (
 from provgraph.exceptions import (
     ConfigurationError,
     ConfigVersionError,
+    MissingConfigurationError,
     ProfileExistsError,
     ProfileNotFoundError,
 )
@@ -115,7 +116,7 @@ class Config:
         except FileNotFoundError:
             if create:
                 return cls(filepath)
-            raise ConfigurationError(
+            raise MissingConfigurationError(
                 f"no config file at {filepath}; run `provgraph quickstart` or `provgraph profile setup` "
                 "to create a profile"
             ) from None

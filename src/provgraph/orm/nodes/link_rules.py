@@ -14,11 +14,10 @@ rules need no import of the classes they constrain and sit below them.
 from __future__ import annotations
 
 import enum
-import functools
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from provgraph.common.links import validate_link_label
 from provgraph.exceptions import LinkValidationError
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.types import is_node
@@ -29,8 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Degree", "LinkRule", "Role", "link_rule", "validate_link", "validate_link_label"]
 
-_LABEL = re.compile(r"[A-Za-z0-9_]+")
-_LABEL_MAX = 255  # db_dblink.label is VARCHAR(255)
 
 # Links along which provenance flows forward: closing a loop with one of them is a cycle.
 CYCLE_CHECKED = frozenset({LinkType.CREATE, LinkType.INPUT_CALC, LinkType.INPUT_WORK})
@@ -76,33 +73,6 @@ _RULES = {
 def link_rule(link_type: LinkType) -> LinkRule:
     """The endpoint and degree rule of ``link_type``."""
     return _RULES[link_type]
-
-
-def validate_link_label(link_label: Any) -> str:
-    """Return the label if it is valid: letters, digits and ``_``, a Python identifier, no ``_`` at the ends.
-
-    Nested port namespaces are flattened with ``__`` (``parameters__x``).
-    """
-    if not isinstance(link_label, str):
-        raise LinkValidationError(f"link label {link_label!r} is a {type(link_label).__name__}, not a str")
-    problem = _label_problem(link_label)
-    if problem:
-        raise LinkValidationError(f"invalid link label {link_label!r}: a label {problem}")
-    return link_label
-
-
-@functools.lru_cache(maxsize=4096)
-def _label_problem(link_label: str) -> str | None:
-    """What is wrong with a label, or None; cached, since a few labels recur in every call."""
-    if not _LABEL.fullmatch(link_label):
-        return "may contain only letters, digits and underscores"
-    if link_label.startswith("_") or link_label.endswith("_"):
-        return "may not start or end with an underscore"
-    if not link_label.isidentifier():
-        return "must be a valid Python identifier (no leading digit)"
-    if len(link_label) > _LABEL_MAX:
-        return f"may be at most {_LABEL_MAX} characters long"
-    return None
 
 
 def validate_link(source: Node, target: Node, link_type: LinkType, link_label: str) -> None:
