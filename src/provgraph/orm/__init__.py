@@ -64,6 +64,8 @@ from provgraph.orm.nodes.process import (
 from provgraph.orm.querybuilder import QueryBuilder
 from provgraph.orm.users import User
 
+from provgraph.orm import fields, models  # noqa: E402  (models last: it reads every entity class)
+
 to_aiida_type = to_node  # the name aiida-core users know
 
 __all__ = [
