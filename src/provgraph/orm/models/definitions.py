@@ -55,6 +55,8 @@ from provgraph.orm.users import User
 __all__: list[str] = []
 
 Any = t.Any
+# JSON dumps show times as ``datetime.isoformat()`` does (``+00:00``, not pydantic's ``Z``), as aiida-core.
+Time = t.Annotated[datetime.datetime, pydantic.PlainSerializer(lambda value: value.isoformat(), when_used="json")]
 _UUID_EXAMPLE = "123e4567-e89b-12d3-a456-426614174000"
 
 
@@ -138,8 +140,8 @@ def _authinfo(base: Any) -> type[OrmModel]:
 def _comment(base: Any) -> type[OrmModel]:
     class ReadModel(base):  # type: ignore[misc,valid-type]
         uuid: UUID = OrmMetadataField(description="The UUID of the comment", read_only=True)
-        ctime: datetime.datetime = OrmMetadataField(description="Creation time of the comment", read_only=True)
-        mtime: datetime.datetime = OrmMetadataField(description="Modified time of the comment", read_only=True)
+        ctime: Time = OrmMetadataField(description="Creation time of the comment", read_only=True)
+        mtime: Time = OrmMetadataField(description="Modified time of the comment", read_only=True)
         node: int = OrmMetadataField(
             description="Node PK that the comment is attached to",
             orm_class="core.node",
@@ -166,7 +168,7 @@ def _group(base: Any) -> type[OrmModel]:
             orm_to_model=lambda group: group.user.pk,
             read_only=True,
         )
-        time: datetime.datetime = OrmMetadataField(
+        time: Time = OrmMetadataField(
             description="The creation time of the node, defaults to now (timezone-aware)", read_only=True
         )
         label: str = OrmMetadataField(description="The group label", examples=["my_group_label"])
@@ -188,7 +190,7 @@ def _log(base: Any) -> type[OrmModel]:
         loggername: str = OrmMetadataField(description="The name of the logger", examples=["aiida.node"])
         levelname: str = OrmMetadataField(description="The name of the log level", examples=["INFO", "ERROR"])
         message: str = OrmMetadataField(description="The message of the log")
-        time: datetime.datetime = OrmMetadataField(description="The time at which the log was created")
+        time: Time = OrmMetadataField(description="The time at which the log was created")
         metadata: dict[str, Any] = OrmMetadataField(default_factory=dict, description="The metadata of the log")
         node: int = OrmMetadataField(
             description="Associated node", orm_class="core.node", orm_to_model=lambda log: log.dbnode_id
@@ -254,8 +256,8 @@ def _node_read(_: Any) -> type[OrmModel]:
         process_type: t.Optional[str] = OrmMetadataField(  # noqa: UP045 (pydantic reads it at runtime)
             None, description="The process type of the node", read_only=True
         )
-        ctime: datetime.datetime = OrmMetadataField(description="The creation time of the node", read_only=True)
-        mtime: datetime.datetime = OrmMetadataField(
+        ctime: Time = OrmMetadataField(description="The creation time of the node", read_only=True)
+        mtime: Time = OrmMetadataField(
             description="The modification time of the node", read_only=True
         )
         computer: t.Optional[int] = OrmMetadataField(  # noqa: UP045

@@ -1,0 +1,1 @@
+"""aiida-core's ``aiida.orm.utils`` module paths."""
