@@ -48,7 +48,7 @@ class AiiDABaseModel(BaseModel, defer_build=True):
         cls.model_config["title"] = cls.__qualname__.replace(".", "")
 
 
-def MetadataField(  # noqa: N802 (aiida-core's name)
+def MetadataField(
     default: Any = PydanticUndefined,
     *,
     priority: int = 0,

@@ -11,6 +11,7 @@ Names mirror aiida-core 2.x so that scripts port by changing imports::
 
 from __future__ import annotations
 
+from provgraph.orm import fields
 from provgraph.orm.authinfos import AuthInfo
 from provgraph.orm.batch import store_many
 from provgraph.orm.comments import Comment
@@ -64,9 +65,10 @@ from provgraph.orm.nodes.process import (
 from provgraph.orm.querybuilder import QueryBuilder
 from provgraph.orm.users import User
 
-from provgraph.orm import fields, models  # noqa: E402  (models last: it reads every entity class)
-
 to_aiida_type = to_node  # the name aiida-core users know
+
+# Last: it installs the pydantic models of the classes above (built on first use, not here).
+from provgraph.orm import models  # noqa: E402, F401
 
 __all__ = [
     "AbstractCode",
@@ -115,6 +117,7 @@ __all__ = [
     "WorkFunctionNode",
     "WorkflowNode",
     "XyData",
+    "fields",
     "load_computer",
     "load_group",
     "load_node",

@@ -29,7 +29,7 @@ class AuthInfo(Entity):
 
     _entity_type: ClassVar[EntityTypes] = EntityTypes.AUTHINFO
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 (aiida-core's positional signature)
         self,
         computer: Computer,
         user: User,

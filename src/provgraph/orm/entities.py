@@ -9,7 +9,7 @@ backend's plain row API and turn them into entities.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from provgraph.exceptions import InputValidationError, MultipleObjectsError, NotExistent
 from provgraph.manager import get_manager
@@ -24,7 +24,6 @@ __all__ = [
     "Collection",
     "CollectionDescriptor",
     "Entity",
-    "ModelApi",
     "collection_of",
     "entity_class",
     "get_default_backend",
@@ -196,36 +195,20 @@ class CollectionDescriptor(Generic[CollectionT_co]):
         return self._collection_class(owner, backend)
 
 
-class ModelApi(Protocol):
-    """What ``provgraph.orm.models`` provides to the entity classes (set with ``set_model_api``).
-
-    The pydantic models of an entity class are built from its ancestors' on first use, so they
-    live in a package above every entity class; entities reach it through this hook.
-    """
-
-    def class_attribute(self, owner: type[Any], name: str) -> Any: ...
-
-    def to_model(self, entity: Any, **options: Any) -> Any: ...
-
-    def from_model(self, cls: type[Any], model: Any, **options: Any) -> Any: ...
-
-    def serialize(self, entity: Any, **options: Any) -> dict[str, Any]: ...
-
-    def from_serialized(self, cls: type[Any], serialized: dict[str, Any], **options: Any) -> Any: ...
-
-    def call(self, name: str, *args: Any, **kwargs: Any) -> Any: ...
+# What ``provgraph.orm.models`` provides to the entity classes (``set_model_api``): the pydantic
+# models of an entity class are built from its ancestors' on first use, so they live in a package
+# above every entity class, which entities reach through this hook. Its methods: class_attribute,
+# to_model, from_model, serialize, from_serialized, call (see ``provgraph.orm.models.api``).
+_MODEL_API: Any = None
 
 
-_MODEL_API: ModelApi | None = None
-
-
-def set_model_api(api: ModelApi) -> None:
+def set_model_api(api: Any) -> None:
     """Install the models package's implementation (done when ``provgraph.orm`` is imported)."""
-    global _MODEL_API  # noqa: PLW0603 (one hook, set once at import)
+    global _MODEL_API
     _MODEL_API = api
 
 
-def model_api() -> ModelApi:
+def model_api() -> Any:
     if _MODEL_API is None:
         raise RuntimeError("provgraph.orm.models is not loaded: import provgraph.orm first")
     return _MODEL_API
@@ -331,7 +314,9 @@ class Entity:
 
     # -- pydantic models (``provgraph.orm.models``) ----------------------------------------------
 
-    def to_model(self, *, context: dict[str, Any] | None = None, minimal: bool = False, schema: str | None = None) -> Any:
+    def to_model(
+        self, *, context: dict[str, Any] | None = None, minimal: bool = False, schema: str | None = None
+    ) -> Any:
         """The entity as an instance of its ``ReadModel`` (default when stored) or ``WriteModel``."""
         return model_api().to_model(self, context=context, minimal=minimal, schema=schema)
 
@@ -350,9 +335,10 @@ class Entity:
         exclude_none: bool = False,
     ) -> dict[str, Any]:
         """The entity's model as a dict (``mode='json'``: JSON types only)."""
-        return model_api().serialize(
+        serialized: dict[str, Any] = model_api().serialize(
             self, context=context, minimal=minimal, schema=schema, mode=mode, exclude_none=exclude_none
         )
+        return serialized
 
     @classmethod
     def from_serialized(cls, serialized: dict[str, Any]) -> Self:

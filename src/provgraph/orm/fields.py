@@ -88,12 +88,16 @@ class QbField:
 
     @property
     def annotation(self) -> t.Any | None:
-        warn_deprecation("`QbField.annotation` is deprecated, read the ORM model field's annotation", version=3)
+        warn_deprecation(
+            "`QbField.annotation` is deprecated, read the ORM model field's annotation", version=3
+        )
         return self._dtype
 
     @property
     def is_attribute(self) -> bool:
-        warn_deprecation("`QbField.is_attribute` is deprecated, read the ORM model field's metadata", version=3)
+        warn_deprecation(
+            "`QbField.is_attribute` is deprecated, read the ORM model field's metadata", version=3
+        )
         return self._is_attribute
 
     @property

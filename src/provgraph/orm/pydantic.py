@@ -84,7 +84,9 @@ class OrmModel(AiiDABaseModel):
         try:
             owner, name = cls.__qualname__.split(".")
         except ValueError:
-            raise ValueError(f"expected a model named 'OrmClass.ModelName', got {cls.__qualname__!r}") from None
+            raise ValueError(
+                f"expected a model named 'OrmClass.ModelName', got {cls.__qualname__!r}"
+            ) from None
         fields: dict[str, Any] = {}
         for key, field in cls.model_fields.items():
             if get_metadata(field, "may_be_large"):
@@ -113,7 +115,7 @@ class OrmFieldsAsModelDump(OrmModel):
         return self.model_dump(exclude_none=True)
 
 
-def OrmMetadataField(  # noqa: N802 (aiida-core's name)
+def OrmMetadataField(
     default: Any = PydanticUndefined,
     *,
     orm_class: type[Entity] | str | None = None,
@@ -128,8 +130,11 @@ def OrmMetadataField(  # noqa: N802 (aiida-core's name)
     reads the value from an entity; ``model_to_orm(model)`` makes the constructor's value.
     """
     field_info = MetadataField(default, **kwargs)
-    for key, value in (("orm_class", orm_class), ("orm_to_model", orm_to_model), ("model_to_orm", model_to_orm)):
+    for key, value in (
+        ("orm_class", orm_class),
+        ("orm_to_model", orm_to_model),
+        ("model_to_orm", model_to_orm),
+    ):
         if value is not None:
             field_info.metadata.append({key: value})
     return field_info
-

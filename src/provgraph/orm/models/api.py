@@ -82,7 +82,11 @@ def _attribute_values(node: Node, model: type[OrmModel], context: dict[str, Any]
 
 
 def field_values(
-    entity: Entity, schema: type[OrmModel] | None = None, *, context: dict[str, Any] | None = None, minimal: bool = False
+    entity: Entity,
+    schema: type[OrmModel] | None = None,
+    *,
+    context: dict[str, Any] | None = None,
+    minimal: bool = False,
 ) -> dict[str, Any]:
     """The values of ``schema``'s fields (default: the entity's ``ReadModel``) read from ``entity``."""
     model: type[OrmModel] = schema if schema is not None else type(entity).ReadModel
@@ -99,7 +103,9 @@ def field_values(
         elif key == "attributes" and isinstance(entity, Node) and build.is_model(annotation):
             values[name] = _attribute_values(entity, cast("type[OrmModel]", annotation), context)
         elif build.is_model(annotation):
-            values[name] = field_values(entity, cast("type[OrmModel]", annotation), context=context, minimal=minimal)
+            values[name] = field_values(
+                entity, cast("type[OrmModel]", annotation), context=context, minimal=minimal
+            )
         else:
             value = getattr(entity, key, _MISSING)
             if value is _MISSING and isinstance(entity, Node):
@@ -178,9 +184,15 @@ class ModelApiImpl:
             entity.base.repository.copy_tree(dump_path)
             context.update(repository_dump_path=dump_path, written=True)
         model = self.to_model(entity, context=context, minimal=minimal, schema=schema)
-        serialized: dict[str, Any] = model.model_dump(mode=mode, exclude_unset=minimal, exclude_none=exclude_none)
+        serialized: dict[str, Any] = model.model_dump(
+            mode=mode, exclude_unset=minimal, exclude_none=exclude_none
+        )
         # Attributes that the class's model does not name (plugins without a model) are kept too.
-        if isinstance(entity, Node) and not minimal and (schema == "read" or (schema is None and entity.is_stored)):
+        if (
+            isinstance(entity, Node)
+            and not minimal
+            and (schema == "read" or (schema is None and entity.is_stored))
+        ):
             attributes = serialized.setdefault("attributes", {})
             for key, value in entity.base.attributes.all.items():
                 attributes.setdefault(key, value)

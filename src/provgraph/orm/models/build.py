@@ -102,7 +102,9 @@ def _declared(owner: type, name: str, parent_model: Any) -> type[OrmModel] | Non
 
 
 def _derived(owner: type, name: str, base: type[OrmModel], **fields: Any) -> type[OrmModel]:
-    model = cast("type[OrmModel]", pydantic.create_model(name, __base__=base, __module__=owner.__module__, **fields))
+    model = cast(
+        "type[OrmModel]", pydantic.create_model(name, __base__=base, __module__=owner.__module__, **fields)
+    )
     return _named(model, owner, name)
 
 
@@ -161,7 +163,7 @@ def as_write_model(model: type[OrmModel], base: type[OrmModel], suffix: str = "R
             continue
         annotation = field.annotation
         if is_model(annotation):
-            annotation = as_write_model(annotation, OrmModel, suffix="Model")
+            annotation = as_write_model(cast("type[OrmModel]", annotation), OrmModel, suffix="Model")
         fields[name] = (annotation, deepcopy(field))
     bases: tuple[type[OrmModel], ...] = (base,)
     if issubclass(model, OrmFieldsAsModelDump) and not issubclass(base, OrmFieldsAsModelDump):
@@ -300,7 +302,9 @@ def _compat_model(owner: type) -> type[OrmModel]:
         for extra in extra_models:
             for key, field in extra.model_fields.items():
                 current = fields.get(key)
-                fields[key] = (field.annotation, deepcopy(field)) if current is None else _merged(current, field)
+                fields[key] = (
+                    (field.annotation, deepcopy(field)) if current is None else _merged(current, field)
+                )
     model = cast(
         "type[OrmModel]",
         pydantic.create_model("Model", __base__=OrmModel, __module__=owner.__module__, **cast(Any, fields)),
@@ -319,7 +323,7 @@ def _fields(owner: type) -> QbFields:
     if issubclass(owner, Node):
         container = fields["attributes"]
         assert isinstance(container, QbAttributesField)
-        for key, field in owner.AttributesModel.model_fields.items():  # type: ignore[attr-defined]
+        for key, field in owner.AttributesModel.model_fields.items():
             typed = add_field(
                 key, alias=field.alias, dtype=field.annotation, doc=field.description or "", is_attribute=True
             )

@@ -56,7 +56,9 @@ __all__: list[str] = []
 
 Any = t.Any
 # JSON dumps show times as ``datetime.isoformat()`` does (``+00:00``, not pydantic's ``Z``), as aiida-core.
-Time = t.Annotated[datetime.datetime, pydantic.PlainSerializer(lambda value: value.isoformat(), when_used="json")]
+Time = t.Annotated[
+    datetime.datetime, pydantic.PlainSerializer(lambda value: value.isoformat(), when_used="json")
+]
 _UUID_EXAMPLE = "123e4567-e89b-12d3-a456-426614174000"
 
 
@@ -83,7 +85,7 @@ def _entity_write(_: Any) -> type[OrmModel]:
 
 @define(User, "ReadModel")
 def _user(base: Any) -> type[OrmModel]:
-    class ReadModel(base):  # type: ignore[misc,valid-type]
+    class ReadModel(base):  # type: ignore[misc]
         email: str = OrmMetadataField(description="The user email", examples=["verdi@opera.net"])
         first_name: str = OrmMetadataField("", description="The user first name", examples=["Giuseppe"])
         last_name: str = OrmMetadataField("", description="The user last name", examples=["Verdi"])
@@ -94,12 +96,16 @@ def _user(base: Any) -> type[OrmModel]:
 
 @define(Computer, "ReadModel")
 def _computer(base: Any) -> type[OrmModel]:
-    class ReadModel(base):  # type: ignore[misc,valid-type]
-        uuid: UUID = OrmMetadataField(description="The UUID of the computer", read_only=True, examples=[_UUID_EXAMPLE])
+    class ReadModel(base):  # type: ignore[misc]
+        uuid: UUID = OrmMetadataField(
+            description="The UUID of the computer", read_only=True, examples=[_UUID_EXAMPLE]
+        )
         label: str = OrmMetadataField(description="Label for the computer", examples=["localhost"])
         description: str = OrmMetadataField("", description="Description of the computer")
         hostname: str = OrmMetadataField(description="Hostname of the computer", examples=["localhost"])
-        transport_type: str = OrmMetadataField(description="Transport type of the computer", examples=["core.local"])
+        transport_type: str = OrmMetadataField(
+            description="Transport type of the computer", examples=["core.local"]
+        )
         scheduler_type: str = OrmMetadataField(
             description="Scheduler type of the computer", examples=["core.direct"]
         )
@@ -112,7 +118,7 @@ def _computer(base: Any) -> type[OrmModel]:
 
 @define(AuthInfo, "ReadModel")
 def _authinfo(base: Any) -> type[OrmModel]:
-    class ReadModel(base):  # type: ignore[misc,valid-type]
+    class ReadModel(base):  # type: ignore[misc]
         computer: int = OrmMetadataField(
             description="The PK of the computer",
             orm_class=Computer,
@@ -138,7 +144,7 @@ def _authinfo(base: Any) -> type[OrmModel]:
 
 @define(Comment, "ReadModel")
 def _comment(base: Any) -> type[OrmModel]:
-    class ReadModel(base):  # type: ignore[misc,valid-type]
+    class ReadModel(base):  # type: ignore[misc]
         uuid: UUID = OrmMetadataField(description="The UUID of the comment", read_only=True)
         ctime: Time = OrmMetadataField(description="Creation time of the comment", read_only=True)
         mtime: Time = OrmMetadataField(description="Modified time of the comment", read_only=True)
@@ -159,7 +165,7 @@ def _comment(base: Any) -> type[OrmModel]:
 
 @define(Group, "ReadModel")
 def _group(base: Any) -> type[OrmModel]:
-    class ReadModel(base):  # type: ignore[misc,valid-type]
+    class ReadModel(base):  # type: ignore[misc]
         uuid: UUID = OrmMetadataField(description="The UUID of the group", read_only=True)
         type_string: str = OrmMetadataField(description="The type of the group", read_only=True)
         user: int = OrmMetadataField(
@@ -185,13 +191,15 @@ def _group(base: Any) -> type[OrmModel]:
 
 @define(Log, "ReadModel")
 def _log(base: Any) -> type[OrmModel]:
-    class ReadModel(base):  # type: ignore[misc,valid-type]
+    class ReadModel(base):  # type: ignore[misc]
         uuid: UUID = OrmMetadataField(description="The UUID of the node", read_only=True)
         loggername: str = OrmMetadataField(description="The name of the logger", examples=["aiida.node"])
         levelname: str = OrmMetadataField(description="The name of the log level", examples=["INFO", "ERROR"])
         message: str = OrmMetadataField(description="The message of the log")
         time: Time = OrmMetadataField(description="The time at which the log was created")
-        metadata: dict[str, Any] = OrmMetadataField(default_factory=dict, description="The metadata of the log")
+        metadata: dict[str, Any] = OrmMetadataField(
+            default_factory=dict, description="The metadata of the log"
+        )
         node: int = OrmMetadataField(
             description="Associated node", orm_class="core.node", orm_to_model=lambda log: log.dbnode_id
         )
@@ -219,7 +227,7 @@ def _mutable(_: Any) -> type[OrmModel]:
 
 @define(Node, "BaseNodeModel")
 def _base_node(_: Any) -> type[OrmModel]:
-    class BaseNodeModel(Node.MutableNodeFields):  # type: ignore[misc,name-defined]
+    class BaseNodeModel(Node.MutableNodeFields):  # type: ignore[misc]
         node_type: str = OrmMetadataField(description="The type of the node.")
 
     return BaseNodeModel
@@ -236,7 +244,7 @@ def _node_attributes(_: Any) -> type[OrmModel]:
 @define(Node, "WritableFields")
 def _writable(_: Any) -> type[OrmModel]:
     class WritableFields(OrmModel):
-        attributes: Node.AttributesModel = OrmMetadataField(  # type: ignore[name-defined]
+        attributes: Node.AttributesModel = OrmMetadataField(
             description="The node attributes", may_be_large=True
         )
         repository_metadata: dict[str, Any] = OrmMetadataField(
@@ -251,15 +259,13 @@ def _writable(_: Any) -> type[OrmModel]:
 
 @define(Node, "ReadModel")
 def _node_read(_: Any) -> type[OrmModel]:
-    class ReadModel(Node.WritableFields, Node.BaseNodeModel, Entity.ReadModel):  # type: ignore[misc,name-defined]
+    class ReadModel(Node.WritableFields, Node.BaseNodeModel, Entity.ReadModel):  # type: ignore[misc]
         uuid: UUID = OrmMetadataField(description="The UUID of the node", read_only=True)
         process_type: t.Optional[str] = OrmMetadataField(  # noqa: UP045 (pydantic reads it at runtime)
             None, description="The process type of the node", read_only=True
         )
         ctime: Time = OrmMetadataField(description="The creation time of the node", read_only=True)
-        mtime: Time = OrmMetadataField(
-            description="The modification time of the node", read_only=True
-        )
+        mtime: Time = OrmMetadataField(description="The modification time of the node", read_only=True)
         computer: t.Optional[int] = OrmMetadataField(  # noqa: UP045
             None,
             description="The PK of the computer",
@@ -279,7 +285,7 @@ def _node_read(_: Any) -> type[OrmModel]:
 
 @define(Node, "WriteModel")
 def _node_write(_: Any) -> type[OrmModel]:
-    class WriteModel(Node.WritableFields, Node.BaseNodeModel, Entity.WriteModel):  # type: ignore[misc,name-defined]
+    class WriteModel(Node.WritableFields, Node.BaseNodeModel, Entity.WriteModel):  # type: ignore[misc]
         """The write schema for this node."""
 
     return WriteModel
@@ -306,7 +312,7 @@ for _code in (InstalledCode, ContainerizedCode):
 
 @define(Data, "AttributesModel")
 def _data(base: Any) -> type[OrmModel]:
-    class AttributesModel(base):  # type: ignore[misc,valid-type]
+    class AttributesModel(base):  # type: ignore[misc]
         source: t.Optional[dict] = OrmMetadataField(None, description="Source of the data")  # type: ignore[type-arg]  # noqa: UP045
 
     return AttributesModel
@@ -314,7 +320,7 @@ def _data(base: Any) -> type[OrmModel]:
 
 @define(BaseType, "AttributesModel")
 def _base_type(base: Any) -> type[OrmModel]:
-    class AttributesModel(base):  # type: ignore[misc,valid-type]
+    class AttributesModel(base):  # type: ignore[misc]
         value: Any = OrmMetadataField(title="Data value", description="The value of the data")
 
     return AttributesModel
@@ -342,7 +348,7 @@ define(Str, "AttributesModel")(_valued(str, "String value", "The value of the st
 
 @define(Dict, "AttributesModel")
 def _dict(base: Any) -> type[OrmModel]:
-    class AttributesModel(OrmFieldsAsModelDump, base):  # type: ignore[misc,valid-type]
+    class AttributesModel(OrmFieldsAsModelDump, base):  # type: ignore[misc]
         model_config = pydantic.ConfigDict(arbitrary_types_allowed=True, extra="allow")
 
     return AttributesModel
@@ -358,7 +364,7 @@ def _dict_args(_: Any) -> type[OrmModel]:
 
 @define(List, "AttributesModel")
 def _list(base: Any) -> type[OrmModel]:
-    class AttributesModel(base):  # type: ignore[misc,valid-type]
+    class AttributesModel(base):  # type: ignore[misc]
         value: list[Any] = OrmMetadataField(
             alias="list",
             description="Content of the data",
@@ -370,7 +376,7 @@ def _list(base: Any) -> type[OrmModel]:
 
 @define(EnumData, "AttributesModel")
 def _enum(base: Any) -> type[OrmModel]:
-    class AttributesModel(base):  # type: ignore[misc,valid-type]
+    class AttributesModel(base):  # type: ignore[misc]
         name: str = OrmMetadataField(description="The member name")
         value: Any = OrmMetadataField(description="The member value")
         identifier: str = OrmMetadataField(description="The member identifier")
@@ -388,7 +394,7 @@ def _enum_args(_: Any) -> type[OrmModel]:
 
 @define(JsonableData, "AttributesModel")
 def _jsonable(base: Any) -> type[OrmModel]:
-    class AttributesModel(OrmFieldsAsModelDump, base):  # type: ignore[misc,valid-type]
+    class AttributesModel(OrmFieldsAsModelDump, base):  # type: ignore[misc]
         model_config = pydantic.ConfigDict(arbitrary_types_allowed=True, extra="allow")
 
         the_module: str = OrmMetadataField(
@@ -453,7 +459,7 @@ def export_tree(node: Any, path: Any, written: bool) -> str:
 
 @define(SinglefileData, "AttributesModel")
 def _singlefile(base: Any) -> type[OrmModel]:
-    class AttributesModel(base):  # type: ignore[misc,valid-type]
+    class AttributesModel(base):  # type: ignore[misc]
         filename: str = OrmMetadataField(description="The name of the stored file", read_only=True)
 
     return AttributesModel
@@ -466,7 +472,7 @@ def _singlefile_args(_: Any) -> type[OrmModel]:
         content: str = OrmMetadataField(
             description="The file content",
             orm_to_model=lambda node: node.get_content(mode="r"),
-            model_to_orm=lambda model: io.StringIO(model.content) if model.content else None,
+            model_to_orm=lambda model: io.StringIO(model.content) if model.content else None,  # type: ignore[attr-defined]
             write_only=True,
         )
 
@@ -475,7 +481,7 @@ def _singlefile_args(_: Any) -> type[OrmModel]:
 
 @define(ArrayData, "AttributesModel")
 def _array(base: Any) -> type[OrmModel]:
-    class AttributesModel(OrmFieldsAsModelDump, base):  # type: ignore[misc,valid-type]
+    class AttributesModel(OrmFieldsAsModelDump, base):  # type: ignore[misc]
         model_config = pydantic.ConfigDict(extra="allow", arbitrary_types_allowed=True)
 
     return AttributesModel
@@ -530,7 +536,9 @@ def _xy_args(_: Any) -> type[OrmModel]:
         names = sorted(name for name in node.get_arraynames() if name.startswith("y_array_"))
         return [node.get_array(name).tolist() for name in sorted(names, key=lambda name: int(name[8:]))]
 
-    lists = pydantic.field_validator("x_array", "y_arrays", mode="before")(lambda cls, value: _as_lists(value))
+    lists = pydantic.field_validator("x_array", "y_arrays", mode="before")(
+        lambda cls, value: _as_lists(value)
+    )
     return t.cast(
         "type[OrmModel]",
         pydantic.create_model(
@@ -555,9 +563,17 @@ def _xy_args(_: Any) -> type[OrmModel]:
     )
 
 
+def _json_lists(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _json_lists(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_lists(item) for item in value]
+    return value
+
+
 @define(StructureData, "AttributesModel")
 def _structure(base: Any) -> type[OrmModel]:
-    class AttributesModel(base):  # type: ignore[misc,valid-type]
+    class AttributesModel(base):  # type: ignore[misc]
         pbc1: bool = OrmMetadataField(False, description="Whether periodic in the a direction")
         pbc2: bool = OrmMetadataField(False, description="Whether periodic in the b direction")
         pbc3: bool = OrmMetadataField(False, description="Whether periodic in the c direction")
@@ -568,14 +584,15 @@ def _structure(base: Any) -> type[OrmModel]:
         @pydantic.field_validator("kinds", "sites", mode="before")
         @classmethod
         def _raw(cls, value: Any) -> Any:
-            return [item.get_raw() if hasattr(item, "get_raw") else item for item in value]
+            """Kind/Site objects as their dicts, tuples as lists: what the attributes hold."""
+            return [_json_lists(item.get_raw() if hasattr(item, "get_raw") else item) for item in value]
 
     return AttributesModel
 
 
 @define(RemoteData, "AttributesModel")
 def _remote(base: Any) -> type[OrmModel]:
-    class AttributesModel(base):  # type: ignore[misc,valid-type]
+    class AttributesModel(base):  # type: ignore[misc]
         remote_path: t.Optional[str] = OrmMetadataField(  # noqa: UP045
             None, title="Remote path", description="Filepath on the remote computer"
         )
@@ -585,7 +602,7 @@ def _remote(base: Any) -> type[OrmModel]:
 
 @define(RemoteStashData, "AttributesModel")
 def _stash(base: Any) -> type[OrmModel]:
-    class AttributesModel(base):  # type: ignore[misc,valid-type]
+    class AttributesModel(base):  # type: ignore[misc]
         stash_mode: StashMode = OrmMetadataField(description="The mode with which the data was stashed")
 
     return AttributesModel
@@ -595,14 +612,20 @@ def _stash_fields(*, dereference: bool = False) -> Any:
     def factory(base: Any) -> type[OrmModel]:
         fields: dict[str, Any] = {
             "target_basepath": (str, OrmMetadataField(description="The target basepath")),
-            "source_list": (list[str], OrmMetadataField(description="The list of source files that were stashed")),
+            "source_list": (
+                list[str],
+                OrmMetadataField(description="The list of source files that were stashed"),
+            ),
             "fail_on_missing": (
                 bool,
                 OrmMetadataField(False, description="Whether stashing should fail if any files are missing"),
             ),
         }
         if dereference:
-            fields["dereference"] = (bool, OrmMetadataField(description="Whether symbolic links were followed"))
+            fields["dereference"] = (
+                bool,
+                OrmMetadataField(description="Whether symbolic links were followed"),
+            )
         return t.cast("type[OrmModel]", pydantic.create_model("AttributesModel", __base__=base, **fields))
 
     return factory
@@ -614,14 +637,16 @@ define(RemoteStashCompressedData, "AttributesModel")(_stash_fields(dereference=T
 
 
 @define(AbstractCode, "AttributesModel")
-def _code(base: Any) -> type[OrmModel]:
-    class AttributesModel(base):  # type: ignore[misc,valid-type]
+def _abstract_code(base: Any) -> type[OrmModel]:
+    class AttributesModel(base):  # type: ignore[misc]
         input_plugin: t.Optional[str] = OrmMetadataField(  # noqa: UP045
             None, description="Entry point name of the default CalcJob plugin"
         )
         append_text: str = OrmMetadataField("", description="Bash commands to run after the executable")
         prepend_text: str = OrmMetadataField("", description="Bash commands to run before the executable")
-        use_double_quotes: bool = OrmMetadataField(False, description="Whether to double-quote the executable")
+        use_double_quotes: bool = OrmMetadataField(
+            False, description="Whether to double-quote the executable"
+        )
         with_mpi: t.Optional[bool] = OrmMetadataField(None, description="Whether the code runs with MPI")  # noqa: UP045
         wrap_cmdline_params: bool = OrmMetadataField(False, description="Whether to wrap the command line")
         filepath_executable: str = OrmMetadataField(description="The executable's path")
@@ -631,9 +656,8 @@ def _code(base: Any) -> type[OrmModel]:
 
 @define(ContainerizedCode, "AttributesModel")
 def _containerized(base: Any) -> type[OrmModel]:
-    class AttributesModel(base):  # type: ignore[misc,valid-type]
+    class AttributesModel(base):  # type: ignore[misc]
         image_name: str = OrmMetadataField(description="The container image")
         engine_command: str = OrmMetadataField(description="The command that runs the image")
 
     return AttributesModel
-

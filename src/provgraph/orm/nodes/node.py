@@ -8,9 +8,8 @@ never touch them (most loaded nodes) cost one dict.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar, cast
 from uuid import uuid4
@@ -23,7 +22,14 @@ from provgraph.exceptions import (
     StoredEntityError,
 )
 from provgraph.orm.batch import store_many, store_node
-from provgraph.orm.entities import BuiltOnFirstUse, Collection, CollectionDescriptor, Entity, collection_of, model_api
+from provgraph.orm.entities import (
+    BuiltOnFirstUse,
+    Collection,
+    CollectionDescriptor,
+    Entity,
+    collection_of,
+    model_api,
+)
 from provgraph.orm.json import clean_value, copy_value
 from provgraph.orm.nodes import link_rules
 from provgraph.orm.nodes.attributes import NodeAttributes, NodeExtras, refuse_stored_change
@@ -213,14 +219,12 @@ class Node(Entity):
     # -- pydantic models (``provgraph.orm.models``) ----------------------------------------------
 
     @classmethod
-    def from_model(  # type: ignore[override]
-        cls, model: Any, files: dict[str, Callable[[], IO[Any] | None]] | None = None
-    ) -> Self:
+    def from_model(cls, model: Any, files: dict[str, Callable[[], IO[Any] | None]] | None = None) -> Self:
         """A new, unstored node from its ``WriteModel`` (attributes, with ``files`` as path ->
         callable opening the content) or ``ConstructorModel`` (constructor arguments)."""
         return model_api().from_model(cls, model, files=files)  # type: ignore[no-any-return]
 
-    def serialize(  # type: ignore[override]
+    def serialize(
         self,
         *,
         context: dict[str, Any] | None = None,
@@ -231,7 +235,7 @@ class Node(Entity):
         repository_dump_path: Path | None = None,
     ) -> dict[str, Any]:
         """The node's model as a dict; ``repository_dump_path``: copy its files there too."""
-        return model_api().serialize(
+        serialized: dict[str, Any] = model_api().serialize(
             self,
             context=context,
             minimal=minimal,
@@ -240,12 +244,14 @@ class Node(Entity):
             exclude_none=exclude_none,
             repository_dump_path=repository_dump_path,
         )
+        return serialized
 
     @classmethod
-    def from_serialized(  # type: ignore[override]
+    def from_serialized(
         cls, serialized: dict[str, Any], files: dict[str, Callable[[], IO[Any] | None]] | None = None
     ) -> Self:
-        """A new, unstored node from a serialised ``WriteModel`` (``attributes``) or ``ConstructorModel`` (``args``)."""
+        """A new, unstored node from a serialised ``WriteModel`` (with ``attributes``) or
+        ``ConstructorModel`` (with ``args``)."""
         return model_api().from_serialized(cls, serialized, files=files)  # type: ignore[no-any-return]
 
     def attach_file(self, filepath: str, fileobj: IO[Any]) -> None:

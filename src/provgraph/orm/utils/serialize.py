@@ -35,6 +35,8 @@ _NODE_TAG = "!aiida_node"
 _GROUP_TAG = "!aiida_group"
 _COMPUTER_TAG = "!aiida_computer"
 _ATTRIBUTE_DICT_TAG = "!aiida_attributedict"
+_NODE_LINKS_MANAGER_TAG = "!aiida_node_links_manager"
+_MANAGERS_MODULE = "provgraph.orm.utils.managers"
 
 
 def _identify(cls: type) -> str:
@@ -64,6 +66,9 @@ class AiiDADumper(yaml.Dumper):
             return self.represent_scalar(_NODE_TAG, _stored_uuid(data, "node"))
         if isinstance(data, Group):
             return self.represent_scalar(_GROUP_TAG, _stored_uuid(data, "group"))
+        if type(data).__name__ == "NodeLinksManager" and type(data).__module__ == _MANAGERS_MODULE:
+            fields = {"incoming": data._incoming, "link_type": data._link_type.value, "node": data._node.uuid}
+            return self.represent_mapping(_NODE_LINKS_MANAGER_TAG, fields)
         if isinstance(data, Computer):
             return self.represent_scalar(_COMPUTER_TAG, _stored_uuid(data, "computer"))
         if dataclasses.is_dataclass(data) and not inspect.isclass(data):
@@ -99,6 +104,17 @@ def _construct_attribute_dict(loader: yaml.Loader, node: yaml.Node) -> Attribute
     return AttributeDict(loader.construct_mapping(node, deep=True))  # type: ignore[arg-type]
 
 
+def _construct_links_manager(loader: yaml.Loader, node: yaml.Node) -> Any:
+    """``node.inputs`` / ``node.outputs`` of a node (the managers module is imported when needed)."""
+    from provgraph.common.links import LinkType
+
+    data = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    manager_class = importlib.import_module(_MANAGERS_MODULE).NodeLinksManager
+    return manager_class(
+        node=load_node(uuid=data["node"]), link_type=LinkType(data["link_type"]), incoming=data["incoming"]
+    )
+
+
 def _construct_node(loader: yaml.Loader, node: yaml.Node) -> Node:
     return load_node(uuid=str(loader.construct_scalar(node)))  # type: ignore[arg-type]
 
@@ -117,6 +133,7 @@ yaml.add_constructor(_ENUM_TAG, _construct_enum, Loader=AiiDALoader)
 yaml.add_constructor(_DATACLASS_TAG, _construct_dataclass, Loader=AiiDALoader)
 yaml.add_constructor(_ATTRIBUTE_DICT_TAG, _construct_attribute_dict, Loader=AiiDALoader)
 yaml.add_constructor(_NODE_TAG, _construct_node, Loader=AiiDALoader)
+yaml.add_constructor(_NODE_LINKS_MANAGER_TAG, _construct_links_manager, Loader=AiiDALoader)
 yaml.add_constructor(_GROUP_TAG, _construct_group, Loader=AiiDALoader)
 yaml.add_constructor(_COMPUTER_TAG, _construct_computer, Loader=AiiDALoader)
 
@@ -132,10 +149,10 @@ def serialize(data: Any, encoding: str) -> bytes: ...
 def serialize(data: Any, encoding: str | None = None) -> str | bytes:
     """``data`` as YAML text (bytes in ``encoding`` if given); unstored entities raise ``ValueError``."""
     if encoding is not None:
-        return yaml.dump(data, encoding=encoding, Dumper=AiiDADumper)  # type: ignore[no-any-return]
-    return yaml.dump(data, Dumper=AiiDADumper)  # type: ignore[no-any-return]
+        return yaml.dump(data, encoding=encoding, Dumper=AiiDADumper)
+    return yaml.dump(data, Dumper=AiiDADumper)
 
 
 def deserialize_unsafe(serialized: str | bytes) -> Any:
     """The value that ``serialize`` wrote. Builds arbitrary objects: never use on untrusted text."""
-    return yaml.load(serialized, Loader=AiiDALoader)  # noqa: S506 (documented: trusted input only)
+    return yaml.load(serialized, Loader=AiiDALoader)

@@ -27,7 +27,7 @@ KEY_IMAGE_NAME = "image_name"
 
 
 class ContainerizedCode(AbstractCode, node_type="data.core.code.containerized.ContainerizedCode."):
-    """``ContainerizedCode(computer, "/bin/echo", image_name=..., engine_command="docker run {image_name}")``."""
+    """``ContainerizedCode(computer, "/bin/sh", image_name=..., engine_command="docker run {image_name}")``"""
 
     def __init__(
         self,
