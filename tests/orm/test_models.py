@@ -151,6 +151,11 @@ def test_node_files_from_write_model(backend: StorageBackend) -> None:
         files={"notes.txt": lambda: io.StringIO("hello")},
     )
     assert (single.filename, single.get_content()) == ("notes.txt", "hello")
+    folder = orm.FolderData.from_serialized(
+        {"node_type": orm.FolderData.class_node_type, "attributes": {}},
+        files={"empty": lambda: None, "f.txt": lambda: io.BytesIO(b"x")},
+    )
+    assert sorted(folder.list_object_names()) == ["empty", "f.txt"]
     with pytest.raises(ValueError, match=r"expected a \.npy file"):
         orm.ArrayData.from_serialized(
             {"node_type": orm.ArrayData.class_node_type, "attributes": {}},

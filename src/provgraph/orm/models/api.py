@@ -18,6 +18,7 @@ from provgraph.common.pydantic import get_metadata
 from provgraph.common.warnings import warn_deprecation
 from provgraph.exceptions import UnsupportedSchemaError, ValidationError
 from provgraph.orm.entities import Entity
+from provgraph.orm.logs import Log
 from provgraph.orm.models import build
 from provgraph.orm.nodes.data.core import ArrayData, SinglefileData
 from provgraph.orm.nodes.node import Node
@@ -27,9 +28,6 @@ __all__ = ["API", "ModelApiImpl", "field_values"]
 
 _MISSING = object()
 Files = dict[str, Callable[[], IO[Any] | None]]
-
-# Constructor keywords that differ from aiida-core's: the model's name -> this class's own.
-_CONSTRUCTOR_ADAPTERS: dict[str, Callable[[type, dict[str, Any]], dict[str, Any]]] = {}
 
 
 def _adapt_log(_: type, values: dict[str, Any]) -> dict[str, Any]:
@@ -45,14 +43,18 @@ def _adapt_singlefile(_: type, values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-_CONSTRUCTOR_ADAPTERS["Log"] = _adapt_log
-_CONSTRUCTOR_ADAPTERS["SinglefileData"] = _adapt_singlefile
+# Where a constructor's keywords differ from the names of aiida-core's model fields: the class
+# (and its subclasses) -> how to rename them.
+_CONSTRUCTOR_ADAPTERS: dict[type, Callable[[type, dict[str, Any]], dict[str, Any]]] = {
+    Log: _adapt_log,
+    SinglefileData: _adapt_singlefile,
+}
 
 
 def _constructor_values(cls: type, values: dict[str, Any]) -> dict[str, Any]:
     for klass in cls.__mro__:
-        adapter = _CONSTRUCTOR_ADAPTERS.get(klass.__name__)
-        if adapter is not None and klass.__module__.startswith("provgraph."):
+        adapter = _CONSTRUCTOR_ADAPTERS.get(klass)
+        if adapter is not None:
             return adapter(cls, values)
     return values
 
@@ -250,7 +252,7 @@ def _from_write_model(cls: type[Node], model: OrmModel, files: Files | None) -> 
         seen.add(path)
         handle = opener()
         if handle is None:
-            node.base.repository.create_directory(path)  # type: ignore[attr-defined]
+            node.base.repository._repository.create_directory(path)  # an empty folder
             continue
         try:
             node.attach_file(path, handle)
@@ -275,13 +277,17 @@ def _attach_file(node: Node, path: str, handle: IO[Any]) -> None:
 
 
 def _model_to_orm_fields(cls: type[Any]) -> dict[str, Any]:
-    warn_deprecation("`Entity.model_to_orm_fields()` is deprecated, use `WriteModel.model_fields` instead", 3)
+    warn_deprecation(
+        "`Entity.model_to_orm_fields()` is deprecated, use `WriteModel.model_fields` instead", 3, stacklevel=4
+    )
     return dict(cls.WriteModel.model_fields)
 
 
 def _model_to_orm_field_values(cls: type[Any], model: Any) -> dict[str, Any]:
     warn_deprecation(
-        "`Entity.model_to_orm_field_values()` is deprecated, use `from_model()` to create an entity", 3
+        "`Entity.model_to_orm_field_values()` is deprecated, use `from_model()` to create an entity",
+        3,
+        stacklevel=4,
     )
     _refuse_compat(cls, model)
     return cast("dict[str, Any]", model._to_orm_field_values())
