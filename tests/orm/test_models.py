@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import inspect
 import io
 import subprocess
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy
 import pydantic
@@ -17,7 +19,7 @@ import pytest
 from provgraph import orm
 from provgraph.common.warnings import AiidaDeprecationWarning
 from provgraph.exceptions import UnsupportedSchemaError
-from provgraph.orm.pydantic import OrmMetadataField
+from provgraph.orm.pydantic import OrmMetadataField, OrmModel
 from provgraph.storage.abstract import StorageBackend
 
 
@@ -72,6 +74,10 @@ def test_constructor_model_only_where_the_class_has_one() -> None:
         orm.Int.ConstructorModel  # noqa: B018
     assert orm.Dict.ConstructorModel.__qualname__ == "Dict.ConstructorModel"
     assert not hasattr(orm.Int, "ConstructorArgsModel")
+    assert not hasattr(orm.Int, "ConstructorModel")  # an AttributeError too: introspection works
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AiidaDeprecationWarning)  # getmembers reads the deprecated Model too
+        assert "ReadModel" in dict(inspect.getmembers(orm.Int))
 
 
 def test_minimal_model() -> None:
@@ -270,3 +276,46 @@ def test_domain_classes_keep_their_attributes(backend: StorageBackend) -> None:
     ).store()
     assert (code.image_name, code.filepath_executable.as_posix()) == ("alpine", "/bin/echo")
     assert orm.load_node(code.pk).computer == computer
+
+
+def test_every_class_builds_its_models() -> None:
+    """Every registered entity and node class has working models, fields and JSON schemas."""
+    from provgraph.orm.entities import registered_entity_classes
+    from provgraph.orm.nodes import types
+
+    classes = set(types._REGISTRY.values()) | set(registered_entity_classes().values()) | {orm.AbstractCode}
+    assert orm.CalcJobNode in classes
+    for cls in classes:
+        for model in (cls.ReadModel, cls.WriteModel):
+            assert model.model_json_schema()["title"] == model.__qualname__.replace(".", "")
+        assert "pk" in cls.fields
+        if issubclass(cls, orm.Node) and cls.supports_constructor_model:
+            assert "args" in cls.ConstructorModel.model_json_schema()["properties"]
+
+
+def test_plugin_class_declares_its_constructor(backend: StorageBackend) -> None:
+    class Pair(orm.Data):
+        class ConstructorArgsModel(OrmModel):
+            left: int = OrmMetadataField(description="The first value")
+            right: int = OrmMetadataField(description="The second value")
+
+        def __init__(self, left: int = 0, right: int = 0, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.base.attributes.set_many({"left": left, "right": right})
+
+        @property
+        def left(self) -> int:
+            return int(self.base.attributes.get("left"))
+
+        @property
+        def right(self) -> int:
+            return int(self.base.attributes.get("right"))
+
+    class SubPair(Pair):
+        pass
+
+    assert Pair.supports_constructor_model
+    assert SubPair.ConstructorArgsModel is Pair.ConstructorArgsModel  # inherited, as any class attribute
+    pair = SubPair.from_serialized({"node_type": SubPair.class_node_type, "args": {"left": 1, "right": 2}})
+    assert isinstance(pair, SubPair)
+    assert pair.to_model(schema="constructor").args.model_dump() == {"left": 1, "right": 2}

@@ -26,7 +26,7 @@ from provgraph.orm.fields import QbAttributesField, QbField, QbFields, add_field
 from provgraph.orm.nodes.node import Node
 from provgraph.orm.pydantic import OrmFieldsAsModelDump, OrmMetadataField, OrmModel
 
-__all__ = ["built", "class_attribute", "define", "is_model"]
+__all__ = ["NoConstructorModel", "built", "class_attribute", "define", "is_model"]
 
 Factory = Callable[[Any], type[OrmModel]]
 
@@ -221,9 +221,14 @@ def _supports_constructor_model(owner: type) -> bool:
     return hasattr(owner, "ConstructorArgsModel")
 
 
+class NoConstructorModel(UnsupportedSchemaError, AttributeError):
+    """``cls.ConstructorModel`` of a class created only from attributes: aiida-core's error, and an
+    ``AttributeError`` too, so that ``hasattr``, ``inspect.getmembers`` and ``help()`` work."""
+
+
 def _constructor_model(owner: type) -> type[OrmModel]:
     if not owner.supports_constructor_model:  # type: ignore[attr-defined]
-        raise UnsupportedSchemaError(
+        raise NoConstructorModel(
             f"'{owner.class_node_type}' does not support constructor-based creation."  # type: ignore[attr-defined]
         )
     args = OrmMetadataField(description="The constructor arguments.", write_only=True)
