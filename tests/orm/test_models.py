@@ -219,6 +219,13 @@ def test_plugin_class_declares_its_attributes() -> None:
     assert Sample.fields.temperature.backend_key == "attributes.temperature"
     assert Sample.fields.attributes.temperature is Sample.fields.temperature
 
+    class Unrelated(orm.Data):
+        class AttributesModel(OrmModel):
+            x: int = 0
+
+    with pytest.raises(TypeError, match=r"must subclass `Data\.AttributesModel`"):
+        Unrelated.ReadModel  # noqa: B018
+
 
 def test_deprecated_model(backend: StorageBackend) -> None:
     with pytest.warns(AiidaDeprecationWarning, match=r"\.Model` is deprecated"):

@@ -125,7 +125,13 @@ def _read_model(owner: type) -> type[OrmModel]:
     extra = _DEFINITIONS.get((owner, "ReadModelFields"))
     if extra is not None:  # RemoteData and codes make ``computer`` writable
         fields.update(cast("dict[str, Any]", extra(base)))
-    fields["attributes"] = (owner.AttributesModel, deepcopy(base.model_fields["attributes"]))
+    attributes = owner.AttributesModel
+    if not issubclass(attributes, parent.AttributesModel):  # type: ignore[attr-defined]
+        raise TypeError(
+            f"`{owner.__name__}.AttributesModel` must subclass `{parent.__name__}.AttributesModel` "
+            "(a node has its parent's attributes too)"
+        )
+    fields["attributes"] = (attributes, deepcopy(base.model_fields["attributes"]))
     fields["node_type"] = node_type_field(owner)
     return _derived(owner, "ReadModel", base, **fields)
 
