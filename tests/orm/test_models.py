@@ -75,6 +75,9 @@ def test_constructor_model_only_where_the_class_has_one() -> None:
     assert orm.Dict.ConstructorModel.__qualname__ == "Dict.ConstructorModel"
     assert not hasattr(orm.Int, "ConstructorArgsModel")
     assert not hasattr(orm.Int, "ConstructorModel")  # an AttributeError too: introspection works
+    assert not orm.Dict.supports_cli_model
+    with pytest.raises(UnsupportedSchemaError, match="CLI"):
+        orm.Dict.CliModel  # noqa: B018
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AiidaDeprecationWarning)  # getmembers reads the deprecated Model too
         assert "ReadModel" in dict(inspect.getmembers(orm.Int))

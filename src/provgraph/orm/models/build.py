@@ -247,6 +247,11 @@ def _constructor_model(owner: type) -> type[OrmModel]:
     )
 
 
+def _cli_model(owner: type) -> type[OrmModel]:
+    """aiida-core builds ``verdi`` options from it; provgraph's CLI has no creation commands."""
+    raise NoConstructorModel(f"'{owner.class_node_type}' does not support CLI-based creation.")  # type: ignore[attr-defined]
+
+
 def _shared(name: str) -> Callable[[type], type[OrmModel]]:
     def build(owner: type) -> type[OrmModel]:
         model = _declared(Node, name, None)
@@ -350,6 +355,8 @@ _BUILDERS: dict[str, Callable[[type], Any]] = {
     "ConstructorArgsModel": _constructor_args_model,
     "ConstructorModel": _constructor_model,
     "supports_constructor_model": _supports_constructor_model,
+    "CliModel": _cli_model,
+    "supports_cli_model": lambda owner: False,
     "Model": _compat_model,
     "fields": _fields,
     **{name: _shared(name) for name in _NODE_PARTS},

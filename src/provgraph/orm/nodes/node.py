@@ -132,6 +132,8 @@ class Node(Entity):
     ConstructorArgsModel: ClassVar[Any] = BuiltOnFirstUse()
     ConstructorModel: ClassVar[Any] = BuiltOnFirstUse()
     supports_constructor_model: ClassVar[Any] = BuiltOnFirstUse()
+    CliModel: ClassVar[Any] = BuiltOnFirstUse()
+    supports_cli_model: ClassVar[Any] = BuiltOnFirstUse()
 
     #: Links to write when the node is stored (``node.base.links``' cache), made on first use.
     _incoming_links: list[LinkTriple] | None = None
