@@ -10,6 +10,7 @@ aiida-core's ``aiida.tools`` names:
 
 from __future__ import annotations
 
+from provgraph.exceptions import ArchiveError as ExportImportException
 from provgraph.exceptions import (
     ArchiveExportError,
     ArchiveImportError,
@@ -17,7 +18,6 @@ from provgraph.exceptions import (
     ImportUniquenessError,
     ImportValidationError,
 )
-from provgraph.exceptions import ArchiveError as ExportImportException
 from provgraph.tools.archive import create_archive, import_archive
 from provgraph.tools.delete import delete_group_nodes, delete_nodes
 
