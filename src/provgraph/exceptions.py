@@ -72,6 +72,7 @@ __all__ = [
     "DbContentError",
     "EntryPointError",
     "ExportValidationError",
+    "FailedError",
     "FeatureDisabled",
     "FeatureNotAvailable",
     "HashingError",
@@ -114,6 +115,7 @@ __all__ = [
     "StorageRestoreError",
     "StoredEntityError",
     "StoringNotAllowed",
+    "TestsNotAllowedError",
     "UniquenessError",
     "UnknownStorageBackendError",
     "UnreachableStorage",
@@ -336,6 +338,16 @@ class FeatureNotAvailable(ProvgraphError):
 
 class FeatureDisabled(ProvgraphError):
     """The feature exists but is switched off."""
+
+
+class FailedError(ProvgraphError):
+    """A calculation or an operation on it failed (aiida-core's name)."""
+
+
+class TestsNotAllowedError(ProvgraphError):
+    """A test run was pointed at a profile that is not a test profile (aiida-core's name)."""
+
+    __test__ = False  # not a test class, whatever pytest's name patterns say
 
 
 class UnsupportedSpeciesError(ProvgraphError, ValueError):
