@@ -99,8 +99,7 @@ def test_create_entry_from_record(node: Node) -> None:
     )
     log = Log.collection.create_entry_from_record(record)
     assert log is not None
-    assert not log.is_stored
-    log.store()
+    assert log.is_stored  # entries are stored when created, as in aiida-core
     assert (log.loggername, log.levelname, log.message) == (
         "provgraph.test.records",
         "WARNING",
