@@ -16,10 +16,9 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import sys
 import traceback
 import uuid as uuid_module
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
@@ -226,46 +225,39 @@ class Log(Entity):
         super()._store()
 
 
-class NodeLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+class NodeLogger(logging.Logger):
     """``node.logger``: Python logging, plus ``db_dblog`` entries of the node for records >= REPORT.
 
-    A record about an unstored node is not written, unless the node collects records while it runs
-    (``node._pending_log_records`` is a list: a calcfunction that is stored once it returned); the
-    runner then writes them with the node. A failure to write an entry is logged, never raised:
-    reporting must not break the computation it reports on.
+    A logger of its own per node, outside logging's registry, whose parent is the named logger
+    (``aiida.orm.nodes.<node type>``): records reach the usual handlers through it. A record about
+    an unstored node is not written, unless the node collects records while it runs
+    (``node._pending_log_records`` is a list: a calcfunction, stored once it returned); the runner
+    then writes them with the node. A failure to write an entry is logged, never raised: reporting
+    must not break the computation it reports on.
     """
 
-    def __init__(self, logger: logging.Logger, node: Node) -> None:
-        super().__init__(logger, {})
+    def __init__(self, name: str, node: Node) -> None:
+        super().__init__(name)
+        self.parent = logging.getLogger(name)
         self._node = node
 
-    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
-        return msg, kwargs
+    def _to_db(self, level: int) -> bool:
+        if level < DB_LOG_LEVEL:
+            return False
+        return self._node.is_stored or getattr(self._node, "_pending_log_records", None) is not None
 
-    def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
-        pending: list[logging.LogRecord] | None = getattr(self._node, "_pending_log_records", None)
-        to_db = level >= DB_LOG_LEVEL and (self._node.is_stored or pending is not None)
-        to_python = self.logger.isEnabledFor(level)
-        if not (to_db or to_python):
-            return
-        exc_info = kwargs.get("exc_info")
-        if exc_info is True or (exc_info is not None and not isinstance(exc_info, (tuple, BaseException))):
-            exc_info = sys.exc_info() if exc_info else None
-        elif isinstance(exc_info, BaseException):
-            exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
-        stacklevel = int(kwargs.get("stacklevel", 1)) + 1
-        filename, lineno, function, _ = self.logger.findCaller(False, stacklevel)
-        record = self.logger.makeRecord(
-            self.logger.name, level, filename, lineno, msg, args, exc_info, function, kwargs.get("extra")
-        )
-        if to_python:
-            self.logger.handle(record)
-        if not to_db:
-            return
-        if self._node.is_stored:
-            write_log_records(self._node, [record])
-        elif pending is not None:
-            pending.append(record)
+    def isEnabledFor(self, level: int) -> bool:
+        return self._to_db(level) or (self.parent is not None and self.parent.isEnabledFor(level))
+
+    def handle(self, record: logging.LogRecord) -> None:
+        if self._to_db(record.levelno):
+            if self._node.is_stored:
+                write_log_records(self._node, [record])
+            else:
+                pending: list[logging.LogRecord] = self._node._pending_log_records  # type: ignore[attr-defined]
+                pending.append(record)
+        if self.parent is not None and self.parent.isEnabledFor(record.levelno):
+            super().handle(record)
 
 
 def write_log_records(node: Node, records: Sequence[logging.LogRecord]) -> None:

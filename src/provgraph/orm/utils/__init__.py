@@ -1,1 +1,1 @@
-"""Helpers of the ORM at aiida-core's ``aiida.orm.utils`` module paths."""
+"""aiida-core's ``aiida.orm.utils`` package: helpers about nodes, links and loading, by its module paths."""

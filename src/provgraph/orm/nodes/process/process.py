@@ -99,7 +99,7 @@ class ProcessNode(Node, node_type="process.ProcessNode."):
     @property
     def logger(self) -> NodeLogger:
         """The node's logger: records at or above REPORT also go to ``db_dblog`` (AiiDA's logger name)."""
-        return NodeLogger(logging.getLogger(self.logger_name()), self)
+        return NodeLogger(self.logger_name(), self)
 
     @classmethod
     def logger_name(cls) -> str:
