@@ -208,7 +208,7 @@ def _new_node(
             ProcessNode.PROCESS_STATE_KEY: ProcessState.RUNNING.value,
             ProcessNode.PROCESS_LABEL_KEY: spec.name,
             ProcessNode.METADATA_INPUTS_KEY: metadata.recorded_inputs,
-            "version": spec.version,
+            "version": dict(spec.version),
             **spec.info.attributes,
         }
     )

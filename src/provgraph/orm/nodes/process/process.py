@@ -163,8 +163,9 @@ class ProcessNode(Node, node_type="process.ProcessNode."):
 
     @property
     def exit_code(self) -> ExitCode | None:
-        status = self.exit_status
-        return None if status is None else ExitCode(status, self.exit_message)
+        """The exit status and message as an ``ExitCode``; None unless both are set (as in aiida-core)."""
+        status, message = self.exit_status, self.exit_message
+        return None if status is None or message is None else ExitCode(status, message)
 
     @property
     def exit_status(self) -> int | None:
