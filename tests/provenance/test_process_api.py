@@ -67,7 +67,8 @@ def test_reports_of_a_running_calcfunction_are_written_with_its_node() -> None:
     _, node = reporting.run_get_node(4)
     (log,) = Log.collection.get_logs_for(node)
     assert log.levelname == "REPORT"
-    assert log.message.endswith("|reporting|reporting]: got 4")
+    assert log.message == f"[{node.pk}|reporting|reporting]: got 4"
+    assert log.metadata["funcName"] == "reporting"  # the record points at the function that reported
 
 
 def test_reports_before_a_failure_are_kept_with_the_traceback() -> None:

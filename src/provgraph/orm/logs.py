@@ -64,8 +64,12 @@ class LogMetadataTypeError(InputValidationError, TypeError):
 #: ``"time"``/``"-time"`` strings, ``OrderSpecifier``s, or AiiDA's ``{"time": "desc"}`` mappings.
 OrderBy = Sequence[str | OrderSpecifier | Mapping[str, str]]
 
+#: A record attribute ``(process label, calling function)``: the record is a process's report,
+#: whose entry gets aiida-core's ``[pk|label|function]: `` prefix once the node's pk is known.
+REPORT_ORIGIN = "process_report_origin"
+
 # LogRecord fields that are the message itself or cannot be stored meaningfully.
-_SKIPPED_RECORD_FIELDS = frozenset({"msg", "args", "exc_info"})
+_SKIPPED_RECORD_FIELDS = frozenset({"msg", "args", "exc_info", REPORT_ORIGIN})
 
 
 class LogCollection(BulkDeleteCollection["Log"]):
@@ -115,12 +119,16 @@ def _entry_from_record(record: logging.LogRecord, dbnode_id: int, backend: Stora
     }
     if record.exc_info:
         metadata["exc_info"] = "".join(traceback.format_exception(*record.exc_info))
+    message = record.getMessage()
+    origin = getattr(record, REPORT_ORIGIN, None)
+    if origin is not None:
+        message = f"[{dbnode_id}|{origin[0]}|{origin[1]}]: {message}"
     return Log(
         datetime.fromtimestamp(record.created, tz=timezone.utc),
         record.name,
         record.levelname,
         dbnode_id,
-        record.getMessage(),
+        message,
         metadata=metadata,
         backend=backend,
     )

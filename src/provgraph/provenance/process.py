@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from provgraph.common.log import LOG_LEVEL_REPORT
-from provgraph.orm.logs import NodeLogger
+from provgraph.orm.logs import REPORT_ORIGIN, NodeLogger
 from provgraph.orm.nodes.process.process import ProcessNode
 
 __all__ = ["Process", "current_process", "running_as"]
@@ -57,10 +57,12 @@ class Process:
         return self.node.process_label
 
     def report(self, msg: str, *args: Any, **kwargs: Any) -> None:
-        """Log ``msg`` at the REPORT level to the node's log, prefixed as aiida-core prefixes reports."""
-        caller = inspect.stack(context=0)[1].function
-        prefix = f"[{self.node.pk}|{self.node.process_label}|{caller}]: "
-        self.node.logger.log(LOG_LEVEL_REPORT, prefix + msg, *args, **kwargs)
+        """Log ``msg`` at the REPORT level to the node's log; its entry reads as aiida-core's reports,
+        ``[pk|label|function]: msg`` (the pk filled in when the entry is written)."""
+        frame = inspect.currentframe()
+        caller = frame.f_back.f_code.co_name if frame is not None and frame.f_back is not None else "?"
+        extra = {**kwargs.pop("extra", {}), REPORT_ORIGIN: (self.node.process_label, caller)}
+        self.node.logger.log(LOG_LEVEL_REPORT, msg, *args, extra=extra, stacklevel=2, **kwargs)
 
     def __repr__(self) -> str:
         return f"<Process {self.node.process_label} node={self.node.pk or self.node.uuid}>"
