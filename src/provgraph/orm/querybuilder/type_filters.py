@@ -107,7 +107,7 @@ def _classify_class(cls: Any) -> Classifier:
 def _classify_process_function(function: Any) -> Classifier:
     """A calcfunction or workfunction: its node class, restricted to its process_type."""
     node_class = function.node_class
-    process_type = str(function.spec.process_type)
+    process_type = str(function.process_type)
     return Classifier(EntityTypes.NODE, node_class.class_node_type, process_type, node_class)
 
 

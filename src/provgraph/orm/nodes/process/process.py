@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from provgraph.common.node_hash import PROCESS_UPDATABLE_ATTRIBUTES
 from provgraph.exceptions import InputValidationError, LinkValidationError, ModificationNotAllowed
+from provgraph.orm.logs import NodeLogger
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.node import Node
 from provgraph.orm.nodes.process.exit_code import ExitCode
@@ -53,6 +54,8 @@ class ProcessNode(Node, node_type="process.ProcessNode."):
     _unstorable_message: ClassVar[str] = "store a CalculationNode or WorkflowNode subclass instead"
     _hash_ignored_attributes: ClassVar[tuple[str, ...]] = ("metadata_inputs",)
     _updatable_attributes: ClassVar[frozenset[str]] = PROCESS_UPDATABLE_ATTRIBUTES
+    #: Records logged while the unstored node runs, written with it (a list only while it runs).
+    _pending_log_records: list[logging.LogRecord] | None = None
 
     # -- sealing ----------------------------------------------------------------------------------
 
@@ -94,9 +97,9 @@ class ProcessNode(Node, node_type="process.ProcessNode."):
     # -- state --------------------------------------------------------------------------------------
 
     @property
-    def logger(self) -> logging.Logger:
-        """The logger whose records about this node go to ``db_dblog`` (AiiDA's logger name)."""
-        return logging.getLogger(self.logger_name())
+    def logger(self) -> NodeLogger:
+        """The node's logger: records at or above REPORT also go to ``db_dblog`` (AiiDA's logger name)."""
+        return NodeLogger(self.logger_name(), self)
 
     @classmethod
     def logger_name(cls) -> str:
@@ -160,8 +163,9 @@ class ProcessNode(Node, node_type="process.ProcessNode."):
 
     @property
     def exit_code(self) -> ExitCode | None:
-        status = self.exit_status
-        return None if status is None else ExitCode(status, self.exit_message)
+        """The exit status and message as an ``ExitCode``; None unless both are set (as in aiida-core)."""
+        status, message = self.exit_status, self.exit_message
+        return None if status is None or message is None else ExitCode(status, message)
 
     @property
     def exit_status(self) -> int | None:
