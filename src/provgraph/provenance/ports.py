@@ -161,16 +161,14 @@ def _metadata_namespace(function_name: str) -> PortNamespace:
 def _help_texts(function: Callable[..., Any]) -> tuple[dict[str, str | None], str | None]:
     """Per-parameter help and the namespace help, read from the docstring (Sphinx, Google or NumPy style).
 
-    ``docstring_parser`` (aiida-core's choice) reads it when installed; without it the Sphinx
-    ``:param name: text`` lines are read. A docstring it cannot parse is logged, never raised.
+    ``docstring_parser`` (aiida-core's choice) reads it. A docstring it cannot parse is logged,
+    never raised.
     """
     doc = function.__doc__
     if doc is None:
         return {}, None
-    try:
-        import docstring_parser
-    except ImportError:
-        return _sphinx_params(doc), inspect.cleandoc(doc).split("\n\n")[0] or None
+    import docstring_parser
+
     try:
         parsed = docstring_parser.parse(doc)
     except Exception as exc:
@@ -181,16 +179,6 @@ def _help_texts(function: Callable[..., Any]) -> tuple[dict[str, str | None], st
     if parsed.long_description:
         summary += f"\n\n{parsed.long_description}"
     return params, summary
-
-
-def _sphinx_params(doc: str) -> dict[str, str | None]:
-    params: dict[str, str | None] = {}
-    for line in inspect.cleandoc(doc).splitlines():
-        stripped = line.strip()
-        if stripped.startswith(":param ") and ":" in stripped[7:]:
-            name, _, text = stripped[7:].partition(":")
-            params[name.split()[-1]] = text.strip() or None
-    return params
 
 
 def _annotations(function: Callable[..., Any]) -> dict[str, Any]:
