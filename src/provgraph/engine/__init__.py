@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+from provgraph.common.object_loader import ObjectLoader, get_object_loader
 from provgraph.engine.launch import run, run_get_node, run_get_pk
 from provgraph.engine.processes import (
     ExitCode,
@@ -27,13 +28,22 @@ from provgraph.engine.processes import (
     workfunction,
 )
 from provgraph.engine.utils import is_process_function
+from provgraph.provenance.ports import InputPort, PortNamespace, ProcessSpec
+
+PORT_NAMESPACE_SEPARATOR = "__"
 
 __all__ = [
+    "PORT_NAMESPACE_SEPARATOR",
     "ExitCode",
     "ExitCodesNamespace",
+    "InputPort",
+    "ObjectLoader",
+    "PortNamespace",
     "Process",
+    "ProcessSpec",
     "ProcessState",
     "calcfunction",
+    "get_object_loader",
     "is_process_function",
     "run",
     "run_get_node",
