@@ -28,10 +28,12 @@ The tree::
     │                                   NotExistentKeyError, ContentNotExistent)
     ├── MultipleObjectsError            a lookup that should find one found several
     ├── StoredEntityError               an operation that needs an unstored entity
+    │   └── UnstoredEntityError, UnstoredMemberError  (also ModificationNotAllowed / ValueError)
     ├── ModificationNotAllowed          changing what is immutable
     ├── LinkValidationError             a link that would break the graph rules
     ├── ValidationError                 a value or entity fails validation
     │   └── InputValidationError        a malformed request (bad value, key or query)
+    │       └── LabelTakenError         a unique label is taken (also IntegrityError, UniquenessError)
     ├── StoringNotAllowed, IntegrityError, UniquenessError, DbContentError, HashingError,
     │   UnsupportedSchemaError, FeatureNotAvailable, FeatureDisabled, UnsupportedSpeciesError
     ├── EntryPointError                 Missing-, Multiple-, Loading-, InvalidEntryPointTypeError
@@ -85,6 +87,7 @@ __all__ = [
     "InvalidEntryPointTypeError",
     "InvalidOperation",
     "InvalidProfileNameError",
+    "LabelTakenError",
     "LicensingException",
     "LinkValidationError",
     "LoadingEntryPointError",
@@ -117,6 +120,8 @@ __all__ = [
     "UniquenessError",
     "UnknownStorageBackendError",
     "UnreachableStorage",
+    "UnstoredEntityError",
+    "UnstoredMemberError",
     "UnsupportedSchemaError",
     "UnsupportedSpeciesError",
     "ValidationError",
@@ -268,6 +273,21 @@ class IntegrityError(ProvgraphError):
 
 class UniquenessError(ProvgraphError):
     """A value that must be unique is taken (aiida-core's name)."""
+
+
+class UnstoredEntityError(StoredEntityError, ModificationNotAllowed):
+    """A stored entity's operation on an unstored one (adding nodes to an unstored group):
+    also aiida-core's ``ModificationNotAllowed``."""
+
+
+class UnstoredMemberError(StoredEntityError, ValueError):
+    """An unstored entity given where only stored ones may go (an unstored node into a group):
+    also the ``ValueError`` aiida-core raises."""
+
+
+class LabelTakenError(InputValidationError, IntegrityError, UniquenessError):
+    """A label that must be unique in its scope is taken (aiida-core raises ``IntegrityError``
+    when storing and ``UniquenessError`` when renaming; this is both)."""
 
 
 class NotExistentAttributeError(AttributeError, NotExistent):
