@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from functools import cached_property
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from provgraph.exceptions import (
@@ -370,6 +371,55 @@ class Group(LabelledEntity):
                 )
             ids.append(node.pk)
         return list(dict.fromkeys(ids))
+
+    # -- dumping to a folder --------------------------------------------------------------------
+
+    def dump(  # noqa: PLR0917 (aiida-core's signature)
+        self,
+        output_path: str | Path | None = None,
+        dry_run: bool = False,
+        overwrite: bool = False,
+        past_days: int | None = None,
+        start_date: datetime | None = None,
+        end_date: datetime | None = None,
+        filter_by_last_dump_time: bool = True,
+        only_top_level_calcs: bool = True,
+        only_top_level_workflows: bool = True,
+        include_inputs: bool = True,
+        include_outputs: bool = False,
+        include_attributes: bool = True,
+        include_extras: bool = False,
+        flat: bool = False,
+        dump_unsealed: bool = False,
+        symlink_calcs: bool = False,
+    ) -> Path:
+        """Write the group's processes to ``output_path`` in aiida-core's dump layout; return the path.
+
+        See :mod:`provgraph.orm.dumping.group`. ``symlink_calcs`` is accepted for aiida's
+        signature; calculations are always written in full.
+        """
+        from provgraph.orm.dumping import GroupDumpFilters, ProcessDumpOptions, dump_group
+
+        del symlink_calcs
+        filters = GroupDumpFilters(
+            past_days=past_days,
+            start_date=start_date,
+            end_date=end_date,
+            filter_by_last_dump_time=filter_by_last_dump_time,
+            only_top_level_calcs=only_top_level_calcs,
+            only_top_level_workflows=only_top_level_workflows,
+        )
+        options = ProcessDumpOptions(
+            include_inputs=include_inputs,
+            include_outputs=include_outputs,
+            include_attributes=include_attributes,
+            include_extras=include_extras,
+            flat=flat,
+            dump_unsealed=dump_unsealed,
+        )
+        return dump_group(
+            self, output_path, filters=filters, options=options, dry_run=dry_run, overwrite=overwrite
+        )
 
     # -- storing and deleting -------------------------------------------------------------------
 

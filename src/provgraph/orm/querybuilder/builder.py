@@ -106,9 +106,10 @@ class QueryBuilder:
 
     @property
     def backend(self) -> StorageBackend:
-        """The storage the query runs on (the loaded profile's, unless one was given)."""
+        """The storage the query runs on: the one given, else the loaded profile's at each run
+        (a query built before the profile's storage was reset runs on the new one)."""
         if self._backend is None:
-            self._backend = get_default_backend()
+            return get_default_backend()
         return self._backend
 
     def as_dict(self, copy: bool = True) -> Description:
