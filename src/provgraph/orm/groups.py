@@ -26,6 +26,7 @@ from provgraph.exceptions import (
     UnstoredMemberError,
 )
 from provgraph.orm.entities import BackendEntity, Collection, CollectionDescriptor, Entity
+from provgraph.orm.json import clean_value, validate_key
 from provgraph.orm.json_fields import JsonFields
 from provgraph.orm.labelled import LabelledEntity
 from provgraph.orm.loaders import load_entity
@@ -79,6 +80,23 @@ class GroupExtras(JsonFields):
     _column = "extras"
     _what = "extra"
     __slots__ = ()
+
+    # AiiDA keeps the values given to an unstored group by reference (changing the dict you set
+    # changes the extra) and copies them when the group is stored: checked now, copied at store.
+
+    def set(self, key: str, value: Any) -> None:
+        if self._owner.is_stored:
+            super().set(key, value)
+            return
+        validate_key(key, self._what)
+        cleaned = clean_value(value, key, self._what)
+        self._apply(lambda data: data.__setitem__(key, value if cleaned == value else cleaned))
+
+    def _cleaned(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        cleaned = super()._cleaned(values)
+        if self._owner.is_stored:
+            return cleaned
+        return {key: values[key] if cleaned[key] == values[key] else cleaned[key] for key in cleaned}
 
 
 class GroupBase:
@@ -422,6 +440,11 @@ class Group(LabelledEntity):
         )
 
     # -- storing and deleting -------------------------------------------------------------------
+
+    def _store(self) -> None:
+        """Insert the row with a copy of the extras, which may be shared with the caller until now."""
+        self._row["extras"] = clean_value(self._row.get("extras") or {}, "extras", "extra")
+        super()._store()
 
     def store(self) -> Self:
         """Store the group; refused for a subclass that no entry point names (it could not load again)."""
