@@ -33,7 +33,8 @@ The tree::
     ├── LinkValidationError             a link that would break the graph rules
     ├── ValidationError                 a value or entity fails validation
     │   └── InputValidationError        a malformed request (bad value, key or query)
-    │       └── LabelTakenError         a unique label is taken (also IntegrityError, UniquenessError)
+    │       ├── LabelTakenError         a unique label is taken (also IntegrityError, UniquenessError)
+    │       └── InputValueError, InputTypeError  also ValueError / TypeError, as aiida raises
     ├── StoringNotAllowed, IntegrityError, UniquenessError, DbContentError, HashingError,
     │   UnsupportedSchemaError, FeatureNotAvailable, FeatureDisabled, UnsupportedSpeciesError
     ├── EntryPointError                 Missing-, Multiple-, Loading-, InvalidEntryPointTypeError
@@ -81,7 +82,9 @@ __all__ = [
     "ImportValidationError",
     "IncompatibleArchiveVersionError",
     "IncompatibleStorageSchema",
+    "InputTypeError",
     "InputValidationError",
+    "InputValueError",
     "IntegrityError",
     "InternalError",
     "InvalidEntryPointTypeError",
@@ -283,6 +286,14 @@ class UnstoredEntityError(StoredEntityError, ModificationNotAllowed):
 class UnstoredMemberError(StoredEntityError, ValueError):
     """An unstored entity given where only stored ones may go (an unstored node into a group):
     also the ``ValueError`` aiida-core raises."""
+
+
+class InputValueError(InputValidationError, ValueError):
+    """A malformed request where aiida-core raises ``ValueError`` (e.g. a QueryBuilder tag used twice)."""
+
+
+class InputTypeError(InputValidationError, TypeError):
+    """A request with a value of the wrong type where aiida-core raises ``TypeError`` (a float limit)."""
 
 
 class LabelTakenError(InputValidationError, IntegrityError, UniquenessError):
