@@ -204,29 +204,16 @@ class QueryBuilder:
 
         keyword, joined = self._relationship(base, joining_keyword, joining_value, kwargs)
         kind = None if keyword is None else edge_kind(base, keyword)
-        checked_edge_filters: dict[str, Any] = {}
-        edge_projections: list[Projection] = []
-        if kind is None:
-            edge_arguments = (edge_tag, edge_filters, edge_project)
-            given = [name for name, value in zip(_EDGE_ARGUMENTS, edge_arguments, strict=True) if value]
-            if given:
-                how = "the first vertex" if keyword is None else f"a {keyword} join of a {base.value}"
-                raise InputValueError(f"{tag!r}: {', '.join(given)} given, but {how} has no edge")
-            edge_tag = None
-        else:
-            edge_tag = f"{joined}{EDGE_DELIMITER}{tag}" if edge_tag is None else edge_tag
-            self._tags.check_new(edge_tag, "edge tag")
-            if edge_tag == tag:
-                raise InputValueError(f"the edge tag {edge_tag!r} is also the vertex's tag; choose another")
-            if edge_filters is not None:
-                checked_edge_filters = normalise_filters(edge_filters, kind, edge_tag)
-            if edge_project is not None:
-                edge_projections = normalise_projections(edge_project, edge_tag)
+        edge_tag, checked_edge_filters, edge_projections = self._edge_spec(
+            tag, base, keyword, joined, kind, edge_tag, edge_filters, edge_project
+        )
 
         # Every check passed: record the vertex (and its edge).
         self._tags.add_vertex(tag, base, cls)
         self._filters[tag] = vertex_filters
         self._projections[tag] = projections
+        if kind is None and edge_tag is not None:
+            self._tags.add_edgeless(edge_tag)
         if kind is not None and edge_tag is not None:
             self._tags.add_edge(edge_tag, kind)
             self._filters[edge_tag] = checked_edge_filters
@@ -244,6 +231,41 @@ class QueryBuilder:
             }
         )
         return self
+
+    def _edge_spec(  # noqa: PLR0917 (one call site, the arguments of append)
+        self,
+        tag: str,
+        base: EntityTypes,
+        keyword: str | None,
+        joined: str | None,
+        kind: EntityTypes | None,
+        edge_tag: str | None,
+        edge_filters: FilterSpec | None,
+        edge_project: Any,
+    ) -> tuple[str | None, dict[str, Any], list[Projection]]:
+        """The checked edge tag, filters and projections of a new vertex's join.
+
+        A join without an edge table takes an edge tag (aiida lists it among the used tags) but
+        nothing to filter or project on it; the first vertex takes none of the three.
+        """
+        if kind is None:
+            edge_arguments = (None if keyword is not None else edge_tag, edge_filters, edge_project)
+            given = [name for name, value in zip(_EDGE_ARGUMENTS, edge_arguments, strict=True) if value]
+            if given:
+                how = "the first vertex" if keyword is None else f"a {keyword} join of a {base.value}"
+                raise InputValueError(f"{tag!r}: {', '.join(given)} given, but {how} has no edge")
+        elif edge_tag is None:
+            edge_tag = f"{joined}{EDGE_DELIMITER}{tag}"
+        if edge_tag is None:
+            return None, {}, []
+        self._tags.check_new(edge_tag, "edge tag")
+        if edge_tag == tag:
+            raise InputValueError(f"the edge tag {edge_tag!r} is also the vertex's tag; choose another")
+        if kind is None:
+            return edge_tag, {}, []
+        checked = {} if edge_filters is None else normalise_filters(edge_filters, kind, edge_tag)
+        projections = [] if edge_project is None else normalise_projections(edge_project, edge_tag)
+        return edge_tag, checked, projections
 
     def _unique_tag(self, stem: str) -> str:
         for index in itertools.count(1):

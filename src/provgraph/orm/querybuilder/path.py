@@ -58,9 +58,11 @@ class TagRegistry:
         self._vertices: dict[str, EntityTypes] = {}
         self._edges: dict[str, EntityTypes] = {}
         self._by_class: dict[Hashable, list[str]] = {}
+        #: Edge tags given to joins without an edge table: taken, but naming nothing.
+        self._edgeless: set[str] = set()
 
     def __contains__(self, tag: object) -> bool:
-        return tag in self._vertices or tag in self._edges
+        return tag in self._vertices or tag in self._edges or tag in self._edgeless
 
     def __iter__(self) -> Iterator[str]:
         yield from self._vertices
@@ -85,6 +87,13 @@ class TagRegistry:
     def add_edge(self, tag: str, kind: EntityTypes) -> None:
         self._edges[tag] = kind
 
+    def add_edgeless(self, tag: str) -> None:
+        self._edgeless.add(tag)
+
+    def get(self, tag_or_cls: Any) -> str:
+        """aiida's name for :meth:`resolve`: the tag of a tag string or of an appended class."""
+        return self.resolve(tag_or_cls)
+
     def vertex_base(self, tag: str) -> EntityTypes:
         return self._vertices[tag]
 
@@ -100,6 +109,11 @@ class TagRegistry:
             known = self._vertices if vertex_only else self
             if tag_or_cls in known:
                 return tag_or_cls
+            if tag_or_cls in self._edgeless:
+                raise InputValueError(
+                    f"{tag_or_cls!r} is the edge tag of a join without an edge: it has no fields to "
+                    "filter or project"
+                )
             what = "vertex tags" if vertex_only else "tags"
             raise InputValueError(
                 f"unknown tag {tag_or_cls!r}: append it first; "
