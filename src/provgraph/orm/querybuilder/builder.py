@@ -375,6 +375,11 @@ class QueryBuilder:
 
     # -- running --------------------------------------------------------------------------------
 
+    @property
+    def _impl(self) -> _QueryImpl:
+        """aiida's backend query builder, for introspection: ``_impl.get_query(qb.as_dict())``."""
+        return _QueryImpl(self.backend)
+
     def _query(self, limit: int | None = None) -> Description:
         """The description sent to the storage: ``*`` of the last vertex if nothing is projected.
 
@@ -384,9 +389,7 @@ class QueryBuilder:
         """
         if not self._path:
             raise InputValueError("the query has no vertices: append() an entity before running it")
-        description = self.as_dict(copy=False)
-        if not any(self._projections.values()):
-            description["project"] = {**self._projections, self._path[-1]["tag"]: [{"*": {}}]}
+        description = _with_default_projection(self.as_dict(copy=False))
         if limit is not None:
             own = description["limit"]
             description["limit"] = limit if own is None else min(own, limit)
@@ -466,6 +469,25 @@ class QueryBuilder:
     def dict(self, batch_size: int | None = None) -> list[RowDict]:
         """Every row as ``{tag: {field: value}}``; see :meth:`iterdict`."""
         return list(self.iterdict(batch_size=batch_size))
+
+
+def _with_default_projection(description: Description) -> Description:
+    """``description``, projecting ``*`` of the last vertex if it projects nothing (a new top level)."""
+    project = description["project"]
+    if any(project.values()) or not description["path"]:
+        return description
+    return {**description, "project": {**project, description["path"][-1]["tag"]: [{"*": {}}]}}
+
+
+class _QueryImpl:
+    """What ``QueryBuilder._impl`` gives: the storage's compiled form of a description."""
+
+    def __init__(self, backend: StorageBackend) -> None:
+        self._backend = backend
+
+    def get_query(self, description: Mapping[str, Any]) -> Any:
+        """The compiled query (the same object for an identical description, while cached)."""
+        return self._backend.compiled_query(_with_default_projection(dict(description)))
 
 
 def _checked_batch_size(batch_size: Any) -> int | None:

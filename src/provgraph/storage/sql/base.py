@@ -244,6 +244,10 @@ class SqlBackend(StorageBackend):
     def query_sql(self, query: Mapping[str, Any], *, inline: bool = False) -> str:
         return self._queries.sql(query, inline)
 
+    def compiled_query(self, query: Mapping[str, Any]) -> CompiledQuery:
+        """The compiled query, from the compiler's LRU for a description seen before."""
+        return self._queries.compile(query)
+
     # -- summaries ------------------------------------------------------------------------------
 
     def get_entity_counts(self) -> dict[str, int]:
