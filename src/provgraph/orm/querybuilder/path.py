@@ -106,14 +106,13 @@ class TagRegistry:
     def resolve(self, tag_or_cls: Any, *, vertex_only: bool = False) -> str:
         """The tag named by a tag string or by the class (or tuple of classes) appended with it."""
         if isinstance(tag_or_cls, str):
-            known = self._vertices if vertex_only else self
-            if tag_or_cls in known:
-                return tag_or_cls
             if tag_or_cls in self._edgeless:
                 raise InputValueError(
                     f"{tag_or_cls!r} is the edge tag of a join without an edge: it has no fields to "
                     "filter or project"
                 )
+            if tag_or_cls in self._vertices or (not vertex_only and tag_or_cls in self._edges):
+                return tag_or_cls
             what = "vertex tags" if vertex_only else "tags"
             raise InputValueError(
                 f"unknown tag {tag_or_cls!r}: append it first; "
