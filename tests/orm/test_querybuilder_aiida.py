@@ -17,6 +17,7 @@ from provgraph.orm.querybuilder import (
     _get_node_type_filter,
     _get_ormclass,
 )
+from provgraph.orm.utils.links import LinkQuadruple
 from provgraph.storage.abstract import EntityTypes, StorageBackend
 
 
@@ -142,3 +143,23 @@ def test_query_runs_on_the_storage_open_at_each_run(backend: StorageBackend) -> 
     manager.reset_profile()
     assert not manager.profile_storage_loaded
     assert qb.count() == 1
+
+
+def test_link_vertices(backend: StorageBackend) -> None:
+    data = orm.Data().store()
+    calc = orm.CalculationNode()
+    calc.base.links.add_incoming(data, orm.LinkType.INPUT_CALC, "x")
+    calc.store()
+    out = orm.Data()
+    out.base.links.add_incoming(calc, orm.LinkType.CREATE, "result")
+    out.store()
+    assert QueryBuilder().append(entity_type="link").count() == 2
+    created = QueryBuilder().append(entity_type="link", filters={"type": orm.LinkType.CREATE.value})
+    (link,) = created.one()
+    assert link == LinkQuadruple(calc.pk, out.pk, "create", "result")
+    assert link.link_label == "result"
+    labels = QueryBuilder().append(entity_type="link", project=["label"], tag="l").order_by({"l": "label"})
+    assert labels.all(flat=True) == ["result", "x"]
+    assert QueryBuilder().append(entity_type="link", project="**").dict()[0]
+    with pytest.raises(InputValidationError, match="link"):
+        QueryBuilder().append(entity_type="link", tag="l").append(orm.Node, with_incoming="l")

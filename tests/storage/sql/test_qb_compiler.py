@@ -804,7 +804,8 @@ def test_query_sql(storage: SqlDosBackend, graph: Graph) -> None:
 BAD_QUERIES: list[tuple[dict[str, Any], str]] = [
     ({"path": []}, "non-empty list"),
     ({"path": [{"orm_base": "node"}]}, "non-empty str 'tag'"),
-    (query(vertex("n", "link")), "orm_base 'link'"),
+    (query(vertex("n", "group_node")), "orm_base 'group_node'"),
+    (query(vertex("l", "link"), vertex("n", "node", "with_incoming", "l")), "link"),
     (query(vertex("n"), vertex("n", "user", "with_node", "n")), "used twice"),
     (query(vertex("n"), vertex("m", "node", "with_incoming", "x")), "earlier vertex"),
     (query(vertex("n"), vertex("m", "node", "with_incoming", "m")), "earlier vertex"),
