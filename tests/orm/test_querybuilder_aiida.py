@@ -163,3 +163,15 @@ def test_link_vertices(backend: StorageBackend) -> None:
     assert QueryBuilder().append(entity_type="link", project="**").dict()[0]
     with pytest.raises(InputValidationError, match="link"):
         QueryBuilder().append(entity_type="link", tag="l").append(orm.Node, with_incoming="l")
+
+
+def test_analyze_query_gives_the_database_plan(backend: StorageBackend) -> None:
+    orm.Data().store()
+    qb = QueryBuilder().append(orm.Data, filters={"extras.key": {"contains": ["x", 1]}})
+    plan = qb.analyze_query(verbose=True)
+    assert isinstance(plan, str)
+    assert plan.strip()
+    if backend.__class__.__name__.startswith("Psql"):
+        assert "uuid" in plan
+        assert "Execution Time" in plan
+        assert "Execution Time" not in qb.analyze_query(execute=False)

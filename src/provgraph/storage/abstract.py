@@ -549,6 +549,11 @@ class StorageBackend(abc.ABC):
         cached object for an identical description. The default is the SQL text."""
         return self.query_sql(query)
 
+    def query_plan(self, query: Mapping[str, Any], *, execute: bool = True, verbose: bool = False) -> str:
+        """The database's execution plan of ``query`` as text (``execute`` may run the query to
+        measure it). Backends without query plans raise ``NotImplementedError``."""
+        raise NotImplementedError(f"{type(self).__name__} cannot explain queries")
+
     def query(self) -> NodeStatistics:
         """aiida's ``backend.query()``: node statistics (``get_creation_statistics``)."""
         return NodeStatistics(self)

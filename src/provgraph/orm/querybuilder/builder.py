@@ -466,6 +466,11 @@ class QueryBuilder:
         description = self._query()
         return self.backend.query_sql(description, inline=inline)
 
+    def analyze_query(self, execute: bool = True, verbose: bool = False) -> str:
+        """The database's plan for this query (``execute`` runs it to measure; see the storage's
+        ``query_plan``): PostgreSQL's ``EXPLAIN``, SQLite's ``EXPLAIN QUERY PLAN``."""
+        return self.backend.query_plan(self._query(), execute=execute, verbose=verbose)
+
     def dict(self, batch_size: int | None = None) -> list[RowDict]:
         """Every row as ``{tag: {field: value}}``; see :meth:`iterdict`."""
         return list(self.iterdict(batch_size=batch_size))
