@@ -4,6 +4,11 @@ A group is identified by its uuid, and by its label within its ``type_string`` (
 groups users make; ``core.auto``, ``core.import``, ... for the ones tools make). Membership is
 a row per (group, node) in ``db_dbgroup_dbnodes``: adding or removing many nodes is one call to
 the storage, and deleting a group ends its memberships but keeps the nodes.
+
+A subclass is a kind of group (``AutoGroup`` is ``core.auto``): the ``provgraph.groups`` entry
+point that names the class gives its type_string, and rows load as the class their type_string
+names. A subclass no entry point names can be used but not stored (aiida's rule, with its
+warning); a row of an unknown type_string loads as ``Group``, with a warning.
 """
 
 from __future__ import annotations
