@@ -11,6 +11,7 @@ Names mirror aiida-core 2.x so that scripts port by changing imports::
 
 from __future__ import annotations
 
+from provgraph.orm import fields
 from provgraph.orm.authinfos import AuthInfo
 from provgraph.orm.batch import store_many
 from provgraph.orm.comments import Comment
@@ -25,17 +26,24 @@ from provgraph.orm.nodes.data.core import (
     ArrayData,
     BaseType,
     Bool,
+    CifData,
+    ContainerizedCode,
     Dict,
     EnumData,
     Float,
     FolderData,
     InstalledCode,
     Int,
+    JsonableData,
     Kind,
     List,
     NumericType,
     PortableCode,
     RemoteData,
+    RemoteStashCompressedData,
+    RemoteStashCustomData,
+    RemoteStashData,
+    RemoteStashFolderData,
     SinglefileData,
     Site,
     Str,
@@ -70,6 +78,9 @@ from provgraph.orm.utils.loaders import (
 
 to_aiida_type = to_node  # the name aiida-core users know
 
+# Last: it installs the pydantic models of the classes above (built on first use, not here).
+from provgraph.orm import models  # noqa: E402, F401
+
 __all__ = [
     "AbstractCode",
     "ArrayData",
@@ -81,11 +92,13 @@ __all__ = [
     "CalcJobNode",
     "CalculationEntityLoader",
     "CalculationNode",
+    "CifData",
     "CodeEntityLoader",
     "Collection",
     "Comment",
     "Computer",
     "ComputerEntityLoader",
+    "ContainerizedCode",
     "Data",
     "Dict",
     "Entity",
@@ -97,6 +110,7 @@ __all__ = [
     "ImportGroup",
     "InstalledCode",
     "Int",
+    "JsonableData",
     "Kind",
     "LinkType",
     "List",
@@ -109,6 +123,10 @@ __all__ = [
     "ProcessNode",
     "QueryBuilder",
     "RemoteData",
+    "RemoteStashCompressedData",
+    "RemoteStashCustomData",
+    "RemoteStashData",
+    "RemoteStashFolderData",
     "SinglefileData",
     "Site",
     "Str",
@@ -119,6 +137,7 @@ __all__ = [
     "WorkFunctionNode",
     "WorkflowNode",
     "XyData",
+    "fields",
     "get_loader",
     "load_code",
     "load_computer",
