@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from provgraph import orm
 from provgraph.exceptions import ExportValidationError, InputValidationError
@@ -39,7 +40,7 @@ def test_process_dump_layout(backend: StorageBackend, tmp_path: Path) -> None:
     assert target == (tmp_path / "calc").resolve()
     assert (target / ".aiida_dump_safeguard").is_file()
     assert "my-calc" in (target / "README.md").read_text()
-    metadata = json.loads((target / "aiida_node_metadata.yaml").read_text().removeprefix("---\n"))
+    metadata = yaml.safe_load((target / "aiida_node_metadata.yaml").read_text())
     assert metadata["Node data"]["pk"] == calc.pk
     assert metadata["Node attributes"]["answer"] == 42
     assert "Node extras" not in metadata
@@ -49,7 +50,7 @@ def test_process_dump_layout(backend: StorageBackend, tmp_path: Path) -> None:
 
     flat = calc.dump(output_path=tmp_path / "flat", flat=True, include_extras=True)
     assert {path.name for path in flat.iterdir()} >= {"aiida.in", "in.txt", "aiida_node_metadata.yaml"}
-    flat_metadata = json.loads((flat / "aiida_node_metadata.yaml").read_text().removeprefix("---\n"))
+    flat_metadata = yaml.safe_load((flat / "aiida_node_metadata.yaml").read_text())
     assert flat_metadata["Node extras"]["tag"] == "x"
 
 

@@ -7,18 +7,16 @@ that allows a later ``overwrite`` to remove it, and for a calculation its reposi
 (``node_inputs/<link label>``) and of its file-holding output data (``node_outputs/``); a
 workflow's folder holds one folder per called process, ``NN-<link label>-<process label>-<pk>``
 in creation order. ``flat`` writes every file into the process's own folder.
-
-The metadata file is JSON, which is valid YAML: provgraph does not depend on a YAML library.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import yaml
 
 from provgraph.exceptions import ExportValidationError, InputValidationError
 from provgraph.orm.nodes.link_types import LinkType
@@ -210,14 +208,16 @@ def _write_metadata(node: ProcessNode, path: Path, options: ProcessDumpOptions) 
         extras = node.base.extras.all
         if extras:
             content["Node extras"] = extras
-    text = json.dumps(content, indent=2, default=_json_default, ensure_ascii=False)
-    (path / METADATA_FILE_NAME).write_text(f"---\n{text}\n", encoding="utf-8")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
+    text = yaml.safe_dump(
+        content,
+        sort_keys=False,
+        default_flow_style=False,
+        indent=2,
+        width=100,
+        allow_unicode=True,
+        explicit_start=True,
+    )
+    (path / METADATA_FILE_NAME).write_text(text, encoding="utf-8")
 
 
 def _write_readme(node: ProcessNode, path: Path) -> None:
