@@ -28,10 +28,13 @@ The tree::
     │                                   NotExistentKeyError, ContentNotExistent)
     ├── MultipleObjectsError            a lookup that should find one found several
     ├── StoredEntityError               an operation that needs an unstored entity
+    │   └── UnstoredEntityError, UnstoredMemberError  (also ModificationNotAllowed / ValueError)
     ├── ModificationNotAllowed          changing what is immutable
     ├── LinkValidationError             a link that would break the graph rules
     ├── ValidationError                 a value or entity fails validation
     │   └── InputValidationError        a malformed request (bad value, key or query)
+    │       ├── LabelTakenError         a unique label is taken (also IntegrityError, UniquenessError)
+    │       └── InputValueError, InputTypeError  also ValueError / TypeError, as aiida raises
     ├── StoringNotAllowed, IntegrityError, UniquenessError, DbContentError, HashingError,
     │   UnsupportedSchemaError, FeatureNotAvailable, FeatureDisabled, UnsupportedSpeciesError
     ├── EntryPointError                 Missing-, Multiple-, Loading-, InvalidEntryPointTypeError
@@ -80,12 +83,15 @@ __all__ = [
     "ImportValidationError",
     "IncompatibleArchiveVersionError",
     "IncompatibleStorageSchema",
+    "InputTypeError",
     "InputValidationError",
+    "InputValueError",
     "IntegrityError",
     "InternalError",
     "InvalidEntryPointTypeError",
     "InvalidOperation",
     "InvalidProfileNameError",
+    "LabelTakenError",
     "LicensingException",
     "LinkValidationError",
     "LoadingEntryPointError",
@@ -119,6 +125,8 @@ __all__ = [
     "UniquenessError",
     "UnknownStorageBackendError",
     "UnreachableStorage",
+    "UnstoredEntityError",
+    "UnstoredMemberError",
     "UnsupportedSchemaError",
     "UnsupportedSpeciesError",
     "ValidationError",
@@ -270,6 +278,29 @@ class IntegrityError(ProvgraphError):
 
 class UniquenessError(ProvgraphError):
     """A value that must be unique is taken (aiida-core's name)."""
+
+
+class UnstoredEntityError(StoredEntityError, ModificationNotAllowed):
+    """A stored entity's operation on an unstored one (adding nodes to an unstored group):
+    also aiida-core's ``ModificationNotAllowed``."""
+
+
+class UnstoredMemberError(StoredEntityError, ValueError):
+    """An unstored entity given where only stored ones may go (an unstored node into a group):
+    also the ``ValueError`` aiida-core raises."""
+
+
+class InputValueError(InputValidationError, ValueError):
+    """A malformed request where aiida-core raises ``ValueError`` (e.g. a QueryBuilder tag used twice)."""
+
+
+class InputTypeError(InputValidationError, TypeError):
+    """A request with a value of the wrong type where aiida-core raises ``TypeError`` (a float limit)."""
+
+
+class LabelTakenError(InputValidationError, IntegrityError, UniquenessError):
+    """A label that must be unique in its scope is taken (aiida-core raises ``IntegrityError``
+    when storing and ``UniquenessError`` when renaming; this is both)."""
 
 
 class NotExistentAttributeError(AttributeError, NotExistent):

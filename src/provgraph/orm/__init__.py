@@ -17,7 +17,7 @@ from provgraph.orm.batch import store_many
 from provgraph.orm.comments import Comment
 from provgraph.orm.computers import Computer, load_computer
 from provgraph.orm.entities import Collection, Entity
-from provgraph.orm.groups import Group, load_group
+from provgraph.orm.groups import AutoGroup, Group, ImportGroup, UpfFamily, load_group
 from provgraph.orm.loaders import load_node
 from provgraph.orm.logs import Log
 from provgraph.orm.nodes.data import Data
@@ -64,6 +64,17 @@ from provgraph.orm.nodes.process import (
 )
 from provgraph.orm.querybuilder import QueryBuilder
 from provgraph.orm.users import User
+from provgraph.orm.utils.loaders import (
+    CalculationEntityLoader,
+    CodeEntityLoader,
+    ComputerEntityLoader,
+    GroupEntityLoader,
+    NodeEntityLoader,
+    OrmEntityLoader,
+    get_loader,
+    load_code,
+    load_entity,
+)
 
 to_aiida_type = to_node  # the name aiida-core users know
 
@@ -74,15 +85,19 @@ __all__ = [
     "AbstractCode",
     "ArrayData",
     "AuthInfo",
+    "AutoGroup",
     "BaseType",
     "Bool",
     "CalcFunctionNode",
     "CalcJobNode",
+    "CalculationEntityLoader",
     "CalculationNode",
     "CifData",
+    "CodeEntityLoader",
     "Collection",
     "Comment",
     "Computer",
+    "ComputerEntityLoader",
     "ContainerizedCode",
     "Data",
     "Dict",
@@ -91,6 +106,8 @@ __all__ = [
     "Float",
     "FolderData",
     "Group",
+    "GroupEntityLoader",
+    "ImportGroup",
     "InstalledCode",
     "Int",
     "JsonableData",
@@ -99,7 +116,9 @@ __all__ = [
     "List",
     "Log",
     "Node",
+    "NodeEntityLoader",
     "NumericType",
+    "OrmEntityLoader",
     "PortableCode",
     "ProcessNode",
     "QueryBuilder",
@@ -112,13 +131,17 @@ __all__ = [
     "Site",
     "Str",
     "StructureData",
+    "UpfFamily",
     "User",
     "WorkChainNode",
     "WorkFunctionNode",
     "WorkflowNode",
     "XyData",
     "fields",
+    "get_loader",
+    "load_code",
     "load_computer",
+    "load_entity",
     "load_group",
     "load_node",
     "store_many",

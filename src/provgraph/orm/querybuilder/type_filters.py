@@ -43,7 +43,7 @@ _SIMPLE_BASES = (
     EntityTypes.COMMENT,
     EntityTypes.LOG,
 )
-_SIMPLE_NAMES = {base.value: base for base in _SIMPLE_BASES}
+_SIMPLE_NAMES = {base.value: base for base in (*_SIMPLE_BASES, EntityTypes.LINK)}
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def _classify_string(entity_type: Any) -> Classifier:
         return Classifier(EntityTypes.GROUP, entity_type)
     if lowered in _SIMPLE_NAMES:
         return Classifier(_SIMPLE_NAMES[lowered], lowered)
-    if lowered in (EntityTypes.LINK.value, EntityTypes.GROUP_NODE.value):
+    if lowered == EntityTypes.GROUP_NODE.value:
         raise InputValidationError(
             f"{entity_type!r} rows are edges, not vertices: filter or project them with "
             "edge_filters / edge_project of the vertex they join"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from pathlib import Path
 from typing import Any, ClassVar
 
 from provgraph.common.node_hash import PROCESS_UPDATABLE_ATTRIBUTES
@@ -230,6 +231,37 @@ class ProcessNode(Node, node_type="process.ProcessNode."):
         """The process that called this one, or None for a top-level process."""
         found = self.base.links.get_incoming(link_type=(LinkType.CALL_CALC, LinkType.CALL_WORK)).first()
         return found.node if found is not None and isinstance(found.node, ProcessNode) else None
+
+    # -- dumping to a folder ----------------------------------------------------------------------
+
+    def dump(  # noqa: PLR0917 (aiida-core's signature)
+        self,
+        output_path: str | Path | None = None,
+        dry_run: bool = False,
+        overwrite: bool = False,
+        include_inputs: bool = True,
+        include_outputs: bool = False,
+        include_attributes: bool = True,
+        include_extras: bool = False,
+        flat: bool = False,
+        dump_unsealed: bool = False,
+    ) -> Path:
+        """Write this process to ``output_path`` in ``verdi process dump``'s layout; return the path.
+
+        See :mod:`provgraph.orm.dumping.process`; an unsealed process is refused unless
+        ``dump_unsealed``.
+        """
+        from provgraph.orm.dumping.process import ProcessDumpOptions, dump_process
+
+        options = ProcessDumpOptions(
+            include_inputs=include_inputs,
+            include_outputs=include_outputs,
+            include_attributes=include_attributes,
+            include_extras=include_extras,
+            flat=flat,
+            dump_unsealed=dump_unsealed,
+        )
+        return dump_process(self, output_path, options=options, dry_run=dry_run, overwrite=overwrite)
 
 
 def _optional_str(value: Any) -> str | None:
