@@ -306,3 +306,12 @@ def test_deleting_a_member_node_ends_its_membership(backend: StorageBackend) -> 
     with backend.transaction():
         backend.delete_nodes_and_connections([node.pk])
     assert group.count() == 0
+
+
+def test_deprecated_extras_alias(backend: StorageBackend) -> None:
+    from provgraph.common.warnings import AiidaDeprecationWarning
+
+    group = Group("with-extras", backend=backend).store()
+    group.base.extras.set("colour", "red")
+    with pytest.warns(AiidaDeprecationWarning, match="base.extras.all"):
+        assert group.extras == {"colour": "red"}

@@ -212,3 +212,14 @@ def test_node_logger_records_still_reach_python_logging(node: Node, caplog: pyte
     assert [record.getMessage() for record in caplog.records] == ["seen by both"]
     assert caplog.records[0].name == node.logger_name()
     assert Log.collection.count() == 1
+
+
+def test_log_of_a_node_given_as_an_object(node: Node) -> None:
+    """aiida-core's ``Log(..., node=node)`` and ``log.node``."""
+    log = Log(T0, "provgraph.test", "REPORT", message="by object", node=node)
+    assert log.dbnode_id == node.pk
+    assert log.node.uuid == node.uuid
+    with pytest.raises(InputValidationError, match="disagree"):
+        Log(T0, "provgraph.test", "REPORT", -1, node=node)
+    with pytest.raises(InputValidationError, match="store the node first"):
+        Log(T0, "provgraph.test", "REPORT", node=Data())

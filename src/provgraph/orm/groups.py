@@ -22,6 +22,7 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from provgraph.common.warnings import warn_deprecation
 from provgraph.exceptions import (
     InputValidationError,
     NotExistent,
@@ -280,6 +281,12 @@ class Group(LabelledEntity):
     @cached_property
     def base(self) -> GroupBase:
         return GroupBase(self)
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        """Deprecated aiida-core 2.x alias of ``group.base.extras.all``."""
+        warn_deprecation("`Group.extras` is deprecated, use `group.base.extras.all`", version=3)
+        return self.base.extras.all
 
     # -- fields ---------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 from provgraph.common.log import LOG_LEVEL_REPORT
 from provgraph.exceptions import InputValidationError, NotExistent, StoredEntityError
 from provgraph.orm.entities import BulkDeleteCollection, CollectionDescriptor, Entity
+from provgraph.orm.nodes.types import node_from_row
 from provgraph.storage.abstract import EntityTypes, StorageBackend
 
 if TYPE_CHECKING:
@@ -168,13 +169,20 @@ class Log(Entity):
         time: datetime,
         loggername: str,
         levelname: str,
-        dbnode_id: int,
+        dbnode_id: int | None = None,
         message: str = "",
         *,
         metadata: Mapping[str, Any] | None = None,
         backend: StorageBackend | None = None,
+        node: Node | None = None,
     ) -> None:
         super().__init__(backend)
+        if node is not None:
+            if dbnode_id is not None and dbnode_id != node.pk:
+                raise InputValidationError(f"node (pk {node.pk}) and dbnode_id {dbnode_id!r} disagree")
+            if node.pk is None:
+                raise InputValidationError("a log entry needs a stored node; store the node first")
+            dbnode_id = node.pk
         if not loggername or not levelname:
             raise InputValidationError(
                 f"a log entry needs a logger name and a level name, got {loggername!r} and {levelname!r}"
@@ -217,6 +225,14 @@ class Log(Entity):
     @property
     def dbnode_id(self) -> int:
         return int(self._row["dbnode_id"])
+
+    @property
+    def node(self) -> Node:
+        """The node the entry is about."""
+        rows = self._backend.get_rows(EntityTypes.NODE, {"id": self._row["dbnode_id"]})
+        if not rows:
+            raise NotExistent(f"the node with pk {self._row['dbnode_id']} of log {self.uuid} is gone")
+        return node_from_row(self._backend, rows[0])
 
     @property
     def message(self) -> str:
