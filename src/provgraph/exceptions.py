@@ -30,6 +30,7 @@ The tree::
     ├── StoredEntityError               an operation that needs an unstored entity
     ├── ModificationNotAllowed          changing what is immutable
     ├── LinkValidationError             a link that would break the graph rules
+    │   └── LinkArgumentTypeError       its source, target or type has the wrong type
     ├── ValidationError                 a value or entity fails validation
     │   └── InputValidationError        a malformed request (bad value, key or query)
     ├── StoringNotAllowed, IntegrityError, UniquenessError, DbContentError, HashingError,
@@ -86,6 +87,7 @@ __all__ = [
     "InvalidOperation",
     "InvalidProfileNameError",
     "LicensingException",
+    "LinkArgumentTypeError",
     "LinkValidationError",
     "LoadingEntryPointError",
     "LockedProfileError",
@@ -248,6 +250,10 @@ class ModificationNotAllowed(ProvgraphError):
 
 class LinkValidationError(ProvgraphError, ValueError):
     """A link would violate the provenance graph rules (also a ``ValueError``, as aiida-core raises)."""
+
+
+class LinkArgumentTypeError(LinkValidationError, TypeError):
+    """A link's source, target or type is not a node or a LinkType (also a ``TypeError``, as aiida-core)."""
 
 
 class ValidationError(ProvgraphError):

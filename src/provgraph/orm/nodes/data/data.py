@@ -16,11 +16,42 @@ if TYPE_CHECKING:
 __all__ = ["ComparedByValue", "Data"]
 
 
+_SOURCE_KEYS = frozenset(
+    ("db_name", "db_uri", "uri", "id", "version", "extras", "source_md5", "description", "license")
+)
+
+
 class Data(Node, node_type="data.Data."):
     """A node holding data; storable as it is, and the parent of the data types (Int, Dict, ...)."""
 
     _storable: ClassVar[bool] = True
     _link_role: ClassVar[Role | None] = Role.DATA
+    _source_attributes: ClassVar[frozenset[str]] = _SOURCE_KEYS
+
+    def __init__(self, *args: Any, source: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if source is not None:
+            self.source = source
+
+    @property
+    def source(self) -> dict[str, Any] | None:
+        """Where the data came from (AiiDA's ``source`` attribute): a dict with some of the keys
+        db_name, db_uri, uri, id, version, extras, source_md5, description, license. Archive
+        export checks its ``license``."""
+        return cast("dict[str, Any] | None", self.base.attributes.get("source", None))
+
+    @source.setter
+    def source(self, source: dict[str, Any]) -> None:
+        if not isinstance(source, dict):
+            raise ValueError(f"a Data node's source must be a dict, got {type(source).__name__}")
+        unknown = sorted(set(source) - self._source_attributes)
+        if unknown:
+            raise KeyError(f"Unknown source parameters: {', '.join(unknown)}")
+        self.base.attributes.set("source", source)
+
+    def set_source(self, source: dict[str, Any]) -> None:
+        """The same as setting :attr:`source` (aiida-core's method)."""
+        self.source = source
 
     @property
     def creator(self) -> CalculationNode | None:

@@ -12,6 +12,7 @@ from provgraph.orm.nodes.data.core.enum import EnumData
 from provgraph.orm.nodes.data.core.float import Float
 from provgraph.orm.nodes.data.core.folder import FolderData
 from provgraph.orm.nodes.data.core.int import Int
+from provgraph.orm.nodes.data.core.jsonable import JsonableData
 from provgraph.orm.nodes.data.core.list import List
 from provgraph.orm.nodes.data.core.remote import RemoteData
 from provgraph.orm.nodes.data.core.singlefile import SinglefileData
@@ -30,6 +31,7 @@ __all__ = [
     "FolderData",
     "InstalledCode",
     "Int",
+    "JsonableData",
     "Kind",
     "List",
     "NumericType",
