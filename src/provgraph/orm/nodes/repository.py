@@ -170,10 +170,12 @@ class NodeRepository:
 
     @property
     def metadata(self) -> dict[str, Any]:
-        """The serialized tree: the row's ``repository_metadata`` once stored, the sandbox's before."""
-        if self._node.is_stored:
-            return copy.deepcopy(self._node._column("repository_metadata") or {})
-        return self._sandbox.serialize() if self._sandbox is not None else {}
+        """The row's ``repository_metadata``: the serialized tree of the stored files.
+
+        As in aiida-core it is written by the store, so an unstored node's files are not in it
+        yet (it is ``{}``); :meth:`serialize` describes the tree as it stands.
+        """
+        return copy.deepcopy(self._node._column("repository_metadata") or {})
 
     def serialize(self) -> dict[str, Any]:
         return self._repository.serialize()
