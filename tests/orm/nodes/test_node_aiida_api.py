@@ -29,6 +29,12 @@ def test_process_type_is_a_constructor_keyword(backend: StorageBackend) -> None:
     assert orm.CalculationNode().process_type is None
 
 
+def test_backend_entity_is_the_node_itself(backend: StorageBackend) -> None:
+    node = orm.Data(label="x")
+    assert node.backend_entity is node
+    assert node.backend_entity.label == "x"
+
+
 def test_entry_point_names_registered_classes_only(backend: StorageBackend) -> None:
     expected = EntryPoint("core.int", "provgraph.orm.nodes.data.core.int:Int", "provgraph.data")
     assert orm.Int.entry_point == expected
