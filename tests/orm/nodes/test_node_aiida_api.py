@@ -3,6 +3,7 @@ deprecated 2.x aliases, storing from a cache, repository keys, and what unstored
 
 from __future__ import annotations
 
+import copy
 import io
 import logging
 from importlib.metadata import EntryPoint
@@ -15,6 +16,7 @@ from provgraph.common.warnings import AiidaDeprecationWarning
 from provgraph.exceptions import (
     HashingError,
     InputValidationError,
+    InvalidOperation,
     LinkValidationError,
     ModificationNotAllowed,
 )
@@ -189,3 +191,19 @@ def test_data_source_is_a_checked_attribute(backend: StorageBackend) -> None:
     with pytest.raises(ModificationNotAllowed):
         node.source = {"id": 2}
     assert orm.load_node(node.pk).source == {"id": 1, "license": "CC0"}
+
+
+def test_deepcopy_of_a_data_node_is_a_clone_and_other_copies_are_refused(backend: StorageBackend) -> None:
+    node = orm.Int(5).store()
+    clone = copy.deepcopy(node)
+    assert isinstance(clone, orm.Int)
+    assert not clone.is_stored
+    assert clone.value == 5
+    assert clone.uuid != node.uuid
+    with pytest.raises(InvalidOperation, match=r"use copy\.deepcopy"):
+        copy.copy(node)
+    process = orm.CalculationNode()
+    with pytest.raises(InvalidOperation, match="deep copying a CalculationNode node is not supported"):
+        copy.deepcopy(process)
+    with pytest.raises(InvalidOperation, match="copying a CalculationNode node is not supported"):
+        copy.copy(process)

@@ -604,6 +604,14 @@ class Node(Entity):
 
     # -- identity -------------------------------------------------------------------------------
 
+    def __copy__(self) -> Self:
+        raise InvalidOperation(f"copying a {type(self).__name__} node is not supported")
+
+    def __deepcopy__(self, memo: Any) -> Self:
+        raise InvalidOperation(
+            f"deep copying a {type(self).__name__} node is not supported; Data nodes can be cloned"
+        )
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Node):
             return NotImplemented

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from provgraph.exceptions import InvalidOperation
 from provgraph.orm.nodes.link_rules import Role
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.node import Node
@@ -58,6 +59,13 @@ class Data(Node, node_type="data.Data."):
         """The calculation that created this node (its incoming CREATE link), or None."""
         triple = self.base.links.get_incoming(link_type=LinkType.CREATE).first()
         return None if triple is None else cast("CalculationNode", triple.node)
+
+    def __copy__(self) -> Self:
+        raise InvalidOperation("copying a Data node is not supported, use copy.deepcopy (a clone)")
+
+    def __deepcopy__(self, memo: Any) -> Self:
+        """``copy.deepcopy(node)`` is :meth:`clone` (as in aiida-core): a new unstored node."""
+        return self.clone()
 
     def clone(self) -> Self:
         """An unstored copy with the same attributes, files, label and description (as AiiDA).
