@@ -207,3 +207,11 @@ def test_deepcopy_of_a_data_node_is_a_clone_and_other_copies_are_refused(backend
         copy.deepcopy(process)
     with pytest.raises(InvalidOperation, match="copying a CalculationNode node is not supported"):
         copy.copy(process)
+
+
+def test_computer_pk_and_description(backend: StorageBackend) -> None:
+    computer = orm.Computer(label="pk-test", hostname="localhost").store()
+    node = orm.Data(computer=computer)
+    assert node.get_computer_pk() == computer.pk
+    assert orm.Data().get_computer_pk() is None
+    assert orm.Data().get_description() == ""

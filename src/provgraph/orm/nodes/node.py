@@ -343,6 +343,16 @@ class Node(Entity):
         self._row["dbcomputer_id"] = None if computer is None else _stored_pk(computer, "computer")
         self._computer = computer
 
+    def get_computer_pk(self) -> int | None:
+        """The pk of the node's computer, or None (read from the row: no query)."""
+        pk = self._row["dbcomputer_id"]
+        return None if pk is None else int(pk)
+
+    def get_description(self) -> str:
+        """A short text about the node's content for listings (aiida-core's hook; empty here,
+        subclasses such as StructureData say more)."""
+        return ""
+
     def _require_unstored(self, what: str) -> None:
         if self.is_stored:
             raise refuse_stored_change(self, what)
