@@ -17,6 +17,8 @@ import pytest
 
 from provgraph.config.profile import Profile
 
+pytest_plugins = ["pytester"]
+
 ADMIN_URL = os.environ.get("PROVGRAPH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_POSTGRES = os.environ.get("PROVGRAPH_REQUIRE_POSTGRES", "") not in ("", "0")
 

@@ -14,6 +14,11 @@ MODULES = [
     "provgraph.orm",
     "provgraph.repository",
     "provgraph.tools",
+    "provgraph.common",
+    "provgraph.common.exceptions",
+    "provgraph.manage",
+    "provgraph.plugins",
+    "provgraph.tools.pytest_fixtures",
 ]
 
 

@@ -11,6 +11,7 @@ Names mirror aiida-core 2.x so that scripts port by changing imports::
 
 from __future__ import annotations
 
+from provgraph.orm import fields
 from provgraph.orm.authinfos import AuthInfo
 from provgraph.orm.batch import store_many
 from provgraph.orm.comments import Comment
@@ -25,6 +26,8 @@ from provgraph.orm.nodes.data.core import (
     ArrayData,
     BaseType,
     Bool,
+    CifData,
+    ContainerizedCode,
     Dict,
     EnumData,
     Float,
@@ -37,6 +40,10 @@ from provgraph.orm.nodes.data.core import (
     NumericType,
     PortableCode,
     RemoteData,
+    RemoteStashCompressedData,
+    RemoteStashCustomData,
+    RemoteStashData,
+    RemoteStashFolderData,
     SinglefileData,
     Site,
     Str,
@@ -60,6 +67,9 @@ from provgraph.orm.users import User
 
 to_aiida_type = to_node  # the name aiida-core users know
 
+# Last: it installs the pydantic models of the classes above (built on first use, not here).
+from provgraph.orm import models  # noqa: E402, F401
+
 __all__ = [
     "AbstractCode",
     "ArrayData",
@@ -69,9 +79,11 @@ __all__ = [
     "CalcFunctionNode",
     "CalcJobNode",
     "CalculationNode",
+    "CifData",
     "Collection",
     "Comment",
     "Computer",
+    "ContainerizedCode",
     "Data",
     "Dict",
     "Entity",
@@ -92,6 +104,10 @@ __all__ = [
     "ProcessNode",
     "QueryBuilder",
     "RemoteData",
+    "RemoteStashCompressedData",
+    "RemoteStashCustomData",
+    "RemoteStashData",
+    "RemoteStashFolderData",
     "SinglefileData",
     "Site",
     "Str",
@@ -101,6 +117,7 @@ __all__ = [
     "WorkFunctionNode",
     "WorkflowNode",
     "XyData",
+    "fields",
     "load_computer",
     "load_group",
     "load_node",

@@ -29,14 +29,22 @@ class AuthInfo(Entity):
 
     _entity_type: ClassVar[EntityTypes] = EntityTypes.AUTHINFO
 
-    def __init__(self, computer: Computer, user: User, backend: StorageBackend | None = None) -> None:
+    def __init__(  # noqa: PLR0917 (aiida-core's positional signature)
+        self,
+        computer: Computer,
+        user: User,
+        enabled: bool = True,
+        auth_params: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+        backend: StorageBackend | None = None,
+    ) -> None:
         super().__init__(backend if backend is not None else computer.backend)
         self._row = {
             "aiidauser_id": user.pk,
             "dbcomputer_id": computer.pk,
-            "metadata": {},
-            "auth_params": {},
-            "enabled": True,
+            "metadata": copy.deepcopy(dict(metadata or {})),
+            "auth_params": copy.deepcopy(dict(auth_params or {})),
+            "enabled": bool(enabled),
         }
         # Kept until store: the computer or user may be stored after this object is built.
         self._computer: Computer | None = computer
@@ -71,6 +79,16 @@ class AuthInfo(Entity):
             users = collection_of(EntityTypes.USER, self._backend)
             self._user = cast("User", users.get(pk=self._row["aiidauser_id"]))
         return self._user
+
+    @property
+    def auth_params(self) -> dict[str, Any]:
+        """How to connect (a copy; change it with ``set_auth_params``)."""
+        return self.get_auth_params()
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """A copy of the metadata (change it with ``set_metadata``)."""
+        return self.get_metadata()
 
     def get_auth_params(self) -> dict[str, Any]:
         return copy.deepcopy(dict(self._row["auth_params"]))

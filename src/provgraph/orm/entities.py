@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = [
+    "BuiltOnFirstUse",
     "BulkDeleteCollection",
     "Collection",
     "CollectionDescriptor",
@@ -194,8 +195,55 @@ class CollectionDescriptor(Generic[CollectionT_co]):
         return self._collection_class(owner, backend)
 
 
+# What ``provgraph.orm.models`` provides to the entity classes (``set_model_api``): the pydantic
+# models of an entity class are built from its ancestors' on first use, so they live in a package
+# above every entity class, which entities reach through this hook. Its methods: class_attribute,
+# to_model, from_model, serialize, from_serialized, call (see ``provgraph.orm.models.api``).
+_MODEL_API: Any = None
+
+
+def set_model_api(api: Any) -> None:
+    """Install the models package's implementation (done when ``provgraph.orm`` is imported)."""
+    global _MODEL_API
+    _MODEL_API = api
+
+
+def model_api() -> Any:
+    if _MODEL_API is None:
+        raise RuntimeError("provgraph.orm.models is not loaded: import provgraph.orm first")
+    return _MODEL_API
+
+
+class BuiltOnFirstUse:
+    """A class attribute (``Int.ReadModel``, ``Int.fields``) that the models package makes for
+    each class the first time it is read, never at import or on the store and load paths."""
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self._name = name
+
+    def __get__(self, instance: object, owner: type[Any]) -> Any:
+        return model_api().class_attribute(owner, self._name)
+
+
+class _DeprecatedModel:
+    """``cls.Model``: aiida-core's old single model, for validation only; warns on every read."""
+
+    def __get__(self, instance: object, owner: type[Any]) -> Any:
+        from provgraph.common.warnings import warn_deprecation
+
+        name = owner.__name__
+        warn_deprecation(f"`{name}.Model` is deprecated, use `{name}.ReadModel` and `{name}.WriteModel`", 3)
+        return model_api().class_attribute(owner, "Model")
+
+
 class Entity:
     """One row of an AiiDA table, stored or not yet stored."""
+
+    # pydantic models and query fields of the class (see ``provgraph.orm.models``).
+    ReadModel: ClassVar[Any] = BuiltOnFirstUse()
+    WriteModel: ClassVar[Any] = BuiltOnFirstUse()
+    fields: ClassVar[Any] = BuiltOnFirstUse()
+    Model: ClassVar[Any] = _DeprecatedModel()
 
     _entity_type: ClassVar[EntityTypes]
     collection: ClassVar[CollectionDescriptor[Collection[Any]]] = CollectionDescriptor(Collection)
@@ -263,6 +311,55 @@ class Entity:
             if not backend.count_rows(cls._entity_type, {"id": pk}):
                 raise NotExistent(f"no {cls.__name__} with pk {pk}")
             backend.delete_rows(cls._entity_type, [pk])
+
+    # -- pydantic models (``provgraph.orm.models``) ----------------------------------------------
+
+    def to_model(
+        self, *, context: dict[str, Any] | None = None, minimal: bool = False, schema: str | None = None
+    ) -> Any:
+        """The entity as an instance of its ``ReadModel`` (default when stored) or ``WriteModel``."""
+        return model_api().to_model(self, context=context, minimal=minimal, schema=schema)
+
+    @classmethod
+    def from_model(cls, model: Any) -> Self:
+        """A new, unstored entity from an instance of the class's ``WriteModel``."""
+        return model_api().from_model(cls, model)  # type: ignore[no-any-return]
+
+    def serialize(
+        self,
+        *,
+        context: dict[str, Any] | None = None,
+        minimal: bool = False,
+        schema: str | None = None,
+        mode: str = "python",
+        exclude_none: bool = False,
+    ) -> dict[str, Any]:
+        """The entity's model as a dict (``mode='json'``: JSON types only)."""
+        serialized: dict[str, Any] = model_api().serialize(
+            self, context=context, minimal=minimal, schema=schema, mode=mode, exclude_none=exclude_none
+        )
+        return serialized
+
+    @classmethod
+    def from_serialized(cls, serialized: dict[str, Any]) -> Self:
+        """A new, unstored entity from a dict of the ``WriteModel``'s fields."""
+        return model_api().from_serialized(cls, serialized)  # type: ignore[no-any-return]
+
+    def to_model_field_values(
+        self, *, context: dict[str, Any] | None = None, minimal: bool = False, schema: Any = None
+    ) -> dict[str, Any]:
+        """The values of the fields of ``schema`` (default: the ``ReadModel``) read from this entity."""
+        return model_api().call("field_values", self, schema, context=context, minimal=minimal)  # type: ignore[no-any-return]
+
+    @classmethod
+    def model_to_orm_fields(cls) -> dict[str, Any]:
+        """Deprecated: the ``WriteModel``'s fields."""
+        return model_api().call("model_to_orm_fields", cls)  # type: ignore[no-any-return]
+
+    @classmethod
+    def model_to_orm_field_values(cls, model: Any) -> dict[str, Any]:
+        """Deprecated: the constructor arguments that ``model`` gives."""
+        return model_api().call("model_to_orm_field_values", cls, model)  # type: ignore[no-any-return]
 
     # -- identity -------------------------------------------------------------------------------
 

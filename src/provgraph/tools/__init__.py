@@ -10,6 +10,26 @@ aiida-core's ``aiida.tools`` names:
 
 from __future__ import annotations
 
+from provgraph.exceptions import ArchiveError as ExportImportException
+from provgraph.exceptions import (
+    ArchiveExportError,
+    ArchiveImportError,
+    ExportValidationError,
+    ImportUniquenessError,
+    ImportValidationError,
+)
+from provgraph.tools.archive import create_archive, import_archive
 from provgraph.tools.delete import delete_group_nodes, delete_nodes
 
-__all__ = ["delete_group_nodes", "delete_nodes"]
+__all__ = [
+    "ArchiveExportError",
+    "ArchiveImportError",
+    "ExportImportException",
+    "ExportValidationError",
+    "ImportUniquenessError",
+    "ImportValidationError",
+    "create_archive",
+    "delete_group_nodes",
+    "delete_nodes",
+    "import_archive",
+]

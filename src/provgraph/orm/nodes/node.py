@@ -9,10 +9,11 @@ never touch them (most loaded nodes) cost one dict.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from importlib.metadata import EntryPoint, entry_points
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, ClassVar, cast
 from uuid import uuid4
 
 from provgraph.common.lang import classproperty
@@ -25,7 +26,14 @@ from provgraph.exceptions import (
     StoredEntityError,
 )
 from provgraph.orm.batch import store_many, store_node
-from provgraph.orm.entities import Collection, CollectionDescriptor, Entity, collection_of
+from provgraph.orm.entities import (
+    BuiltOnFirstUse,
+    Collection,
+    CollectionDescriptor,
+    Entity,
+    collection_of,
+    model_api,
+)
 from provgraph.orm.json import clean_value, copy_value
 from provgraph.orm.nodes import link_rules
 from provgraph.orm.nodes.attributes import NodeAttributes, NodeExtras, refuse_stored_change
@@ -160,6 +168,17 @@ class Node(Entity):
 
     node_type: ClassVar[NodeTypeField] = NodeTypeField()
 
+    # pydantic models of the node's parts, made on first read (``provgraph.orm.models``).
+    MutableNodeFields: ClassVar[Any] = BuiltOnFirstUse()
+    BaseNodeModel: ClassVar[Any] = BuiltOnFirstUse()
+    WritableFields: ClassVar[Any] = BuiltOnFirstUse()
+    AttributesModel: ClassVar[Any] = BuiltOnFirstUse()
+    ConstructorArgsModel: ClassVar[Any] = BuiltOnFirstUse()
+    ConstructorModel: ClassVar[Any] = BuiltOnFirstUse()
+    supports_constructor_model: ClassVar[Any] = BuiltOnFirstUse()
+    CliModel: ClassVar[Any] = BuiltOnFirstUse()
+    supports_cli_model: ClassVar[Any] = BuiltOnFirstUse()
+
     #: Links to write when the node is stored (``node.base.links``' cache), made on first use.
     _incoming_links: list[LinkTriple] | None = None
     #: The sandbox / stored file tree of ``node.base.repository``, made on first use.
@@ -243,6 +262,49 @@ class Node(Entity):
                         "provenance (graph deletion) instead"
                     )
             backend.delete_nodes_and_connections([pk])
+
+    # -- pydantic models (``provgraph.orm.models``) ----------------------------------------------
+
+    @classmethod
+    def from_model(cls, model: Any, files: dict[str, Callable[[], IO[Any] | None]] | None = None) -> Self:
+        """A new, unstored node from its ``WriteModel`` (attributes, with ``files`` as path ->
+        callable opening the content) or ``ConstructorModel`` (constructor arguments)."""
+        return model_api().from_model(cls, model, files=files)  # type: ignore[no-any-return]
+
+    def serialize(
+        self,
+        *,
+        context: dict[str, Any] | None = None,
+        minimal: bool = False,
+        schema: str | None = None,
+        mode: str = "python",
+        exclude_none: bool = False,
+        repository_dump_path: Path | None = None,
+    ) -> dict[str, Any]:
+        """The node's model as a dict; ``repository_dump_path``: copy its files there too."""
+        serialized: dict[str, Any] = model_api().serialize(
+            self,
+            context=context,
+            minimal=minimal,
+            schema=schema,
+            mode=mode,
+            exclude_none=exclude_none,
+            repository_dump_path=repository_dump_path,
+        )
+        return serialized
+
+    @classmethod
+    def from_serialized(
+        cls, serialized: dict[str, Any], files: dict[str, Callable[[], IO[Any] | None]] | None = None
+    ) -> Self:
+        """A new, unstored node from a serialised ``WriteModel`` (with ``attributes``) or
+        ``ConstructorModel`` (with ``args``)."""
+        return model_api().from_serialized(cls, serialized, files=files)  # type: ignore[no-any-return]
+
+    def attach_file(self, filepath: str, fileobj: IO[Any]) -> None:
+        """Add a file to the unstored node; data types that derive attributes from it (arrays,
+        single files) do so."""
+        model_api().call("attach_file", self, filepath, fileobj)
 
     # -- fields ---------------------------------------------------------------------------------
 

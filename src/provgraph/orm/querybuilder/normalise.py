@@ -15,6 +15,7 @@ from typing import Any
 
 from provgraph.exceptions import InputValidationError
 from provgraph.orm.entities import Entity
+from provgraph.orm.fields import QbField, QbFieldFilters
 from provgraph.storage import query_schema as schema
 from provgraph.storage.abstract import EntityTypes
 
@@ -43,8 +44,11 @@ def normalise_filters(spec: Any, kind: EntityTypes, where: str) -> dict[str, Any
     """``{field: spec}`` for the tag ``where`` (a vertex of base ``kind`` or an edge table).
 
     An entity given as a field's value filters its foreign key: ``{"user": user}`` becomes
-    ``{"user_id": user.pk}`` (AiiDA's rule).
+    ``{"user_id": user.pk}`` (AiiDA's rule). Filters built from fields (``Int.fields.value > 1``)
+    are their dict.
     """
+    if isinstance(spec, QbFieldFilters):
+        spec = spec.as_dict()
     if not isinstance(spec, Mapping):
         raise InputValidationError(
             f"filters of {where!r} must be a dict {{field: value or {{operator: value}}}}, got {spec!r}"
@@ -125,7 +129,7 @@ def normalise_projections(spec: Any, where: str) -> list[Projection]:
     items = spec if isinstance(spec, (list, tuple)) else [spec]
     projections: list[Projection] = []
     for item in items:
-        if isinstance(item, str):
+        if isinstance(item, (str, QbField)):
             projections.append({_field(item, where, "projection"): {}})
         elif isinstance(item, Mapping):
             for field, options in item.items():
@@ -139,6 +143,8 @@ def normalise_projections(spec: Any, where: str) -> list[Projection]:
 
 
 def _field(field: Any, where: str, what: str) -> str:
+    if isinstance(field, QbField):  # ``Int.fields.value`` names ``attributes.value``
+        return field.backend_key
     if not isinstance(field, str) or not field:
         raise InputValidationError(f"a {what} field of {where!r} must be a non-empty string, got {field!r}")
     return field
@@ -197,7 +203,7 @@ def _order_fields(fields: Any, tag: str) -> list[dict[str, dict[str, str]]]:
     items = fields if isinstance(fields, (list, tuple)) else [fields]
     ordered: list[dict[str, dict[str, str]]] = []
     for item in items:
-        if isinstance(item, str):
+        if isinstance(item, (str, QbField)):
             ordered.append({_field(item, tag, "order_by"): {"order": schema.DEFAULT_ORDER}})
         elif isinstance(item, Mapping):
             for field, options in item.items():

@@ -35,6 +35,7 @@ PATHS = [
     ("provgraph.orm.nodes.data.code.abstract", "AbstractCode", orm.AbstractCode),
     ("provgraph.orm.nodes.data.code.installed", "InstalledCode", orm.InstalledCode),
     ("provgraph.orm.nodes.data.code.portable", "PortableCode", orm.PortableCode),
+    ("provgraph.orm.nodes.data.code.containerized", "ContainerizedCode", orm.ContainerizedCode),
 ]
 
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from provgraph.orm.nodes.data.core.code import AbstractCode, InstalledCode, PortableCode
+from provgraph.orm.nodes.data.core.code import AbstractCode, ContainerizedCode, InstalledCode, PortableCode
 
-__all__ = ["AbstractCode", "InstalledCode", "PortableCode"]
+__all__ = ["AbstractCode", "ContainerizedCode", "InstalledCode", "PortableCode"]
