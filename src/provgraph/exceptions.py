@@ -28,11 +28,14 @@ The tree::
     │                                   NotExistentKeyError, ContentNotExistent)
     ├── MultipleObjectsError            a lookup that should find one found several
     ├── StoredEntityError               an operation that needs an unstored entity
+    │   └── UnstoredEntityError, UnstoredMemberError  (also ModificationNotAllowed / ValueError)
     ├── ModificationNotAllowed          changing what is immutable
     ├── LinkValidationError             a link that would break the graph rules
     │   └── LinkArgumentTypeError       its source, target or type has the wrong type
     ├── ValidationError                 a value or entity fails validation
     │   └── InputValidationError        a malformed request (bad value, key or query)
+    │       ├── LabelTakenError         a unique label is taken (also IntegrityError, UniquenessError)
+    │       └── InputValueError, InputTypeError  also ValueError / TypeError, as aiida raises
     ├── StoringNotAllowed, IntegrityError, UniquenessError, DbContentError, HashingError,
     │   UnsupportedSchemaError, FeatureNotAvailable, FeatureDisabled, UnsupportedSpeciesError
     ├── EntryPointError                 Missing-, Multiple-, Loading-, InvalidEntryPointTypeError
@@ -73,6 +76,7 @@ __all__ = [
     "DbContentError",
     "EntryPointError",
     "ExportValidationError",
+    "FailedError",
     "FeatureDisabled",
     "FeatureNotAvailable",
     "HashingError",
@@ -80,12 +84,15 @@ __all__ = [
     "ImportValidationError",
     "IncompatibleArchiveVersionError",
     "IncompatibleStorageSchema",
+    "InputTypeError",
     "InputValidationError",
+    "InputValueError",
     "IntegrityError",
     "InternalError",
     "InvalidEntryPointTypeError",
     "InvalidOperation",
     "InvalidProfileNameError",
+    "LabelTakenError",
     "LicensingException",
     "LinkArgumentTypeError",
     "LinkValidationError",
@@ -116,9 +123,12 @@ __all__ = [
     "StorageRestoreError",
     "StoredEntityError",
     "StoringNotAllowed",
+    "TestsNotAllowedError",
     "UniquenessError",
     "UnknownStorageBackendError",
     "UnreachableStorage",
+    "UnstoredEntityError",
+    "UnstoredMemberError",
     "UnsupportedSchemaError",
     "UnsupportedSpeciesError",
     "ValidationError",
@@ -276,6 +286,29 @@ class UniquenessError(ProvgraphError):
     """A value that must be unique is taken (aiida-core's name)."""
 
 
+class UnstoredEntityError(StoredEntityError, ModificationNotAllowed):
+    """A stored entity's operation on an unstored one (adding nodes to an unstored group):
+    also aiida-core's ``ModificationNotAllowed``."""
+
+
+class UnstoredMemberError(StoredEntityError, ValueError):
+    """An unstored entity given where only stored ones may go (an unstored node into a group):
+    also the ``ValueError`` aiida-core raises."""
+
+
+class InputValueError(InputValidationError, ValueError):
+    """A malformed request where aiida-core raises ``ValueError`` (e.g. a QueryBuilder tag used twice)."""
+
+
+class InputTypeError(InputValidationError, TypeError):
+    """A request with a value of the wrong type where aiida-core raises ``TypeError`` (a float limit)."""
+
+
+class LabelTakenError(InputValidationError, IntegrityError, UniquenessError):
+    """A label that must be unique in its scope is taken (aiida-core raises ``IntegrityError``
+    when storing and ``UniquenessError`` when renaming; this is both)."""
+
+
 class NotExistentAttributeError(AttributeError, NotExistent):
     """An attribute lookup found nothing: both ``AttributeError`` and ``NotExistent``."""
 
@@ -342,6 +375,16 @@ class FeatureNotAvailable(ProvgraphError):
 
 class FeatureDisabled(ProvgraphError):
     """The feature exists but is switched off."""
+
+
+class FailedError(ProvgraphError):
+    """A calculation or an operation on it failed (aiida-core's name)."""
+
+
+class TestsNotAllowedError(ProvgraphError):
+    """A test run was pointed at a profile that is not a test profile (aiida-core's name)."""
+
+    __test__ = False  # not a test class, whatever pytest's name patterns say
 
 
 class UnsupportedSpeciesError(ProvgraphError, ValueError):

@@ -157,6 +157,10 @@ class Manager:
                 if access is not None:
                     access.release_access()
 
+    def reset_profile(self) -> None:
+        """aiida-core's name: drop what the loaded profile has open (its storage); the profile stays."""
+        self.reset_profile_storage()
+
     def reset(self) -> None:
         """Unload the profile and forget the cached config (tests call this between cases)."""
         with self._lock:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from provgraph.exceptions import InputValidationError, NotExistent, StoredEntityError
-from provgraph.orm.logs import Log
+from provgraph.orm.logs import ASCENDING, DESCENDING, Log, OrderSpecifier
 from provgraph.orm.nodes.data.data import Data
 from provgraph.orm.nodes.node import Node
 from provgraph.orm.nodes.process.calculation import CalcFunctionNode
@@ -99,8 +99,7 @@ def test_create_entry_from_record(node: Node) -> None:
     )
     log = Log.collection.create_entry_from_record(record)
     assert log is not None
-    assert not log.is_stored
-    log.store()
+    assert log.is_stored  # entries are stored when created, as in aiida-core
     assert (log.loggername, log.levelname, log.message) == (
         "provgraph.test.records",
         "WARNING",
@@ -153,3 +152,63 @@ def test_logs_go_with_their_node(backend: StorageBackend, node: Node) -> None:
     with backend.transaction():
         backend.delete_nodes_and_connections([node.pk])
     assert Log.collection.count() == 0
+
+
+def test_entries_are_stored_when_created(node: Node) -> None:
+    """As in aiida-core: ``Log(...)`` writes the entry at once."""
+    log = entry(node, 0, "now")
+    assert log.is_stored
+    assert Log.collection.get(pk=log.pk).message == "now"
+
+
+def test_metadata_of_the_wrong_type_is_a_type_error(node: Node) -> None:
+    assert node.pk is not None
+    with pytest.raises(TypeError, match="metadata must be a dict"):
+        Log(T0, "x", "INFO", node.pk, metadata="{'a': 1}")  # type: ignore[arg-type]
+    assert Log.collection.count() == 0
+
+
+def test_find_orders_by_order_specifiers(node: Node) -> None:
+    other = CalcFunctionNode().store()
+    entry(node, 0, "a")
+    entry(other, 1, "b")
+    ascending = Log.collection.find(order_by=[OrderSpecifier("dbnode_id", ASCENDING)])
+    descending = Log.collection.find(order_by=[OrderSpecifier("dbnode_id", DESCENDING)])
+    assert [log.message for log in ascending] == ["a", "b"]
+    assert [log.message for log in descending] == ["b", "a"]
+    assert len(Log.collection.find(limit=1)) == 1
+
+
+def test_delete_many_takes_querybuilder_filters(node: Node) -> None:
+    kept = entry(node, 0, "kept")
+    doomed = [entry(node, minute, "doomed").pk for minute in (1, 2)]
+    assert sorted(Log.collection.delete_many({"id": {"in": doomed}})) == sorted(doomed)
+    assert [log.pk for log in Log.collection.all()] == [kept.pk]
+
+
+def test_node_logger_writes_stored_nodes_records_at_report_and_above(backend: StorageBackend) -> None:
+    node = CalcFunctionNode()
+    node.logger.critical("unstored: not written")
+    assert Log.collection.count() == 0
+    node.store()
+    node.logger.report("progress %d", 3)
+    node.logger.info("below REPORT: not written")
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        node.logger.exception("it failed with %s", object())  # an argument JSON cannot hold
+    logs = Log.collection.get_logs_for(node)
+    assert next((log.levelname, log.message) for log in logs) == ("REPORT", "progress 3")
+    assert logs[1].levelname == "ERROR"
+    assert logs[1].message.startswith("it failed with <object")
+    assert "ValueError: boom" in logs[1].metadata["exc_info"]
+    assert logs[0].loggername == "aiida.orm.nodes.process.calculation.calcfunction.CalcFunctionNode"
+
+
+def test_node_logger_records_still_reach_python_logging(node: Node, caplog: pytest.LogCaptureFixture) -> None:
+    assert isinstance(node, CalcFunctionNode)
+    with caplog.at_level(logging.WARNING):
+        node.logger.warning("seen by both")
+    assert [record.getMessage() for record in caplog.records] == ["seen by both"]
+    assert caplog.records[0].name == node.logger_name()
+    assert Log.collection.count() == 1

@@ -367,7 +367,7 @@ def test_inputs_outputs_children_parents() -> None:
         ({"cls": 42}, "cls must be an ORM class"),
         ({"entity_type": 3}, "entity_type must be a string"),
         ({"entity_type": "Int"}, "neither a node_type"),
-        ({"entity_type": "link"}, "edges, not vertices"),
+        ({"entity_type": "group_node"}, "edges, not vertices"),
         ({"cls": orm.Int, "orm_base": "group"}, "orm_base 'group' contradicts"),
         ({"cls": orm.Int, "tag": "a--b"}, "contains '--'"),
         ({"cls": orm.Int, "tag": ""}, "non-empty string"),

@@ -322,9 +322,17 @@ def test_comments_and_logs(graph: Graph) -> None:
 
 def test_outer_join_gives_none_for_the_missing_side(graph: Graph) -> None:
     qb = QueryBuilder().append(orm.Int, tag="i", project="id")
-    qb.append(orm.ProcessNode, with_incoming="i", outerjoin=True, project="*")
+    qb.append(orm.Node, with_incoming="i", outerjoin=True, project="*")
     rows = dict(qb.all())
     assert rows == {graph.a.pk: graph.calc, graph.b.pk: graph.calc, graph.total.pk: None}
+
+
+def test_outer_join_class_filters_select_rows_as_in_aiida(graph: Graph) -> None:
+    """A class other than Node filters node_type in WHERE, like any filter of the joined vertex
+    (aiida's semantics): a row whose outer-joined side is missing does not pass it."""
+    qb = QueryBuilder().append(orm.Int, tag="i", project="id")
+    qb.append(orm.ProcessNode, with_incoming="i", outerjoin=True, project="*")
+    assert dict(qb.all()) == {graph.a.pk: graph.calc, graph.b.pk: graph.calc}
 
 
 # -- running -----------------------------------------------------------------------------------

@@ -24,8 +24,8 @@ def twice(x: Any) -> Any:
 
 
 @calcfunction
-def takes_metadata(x: Any, metadata: Any = None) -> Any:
-    return orm.Int(x.value + (0 if metadata is None else len(metadata.value)))
+def takes_metadata(x: Any, metadata: Any = {"label": "default label"}) -> Any:  # noqa: B006
+    return orm.Int(x.value + len(metadata["label"]))
 
 
 def test_label_and_description_set_the_node_and_are_recorded() -> None:
@@ -84,5 +84,9 @@ def test_a_bad_call_link_label_is_a_link_error() -> None:
 
 
 def test_a_function_with_its_own_metadata_parameter_gets_it() -> None:
-    result = takes_metadata(orm.Int(1), metadata=orm.Str("abc"))
-    assert result.value == 4
+    """As in aiida-core: a ``metadata`` parameter is the call's metadata, its default the defaults."""
+    result, node = takes_metadata.run_get_node(orm.Int(1))
+    assert (result.value, node.label) == (1 + len("default label"), "default label")
+    assert "metadata" not in node.inputs
+    result, node = takes_metadata.run_get_node(orm.Int(1), metadata={"label": "abc", "description": "d"})
+    assert (result.value, node.label, node.description) == (4, "abc", "d")

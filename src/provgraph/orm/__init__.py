@@ -17,9 +17,10 @@ from provgraph.orm.batch import store_many
 from provgraph.orm.comments import Comment
 from provgraph.orm.computers import Computer, load_computer
 from provgraph.orm.entities import Collection, Entity
-from provgraph.orm.groups import Group, load_group
+from provgraph.orm.groups import AutoGroup, Group, ImportGroup, UpfFamily, load_group
 from provgraph.orm.loaders import load_node
 from provgraph.orm.logs import Log
+from provgraph.orm.nodes.attributes import NodeAttributes
 from provgraph.orm.nodes.data import Data
 from provgraph.orm.nodes.data.core import (
     AbstractCode,
@@ -62,8 +63,27 @@ from provgraph.orm.nodes.process import (
     WorkflowNode,
     WorkFunctionNode,
 )
+from provgraph.orm.nodes.repository import NodeRepository
 from provgraph.orm.querybuilder import QueryBuilder
 from provgraph.orm.users import User
+from provgraph.orm.utils.links import LinkManager, LinkPair, LinkTriple, validate_link
+from provgraph.orm.utils.loaders import (
+    CalculationEntityLoader,
+    CodeEntityLoader,
+    ComputerEntityLoader,
+    GroupEntityLoader,
+    NodeEntityLoader,
+    OrmEntityLoader,
+    get_loader,
+    load_code,
+    load_entity,
+)
+from provgraph.orm.utils.node import (
+    AbstractNodeMeta,
+    get_query_type_from_type_string,
+    get_type_string_from_class,
+    load_node_class,
+)
 
 to_aiida_type = to_node  # the name aiida-core users know
 
@@ -72,17 +92,22 @@ from provgraph.orm import models  # noqa: E402, F401
 
 __all__ = [
     "AbstractCode",
+    "AbstractNodeMeta",
     "ArrayData",
     "AuthInfo",
+    "AutoGroup",
     "BaseType",
     "Bool",
     "CalcFunctionNode",
     "CalcJobNode",
+    "CalculationEntityLoader",
     "CalculationNode",
     "CifData",
+    "CodeEntityLoader",
     "Collection",
     "Comment",
     "Computer",
+    "ComputerEntityLoader",
     "ContainerizedCode",
     "Data",
     "Dict",
@@ -91,15 +116,24 @@ __all__ = [
     "Float",
     "FolderData",
     "Group",
+    "GroupEntityLoader",
+    "ImportGroup",
     "InstalledCode",
     "Int",
     "JsonableData",
     "Kind",
+    "LinkManager",
+    "LinkPair",
+    "LinkTriple",
     "LinkType",
     "List",
     "Log",
     "Node",
+    "NodeAttributes",
+    "NodeEntityLoader",
+    "NodeRepository",
     "NumericType",
+    "OrmEntityLoader",
     "PortableCode",
     "ProcessNode",
     "QueryBuilder",
@@ -112,16 +146,24 @@ __all__ = [
     "Site",
     "Str",
     "StructureData",
+    "UpfFamily",
     "User",
     "WorkChainNode",
     "WorkFunctionNode",
     "WorkflowNode",
     "XyData",
     "fields",
+    "get_loader",
+    "get_query_type_from_type_string",
+    "get_type_string_from_class",
+    "load_code",
     "load_computer",
+    "load_entity",
     "load_group",
     "load_node",
+    "load_node_class",
     "store_many",
     "to_aiida_type",
     "to_node",
+    "validate_link",
 ]

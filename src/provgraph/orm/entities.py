@@ -8,17 +8,25 @@ backend's plain row API and turn them into entities.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from provgraph.exceptions import InputValidationError, MultipleObjectsError, NotExistent
+from provgraph.exceptions import (
+    InputValidationError,
+    InvalidOperation,
+    ModificationNotAllowed,
+    MultipleObjectsError,
+    NotExistent,
+)
 from provgraph.manager import get_manager
-from provgraph.storage.abstract import EntityTypes, RowFilters, StorageBackend
+from provgraph.storage.abstract import EntityTypes, In, Like, RowFilters, StorageBackend
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = [
+    "BackendEntity",
     "BuiltOnFirstUse",
     "BulkDeleteCollection",
     "Collection",
@@ -32,6 +40,7 @@ __all__ = [
 
 EntityT = TypeVar("EntityT", bound="Entity")
 CollectionT_co = TypeVar("CollectionT_co", bound="Collection[Any]", covariant=True)
+CollectionT = TypeVar("CollectionT", bound="Collection[Any]")
 
 
 # EntityTypes -> the class that declared it (User, Computer, Node, ...): filled by
@@ -78,6 +87,28 @@ def _owned(row: Mapping[str, Any]) -> dict[str, Any]:
     return row if isinstance(row, dict) else dict(row)
 
 
+def _row_filter(name: str, value: Any) -> Any:
+    """A QueryBuilder-style ``{operator: operand}`` for ``==``, ``in`` and ``like`` as a row filter.
+
+    AiiDA's collections take QueryBuilder filters (``{'id': {'in': [1, 2]}}``); the row API
+    has equality, ``In`` and ``Like``, which covers what collections are asked.
+    """
+    if not isinstance(value, Mapping):
+        return value
+    if len(value) == 1:
+        ((operator, operand),) = value.items()
+        if operator == "==":
+            return operand
+        if operator == "in" and isinstance(operand, (list, tuple, set, frozenset)):
+            return In(tuple(operand))
+        if operator == "like" and isinstance(operand, str):
+            return Like(operand)
+    raise InputValidationError(
+        f"filter on {name!r}: a collection takes a value or {{'==' | 'in' | 'like': operand}}, "
+        f"got {value!r}; use the QueryBuilder for other operators"
+    )
+
+
 class Collection(Generic[EntityT]):
     """The entities of one class in one storage: ``Entity.collection`` returns one.
 
@@ -91,8 +122,11 @@ class Collection(Generic[EntityT]):
         self._backend = backend
 
     def __call__(self, backend: StorageBackend) -> Self:
-        """The same collection in another storage (AiiDA's ``Entity.collection(backend)``)."""
-        return type(self)(self._entity_class, backend)
+        """The same collection in another storage (AiiDA's ``Entity.collection(backend)``);
+        the one already made for that class and storage, if any."""
+        if backend is self._backend:
+            return self
+        return _cached_collection(type(self), self._entity_class, backend)
 
     @property
     def backend(self) -> StorageBackend:
@@ -103,7 +137,9 @@ class Collection(Generic[EntityT]):
         return self._entity_class
 
     def _filters(self, filters: Mapping[str, Any] | None) -> dict[str, Any]:
-        columns = self._entity_class._columns_of(dict(filters or {}))
+        columns = self._entity_class._columns_of(
+            {name: _row_filter(name, value) for name, value in (filters or {}).items()}
+        )
         columns.update(self._entity_class._class_filters())
         return columns
 
@@ -175,6 +211,30 @@ class BulkDeleteCollection(Collection[EntityT]):
         return ids
 
 
+# storage -> {(collection class, entity class): collection}: ``User.collection`` is one object per
+# storage (AiiDA's promise), and a closed storage's collections go with it.
+_COLLECTIONS: weakref.WeakKeyDictionary[StorageBackend, dict[tuple[type, type], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _cached_collection(
+    collection_class: type[CollectionT], owner: type[Entity], backend: StorageBackend
+) -> CollectionT:
+    """The collection of ``owner`` in ``backend``, made on first use."""
+    try:
+        per_backend = _COLLECTIONS[backend]
+    except KeyError:
+        per_backend = _COLLECTIONS[backend] = {}
+    except TypeError:  # a storage that cannot be weakly referenced: no caching
+        return collection_class(owner, backend)
+    key = (collection_class, owner)
+    collection = per_backend.get(key)
+    if collection is None:
+        collection = per_backend[key] = collection_class(owner, backend)
+    return collection
+
+
 class CollectionDescriptor(Generic[CollectionT_co]):
     """``Entity.collection``: the owner class's collection in the loaded profile's storage.
 
@@ -191,8 +251,8 @@ class CollectionDescriptor(Generic[CollectionT_co]):
         return self.bind(owner, get_default_backend())
 
     def bind(self, owner: type[Entity], backend: StorageBackend) -> CollectionT_co:
-        """The collection of ``owner`` in ``backend`` (no loaded profile needed)."""
-        return self._collection_class(owner, backend)
+        """The collection of ``owner`` in ``backend`` (no loaded profile needed), one per storage."""
+        return _cached_collection(self._collection_class, owner, backend)
 
 
 # What ``provgraph.orm.models`` provides to the entity classes (``set_model_api``): the pydantic
@@ -425,6 +485,35 @@ class Entity:
         fields names the taken value and what to do instead. Return to keep the storage's error.
         """
 
+    def __getstate__(self) -> Any:
+        """Entities are not pickled: one is a row bound to an open storage (AiiDA refuses too)."""
+        raise InvalidOperation(
+            f"pickling of {type(self).__name__} is not supported: keep its pk or uuid and load it again"
+        )
+
+    @property
+    def backend_entity(self) -> BackendEntity:
+        """AiiDA's backend entity (provgraph has no separate layer): a view of this entity."""
+        return self._backend_entity_class(self)
+
+    _backend_entity_class: ClassVar[type[BackendEntity]]
+
+    def _set_bare_column(self, name: str, value: Any) -> None:
+        """``backend_entity.bare_model.<name> = value``: change a column of the unstored row."""
+        if self.is_stored:
+            raise ModificationNotAllowed(
+                f"{self!r} is stored: change its columns through its own API, not the bare model"
+            )
+        if name not in self._row:
+            raise AttributeError(f"{type(self).__name__} rows have no column {name!r}")
+        self._row[name] = value
+
+    def _get_bare_column(self, name: str) -> Any:
+        try:
+            return self._row[name]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} rows have no column {name!r}") from None
+
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self) or not isinstance(other, Entity):
             return NotImplemented
@@ -438,3 +527,47 @@ class Entity:
     def __repr__(self) -> str:
         state = f"pk={self.pk}" if self.is_stored else "unstored"
         return f"<{type(self).__name__}: {state}>"
+
+
+class _BareModel:
+    """``backend_entity.bare_model``: the row's columns as attributes (for aiida's tests that
+    set a column of an unstored entity directly, e.g. a group's ``type_string``)."""
+
+    __slots__ = ("_entity",)
+
+    def __init__(self, entity: Entity) -> None:
+        object.__setattr__(self, "_entity", entity)
+
+    def __getattr__(self, name: str) -> Any:
+        return self._entity._get_bare_column(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._entity._set_bare_column(name, value)
+
+
+class BackendEntity:
+    """What AiiDA calls an entity's backend entity; provgraph's entities are their own rows, so
+    this is a view that answers for the entity (``pk``, ``uuid``, ... pass through)."""
+
+    __slots__ = ("_entity",)
+
+    def __init__(self, entity: Entity) -> None:
+        self._entity = entity
+
+    @property
+    def entity(self) -> Entity:
+        """The ORM entity this view belongs to."""
+        return self._entity
+
+    @property
+    def bare_model(self) -> Any:
+        return _BareModel(self._entity)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._entity, name)
+
+    def __repr__(self) -> str:
+        return f"<BackendEntity of {self._entity!r}>"
+
+
+Entity._backend_entity_class = BackendEntity

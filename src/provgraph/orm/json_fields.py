@@ -53,7 +53,8 @@ class JsonFields:
 
     _column: ClassVar[str]
     _what: ClassVar[str]
-    #: Keep unstored values by reference: only for owners whose store copies every value.
+    #: Keep unstored values by reference (aiida-core's behaviour): only for owners whose store
+    #: copies every value, so that a stored row never shares objects with the caller.
     _by_reference: ClassVar[bool] = False
 
     __slots__ = ("_owner",)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from provgraph.exceptions import InputValidationError
+from provgraph.exceptions import InputValidationError, LabelTakenError
 from provgraph.orm.entities import Entity
 
 __all__ = ["LabelledEntity"]
@@ -56,7 +56,7 @@ class LabelledEntity(Entity):
         label = columns.get("label")
         scope, scope_words = self._label_scope()
         if label is not None and self._backend.count_rows(self._entity_type, {"label": label, **scope}):
-            raise InputValidationError(
+            raise LabelTakenError(
                 f"a {self._entity_type.value} labelled {label!r}{scope_words} exists already; "
                 "choose another label"
             ) from cause

@@ -17,10 +17,9 @@ from __future__ import annotations
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from provgraph import orm
 from provgraph.exceptions import LoadingEntryPointError, MissingEntryPointError, MultipleEntryPointError
+from provgraph.orm.groups import registered_group_types
 from provgraph.orm.nodes.types import registered_node_types
-from provgraph.orm.querybuilder.type_filters import DEFAULT_GROUP_TYPE_STRING
 
 __all__ = [
     "ENTRY_POINT_GROUP_PREFIX",
@@ -61,23 +60,9 @@ def _builtin(group: str) -> dict[str, str]:
             elif group == "provgraph.node" and len(parts) > 1:
                 found[".".join(parts[:-1])] = f"{cls.__module__}:{cls.__qualname__}"
     elif group == "provgraph.groups":
-        for group_cls in _group_classes():
-            type_string = getattr(group_cls, "_type_string", None) or (
-                DEFAULT_GROUP_TYPE_STRING if group_cls is orm.Group else None
-            )
-            if type_string:
-                found[type_string] = f"{group_cls.__module__}:{group_cls.__qualname__}"
+        for type_string, group_cls in registered_group_types().items():
+            found[type_string] = f"{group_cls.__module__}:{group_cls.__qualname__}"
     return found
-
-
-def _group_classes() -> list[type]:
-    seen: list[type] = []
-    pending: list[type] = [orm.Group]
-    while pending:
-        cls = pending.pop()
-        seen.append(cls)
-        pending.extend(cls.__subclasses__())
-    return seen
 
 
 def get_entry_points(group: str) -> list[EntryPoint]:

@@ -2,6 +2,6 @@
 
 from provgraph.orm.nodes.process.exit_code import ExitCode
 from provgraph.provenance.functions import ProcessFunction, calcfunction, workfunction
-from provgraph.provenance.runner import current_process
+from provgraph.provenance.process import Process, current_process
 
-__all__ = ["ExitCode", "ProcessFunction", "calcfunction", "current_process", "workfunction"]
+__all__ = ["ExitCode", "Process", "ProcessFunction", "calcfunction", "current_process", "workfunction"]

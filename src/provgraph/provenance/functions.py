@@ -18,20 +18,43 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, NamedTuple, TypeVar
 
+from provgraph.orm.nodes.data.data import Data
 from provgraph.orm.nodes.process.calculation import CalcFunctionNode
 from provgraph.orm.nodes.process.function import FunctionInfo, function_info
 from provgraph.orm.nodes.process.process import ProcessNode
 from provgraph.orm.nodes.process.workflow import WorkFunctionNode
-from provgraph.provenance.inputs import bind_inputs
+from provgraph.provenance.inputs import METADATA_PARAMETER, bind_inputs
 from provgraph.provenance.metadata import ProcessMetadata, parse_metadata
-from provgraph.provenance.runner import FunctionSpec, run_function
+from provgraph.provenance.ports import InputPort, ProcessSpec, build_spec
+from provgraph.provenance.runner import FunctionSpec, run_function, version_info
 
-__all__ = ["ProcessFunction", "calcfunction", "workfunction"]
+__all__ = [
+    "ProcessFunction",
+    "ResultAndNode",
+    "ResultAndPk",
+    "calcfunction",
+    "is_process_function",
+    "workfunction",
+]
 
 NodeT = TypeVar("NodeT", bound=ProcessNode)
+
+
+class ResultAndNode(NamedTuple):
+    """What ``run_get_node`` returns: the outputs and the process node (unpacks as a pair)."""
+
+    result: Any
+    node: ProcessNode
+
+
+class ResultAndPk(NamedTuple):
+    """What ``run_get_pk`` returns: the outputs and the pk of the process node."""
+
+    result: Any
+    pk: int
 
 
 class ProcessFunction(Generic[NodeT]):
@@ -45,17 +68,42 @@ class ProcessFunction(Generic[NodeT]):
         functools.update_wrapper(self, function)
         self._function = function
         self.node_class = node_class
+        self.process_type = process_type_of(function)
         self._signature = inspect.signature(function)
-        self._spec: FunctionSpec | None = None
+        self._takes_metadata = METADATA_PARAMETER in self._signature.parameters
+        self._process_spec: ProcessSpec | None = None
+        self._function_spec: FunctionSpec | None = None
+        self._checked: tuple[InputPort, ...] = ()
 
     @property
-    def spec(self) -> FunctionSpec:
+    def process_class(self) -> Callable[..., Any]:
+        """The function itself (aiida-core's ``process_class`` of a process function is its class)."""
+        return self._function
+
+    def spec(self) -> ProcessSpec:
+        """The inputs and outputs the function declares (built on first use, then kept)."""
+        if self._process_spec is None:
+            process_spec = build_spec(self._function, self._signature)
+            self._checked = tuple(
+                port
+                for port in process_spec.inputs.values()
+                if isinstance(port, InputPort)
+                and not port.is_metadata
+                and not set(port.valid_type) <= {Data, type(None)}
+            )
+            self._process_spec = process_spec
+        return self._process_spec
+
+    def _run_spec(self) -> FunctionSpec:
         """What all runs share, inspected on the first call (reading the source file once)."""
-        if self._spec is None:
+        if self._function_spec is None:
+            self.spec()
             function = self._function
             info: FunctionInfo = function_info(function)
-            self._spec = FunctionSpec(function, self.node_class, process_type_of(function), info)
-        return self._spec
+            self._function_spec = FunctionSpec(
+                function, self.node_class, self.process_type, info, version_info(function)
+            )
+        return self._function_spec
 
     def __repr__(self) -> str:
         kind = "calcfunction" if issubclass(self.node_class, CalcFunctionNode) else "workfunction"
@@ -70,21 +118,38 @@ class ProcessFunction(Generic[NodeT]):
         """The same as calling the function (AiiDA's name)."""
         return self(*args, **kwargs)
 
-    def run_get_node(self, *args: Any, **kwargs: Any) -> tuple[Any, NodeT]:
+    def run_get_node(self, *args: Any, **kwargs: Any) -> ResultAndNode:
         """Run and record the function; returns its outputs and the process node of the run."""
+        spec = self._run_spec()
         name = self._function.__name__
-        metadata = ProcessMetadata()
-        if "metadata" in kwargs and "metadata" not in self._signature.parameters:
-            kwargs = dict(kwargs)
-            metadata = parse_metadata(name, kwargs.pop("metadata"))
-        inputs = bind_inputs(self._signature, name, args, kwargs)
-        result, node = run_function(self.spec, inputs, metadata)
-        return result, node  # type: ignore[return-value]
+        given = kwargs.pop(METADATA_PARAMETER, None) if METADATA_PARAMETER in kwargs else None
+        if self._takes_metadata:
+            given = {**self._default_metadata(), **(given or {})}
+        metadata = parse_metadata(name, given) if given else ProcessMetadata()
+        inputs = bind_inputs(
+            self._signature,
+            name,
+            args,
+            kwargs,
+            checked=self._checked,
+            metadata=(given or {}) if self._takes_metadata else None,
+        )
+        result, node = run_function(spec, inputs, metadata)
+        return ResultAndNode(result, node)
 
-    def run_get_pk(self, *args: Any, **kwargs: Any) -> tuple[Any, int]:
+    def _default_metadata(self) -> dict[str, Any]:
+        default = self._signature.parameters[METADATA_PARAMETER].default
+        return dict(default) if isinstance(default, Mapping) else {}
+
+    def run_get_pk(self, *args: Any, **kwargs: Any) -> ResultAndPk:
         """Run and record the function; returns its outputs and the pk of its process node."""
         result, node = self.run_get_node(*args, **kwargs)
-        return result, int(node.pk)  # type: ignore[arg-type]
+        return ResultAndPk(result, int(node.pk))  # type: ignore[arg-type]
+
+
+def is_process_function(function: Any) -> bool:
+    """Whether ``function`` is a calcfunction or workfunction."""
+    return bool(getattr(function, "is_process_function", False))
 
 
 def process_type_of(function: Callable[..., Any]) -> str:

@@ -28,21 +28,20 @@ Either way the graph never holds outputs without their creator, or an unsealed f
 
 from __future__ import annotations
 
+import importlib
 import logging
-import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, cast
 
 from provgraph.caching import is_caching_enabled
 from provgraph.common.version import installed_version
-from provgraph.exceptions import InputValidationError, LinkValidationError
+from provgraph.exceptions import InputValidationError, InvalidOperation, LinkValidationError
 from provgraph.orm.batch import PreparedRows, prepare_rows, store_many
-from provgraph.orm.logs import Log
+from provgraph.orm.logs import Log, write_log_records
 from provgraph.orm.nodes.caching_store import find_cache_source, store_from_cache
 from provgraph.orm.nodes.data.data import Data
 from provgraph.orm.nodes.link_types import LinkType
@@ -55,6 +54,8 @@ from provgraph.orm.nodes.process.process import SEALED_KEY, ProcessNode, Process
 from provgraph.orm.nodes.process.workflow import WorkflowNode
 from provgraph.provenance.inputs import CallInputs
 from provgraph.provenance.metadata import ProcessMetadata
+from provgraph.provenance.ports import PortValidationError
+from provgraph.provenance.process import current_process, running_as
 from provgraph.provenance.runner_record import RUNNER_EXTRA_KEY, RunnerRecord
 
 __all__ = ["FunctionSpec", "current_process", "run_function"]
@@ -65,7 +66,13 @@ SINGLE_OUTPUT_LABEL = "result"
 CALL_LINK_LABEL = "CALL"
 _REPORT_LEVEL = 23  # AiiDA's REPORT level: process reports, including the traceback of an exception
 
-_running = threading.local()
+
+class OutputTypeError(InputValidationError, TypeError):
+    """A process function returned something that is neither a node, a mapping of nodes, nor an ExitCode."""
+
+
+class CalledFromCalculationError(LinkValidationError, InvalidOperation):
+    """A calculation called another process: only workflows call (aiida-core: ``InvalidOperation``)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ class FunctionSpec:
     node_class: type[ProcessNode]
     process_type: str
     info: FunctionInfo
+    version: dict[str, str]
 
     @property
     def name(self) -> str:
@@ -84,22 +92,6 @@ class FunctionSpec:
     @property
     def kind(self) -> str:
         return "calcfunction" if issubclass(self.node_class, CalculationNode) else "workfunction"
-
-
-def current_process() -> ProcessNode | None:
-    """The process node of the innermost process function running in this thread, if any."""
-    stack: list[ProcessNode] = getattr(_running, "stack", [])
-    return stack[-1] if stack else None
-
-
-@contextmanager
-def _running_as(node: ProcessNode) -> Iterator[None]:
-    stack: list[ProcessNode] = _running.__dict__.setdefault("stack", [])
-    stack.append(node)
-    try:
-        yield
-    finally:
-        stack.pop()
 
 
 def run_function(
@@ -127,19 +119,28 @@ def _run_calculation(spec: FunctionSpec, node: ProcessNode, inputs: CallInputs) 
     new_inputs = [source for source in inputs.links.values() if not source.is_stored]
     prepared = prepare_rows(new_inputs)
     created: list[Node] = []
+    pending: list[logging.LogRecord] = []
+    node._pending_log_records = pending  # what it logs while unstored is written with it
     try:
-        with _running_as(node):
+        with running_as(node):
             result = spec.function(*inputs.args, **inputs.kwargs)
         returned, flat = _returned(spec, result, inputs)
         created = _link_created(node, flat)
         node.base.attributes.set_many(_final_attributes(result))
         prepared.check_unchanged()
         spec.info.attach_source(node)
-        store_many([*new_inputs, node, *created], prepared=prepared)
+        if pending:
+            with node.backend.transaction():
+                store_many([*new_inputs, node, *created], prepared=prepared)
+                write_log_records(node, pending)
+        else:
+            store_many([*new_inputs, node, *created], prepared=prepared)
     except BaseException as exc:
         _forget_created(node, created)
         _record_unstored_failure(spec, node, new_inputs, prepared, exc)
         raise
+    finally:
+        node._pending_log_records = None
     return returned
 
 
@@ -154,7 +155,7 @@ def _run_workflow(spec: FunctionSpec, node: ProcessNode, inputs: CallInputs) -> 
         node.base.extras.set(RUNNER_EXTRA_KEY, RunnerRecord.current().as_extra())
         store_many([*(source for source in inputs.links.values() if not source.is_stored), node])
     try:
-        with _running_as(node):
+        with running_as(node):
             result = spec.function(*inputs.args, **inputs.kwargs)
         returned, flat = _returned(spec, result, inputs)
         with node.backend.transaction():
@@ -178,7 +179,7 @@ def _run_unrecorded(
     node = _new_node(spec, inputs, metadata, link=False)
     _UNRECORDED.add(id(node))
     try:
-        with _running_as(node):
+        with running_as(node):
             result = spec.function(*inputs.args, **inputs.kwargs)
         returned = {} if isinstance(result, ExitCode) or result is None else result
         node.base.attributes.set_many(_final_attributes(result))
@@ -207,7 +208,7 @@ def _new_node(
             ProcessNode.PROCESS_STATE_KEY: ProcessState.RUNNING.value,
             ProcessNode.PROCESS_LABEL_KEY: spec.name,
             ProcessNode.METADATA_INPUTS_KEY: metadata.recorded_inputs,
-            "version": _version_info(),
+            "version": dict(spec.version),
             **spec.info.attributes,
         }
     )
@@ -220,7 +221,7 @@ def _new_node(
     if caller is not None:
         call_type = LinkType.CALL_CALC if isinstance(node, CalculationNode) else LinkType.CALL_WORK
         if not isinstance(caller, WorkflowNode):
-            raise LinkValidationError(
+            raise CalledFromCalculationError(
                 f"{spec.kind} {spec.name} was called inside calculation {caller.process_label} "
                 f"(pk={caller.pk}); only workflows (workfunctions) may call other processes"
             )
@@ -228,8 +229,18 @@ def _new_node(
     return node
 
 
-def _version_info() -> dict[str, str]:
-    return {"provgraph": installed_version()}
+def version_info(function: Callable[..., Any]) -> dict[str, str]:
+    """aiida-core's ``version`` attribute: ``core`` (provgraph's version) and ``plugin``, the
+    ``__version__`` of the top-level package defining ``function`` (left out if it has none)."""
+    found = {"core": installed_version()}
+    top = getattr(function, "__module__", None) or ""
+    try:
+        plugin = getattr(importlib.import_module(top.split(".")[0]), "__version__", None)
+    except (ImportError, ValueError):
+        plugin = None
+    if isinstance(plugin, str):
+        found["plugin"] = plugin
+    return found
 
 
 def _from_cache(spec: FunctionSpec, node: ProcessNode, inputs: CallInputs) -> bool:
@@ -273,23 +284,21 @@ def _final_attributes(result: Any) -> dict[str, Any]:
 
 
 def _returned(spec: FunctionSpec, result: Any, inputs: CallInputs) -> tuple[Any, dict[str, Node]]:
-    """What the call returns, and its outputs by link label (checked: nothing changes if refused)."""
-    if isinstance(result, ExitCode):
+    """What the call returns, and its outputs by link label (checked: nothing changes if refused).
+
+    A returned mapping comes back as the nested dict of its outputs: a key with dots
+    (``"nested.output"``) is a namespace, as in aiida-core.
+    """
+    if isinstance(result, ExitCode) or result is None:
         return {}, {}
-    return (result if result is not None else {}), _flatten_outputs(spec, result, inputs)
-
-
-def _flatten_outputs(spec: FunctionSpec, result: Any, inputs: CallInputs) -> dict[str, Node]:
-    if result is None:
-        return {}
     given = {id(source) for source in inputs.links.values()}
     if isinstance(result, Node):
-        return {SINGLE_OUTPUT_LABEL: _checked_output(spec, SINGLE_OUTPUT_LABEL, result, given)}
+        return result, {SINGLE_OUTPUT_LABEL: _checked_output(spec, SINGLE_OUTPUT_LABEL, result, given)}
     if isinstance(result, Mapping):
         flat: dict[str, Node] = {}
-        _flatten_into(spec, flat, "", result, given)
-        return flat
-    raise InputValidationError(
+        nested = _flatten_into(spec, flat, "", result, given)
+        return nested, flat
+    raise OutputTypeError(
         f"{spec.kind} {spec.name} returned a {type(result).__name__} ({_short(result)}); return a Data node, "
         "a dict of Data nodes (possibly nested), an ExitCode or None"
     )
@@ -297,23 +306,30 @@ def _flatten_outputs(spec: FunctionSpec, result: Any, inputs: CallInputs) -> dic
 
 def _flatten_into(
     spec: FunctionSpec, flat: dict[str, Node], prefix: str, mapping: Mapping[Any, Any], given: set[int]
-) -> None:
+) -> dict[str, Any]:
+    """Fill ``flat`` (link label -> node) from ``mapping``; returns the outputs as nested dicts."""
+    nested: dict[str, Any] = {}
     for key, value in mapping.items():
         if not isinstance(key, str):
-            raise InputValidationError(
+            raise PortValidationError(
                 f"{spec.kind} {spec.name} returned an output key {key!r} that is not a str"
             )
-        label = f"{prefix}{key}"
+        *spaces, name = key.split(".")
+        level = nested
+        for space in spaces:
+            level = level.setdefault(space, {})
+        label = prefix + key.replace(".", PORT_NAMESPACE_SEPARATOR)
         if isinstance(value, Mapping) and not isinstance(value, Node):
-            _flatten_into(spec, flat, label + PORT_NAMESPACE_SEPARATOR, value, given)
+            level[name] = _flatten_into(spec, flat, label + PORT_NAMESPACE_SEPARATOR, value, given)
         else:
-            flat[label] = _checked_output(spec, label, value, given)
+            flat[label] = level[name] = _checked_output(spec, label, value, given)
+    return nested
 
 
 def _checked_output(spec: FunctionSpec, label: str, value: Any, given: set[int]) -> Node:
     """``value`` if it may be the output ``label``; ``given`` holds the ids of the call's inputs."""
     if not isinstance(value, Data):
-        raise InputValidationError(
+        raise PortValidationError(
             f"{spec.kind} {spec.name} returned output {label!r} of type {type(value).__name__} "
             f"({_short(value)}); outputs must be Data nodes, e.g. orm.Int(...) instead of a plain int"
         )
@@ -392,7 +408,8 @@ def _record_unstored_failure(
         spec.info.attach_source(node)
         with node.backend.transaction():
             store_many([*new_inputs, node], prepared=prepared)
-            _log_entry(node, exc).store()
+            write_log_records(node, node._pending_log_records or [])
+            _log_entry(node, exc)
     except Exception:
         LOGGER.exception("could not record the failure of process node %s", node.uuid)
 
@@ -402,7 +419,7 @@ def _record_stored_failure(node: ProcessNode, exc: BaseException) -> None:
     try:
         with node.backend.transaction():
             node.base.attributes.set_many(_failure_attributes(exc))
-            _log_entry(node, exc).store()
+            _log_entry(node, exc)
     except Exception:
         LOGGER.exception("could not record the failure of process node pk=%s", node.pk)
 

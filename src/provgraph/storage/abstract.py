@@ -23,7 +23,16 @@ if TYPE_CHECKING:
     from provgraph.config.profile import Profile
     from provgraph.repository.abstract import RepositoryBackend
 
-__all__ = ["EntityTypes", "In", "JsonText", "Like", "RowFilters", "StorageBackend", "StoragePart"]
+__all__ = [
+    "EntityTypes",
+    "In",
+    "JsonText",
+    "Like",
+    "NodeStatistics",
+    "RowFilters",
+    "StorageBackend",
+    "StoragePart",
+]
 
 
 class EntityTypes(str, enum.Enum):
@@ -534,6 +543,21 @@ class StorageBackend(abc.ABC):
         Touches no data. ``InputValidationError`` for a bad query, as :meth:`query_rows`.
         """
 
+    def compiled_query(self, query: Mapping[str, Any]) -> Any:
+        """The backend's compiled form of ``query`` (for introspection, as aiida's
+        ``QueryBuilder._impl.get_query``); backends that cache compiled queries return the
+        cached object for an identical description. The default is the SQL text."""
+        return self.query_sql(query)
+
+    def query_plan(self, query: Mapping[str, Any], *, execute: bool = True, verbose: bool = False) -> str:
+        """The database's execution plan of ``query`` as text (``execute`` may run the query to
+        measure it). Backends without query plans raise ``NotImplementedError``."""
+        raise NotImplementedError(f"{type(self).__name__} cannot explain queries")
+
+    def query(self) -> NodeStatistics:
+        """aiida's ``backend.query()``: node statistics (``get_creation_statistics``)."""
+        return NodeStatistics(self)
+
     # -- repository, settings, maintenance ------------------------------------------------------
 
     @abc.abstractmethod
@@ -657,3 +681,45 @@ class StorageBackend(abc.ABC):
             for name, details in self.get_entity_details().items():
                 entities.setdefault(name, {}).update(details)
         return {"entities": entities, "repository": self.get_repository().get_info(detailed)}
+
+
+class NodeStatistics:
+    """How many nodes a storage holds, by type and by creation day (aiida's creation statistics).
+
+    One streamed query over two columns of the nodes (optionally of one user's), summed here.
+    """
+
+    def __init__(self, backend: StorageBackend) -> None:
+        self._backend = backend
+
+    def get_creation_statistics(self, user_pk: int | None = None) -> dict[str, Any]:
+        """``{'total': n, 'types': {node_type: n}, 'ctime_by_day': {'YYYY-MM-DD': n}}``."""
+        query: dict[str, Any] = {
+            "path": [
+                {
+                    "entity_type": "",
+                    "orm_base": EntityTypes.NODE.value,
+                    "tag": "node",
+                    "joining_keyword": None,
+                    "joining_value": None,
+                    "edge_tag": None,
+                    "outerjoin": False,
+                }
+            ],
+            "filters": {"node": {} if user_pk is None else {"user_id": user_pk}},
+            "project": {"node": [{"node_type": {}}, {"ctime": {}}]},
+            "project_map": {},
+            "order_by": [],
+            "limit": None,
+            "offset": None,
+            "distinct": False,
+        }
+        types: dict[str, int] = {}
+        days: dict[str, int] = {}
+        total = 0
+        for node_type, ctime in self._backend.query_rows(query, batch_size=10_000):
+            total += 1
+            types[node_type] = types.get(node_type, 0) + 1
+            day = ctime.strftime("%Y-%m-%d")
+            days[day] = days.get(day, 0) + 1
+        return {"total": total, "types": types, "ctime_by_day": days}

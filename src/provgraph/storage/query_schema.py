@@ -38,6 +38,7 @@ __all__ = [
     "ORM_BASES",
     "PROJECTION_OPTIONS",
     "RELATIONSHIPS",
+    "STANDALONE_BASES",
     "VERTEX_KEYS",
     "Cast",
     "EdgeKind",
@@ -77,8 +78,9 @@ VERTEX_KEYS: tuple[str, ...] = (
     "outerjoin",
 )
 
-#: The entity types a vertex may have (its ``orm_base``). Links and group memberships are
-#: never vertices: they are the edges of the joins that go through them.
+#: The entity types a vertex may have (its ``orm_base``). Group memberships are never
+#: vertices: they are the edges of the joins that go through them. Links are those edges too,
+#: and also a vertex of their own that joins nothing (aiida's ``append(entity_type='link')``).
 ORM_BASES: frozenset[EntityTypes] = frozenset(
     {
         EntityTypes.NODE,
@@ -88,8 +90,11 @@ ORM_BASES: frozenset[EntityTypes] = frozenset(
         EntityTypes.COMMENT,
         EntityTypes.LOG,
         EntityTypes.AUTHINFO,
+        EntityTypes.LINK,
     }
 )
+#: Vertex bases that no relationship joins: such a vertex is the only one of its query.
+STANDALONE_BASES: frozenset[EntityTypes] = frozenset({EntityTypes.LINK})
 
 # -- relationships ------------------------------------------------------------------------------
 

@@ -31,12 +31,6 @@ def test_process_type_is_a_constructor_keyword(backend: StorageBackend) -> None:
     assert orm.CalculationNode().process_type is None
 
 
-def test_backend_entity_is_the_node_itself(backend: StorageBackend) -> None:
-    node = orm.Data(label="x")
-    assert node.backend_entity is node
-    assert node.backend_entity.label == "x"
-
-
 def test_entry_point_names_registered_classes_only(backend: StorageBackend) -> None:
     expected = EntryPoint("core.int", "provgraph.orm.nodes.data.core.int:Int", "provgraph.data")
     assert orm.Int.entry_point == expected
@@ -106,14 +100,6 @@ def test_invalid_values_are_refused_when_set_even_if_kept_by_reference(backend: 
         node.base.extras.set("bad", {1: "a"})
     assert "bad" not in node.base.attributes.all
     assert "bad" not in node.base.extras.all
-
-
-def test_group_extras_are_still_copied_when_set(backend: StorageBackend) -> None:
-    value = {"a": [1]}
-    group = orm.Group(label="copied-extras")
-    group.base.extras.set("key", value)
-    value["a"].append(2)
-    assert group.base.extras.get("key") == {"a": [1]}
 
 
 def test_link_arguments_of_the_wrong_type_are_type_errors(backend: StorageBackend) -> None:

@@ -7,6 +7,7 @@ import pytest
 from provgraph import orm
 from provgraph.exceptions import DbContentError
 from provgraph.orm.utils.node import (
+    AbstractNodeMeta,
     get_query_type_from_type_string,
     get_type_string_from_class,
     is_valid_node_type_string,
@@ -56,3 +57,11 @@ def test_valid_type_strings_and_query_prefixes() -> None:
     assert get_query_type_from_type_string("") == ""
     with pytest.raises(DbContentError):
         get_query_type_from_type_string("data.")
+
+
+def test_abstract_node_meta_still_defines_plugin_classes() -> None:
+    class Plugin(orm.Data, metaclass=AbstractNodeMeta):
+        pass
+
+    assert isinstance(Plugin, AbstractNodeMeta)
+    assert orm.load_node_class is load_node_class

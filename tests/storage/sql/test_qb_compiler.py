@@ -239,8 +239,9 @@ def test_outer_key_join_keeps_unmatched_rows(storage: SqlDosBackend, graph: Grap
     assert rows(storage, inner) == [("calc",)]
 
 
-def test_outer_join_filters_go_into_the_join(storage: SqlDosBackend, graph: Graph) -> None:
-    """A filter on an outer-joined vertex picks what is joined; it never drops the left row."""
+def test_outer_join_filters_go_into_where(storage: SqlDosBackend, graph: Graph) -> None:
+    """AiiDA's semantics: filters of an outer-joined vertex and edge select rows after the join,
+    so a left row without a match fails them; without such filters it stays, with NULLs."""
     description = query(
         vertex("n"),
         vertex("o", "node", "with_incoming", "n", edge="e", outer=True),
@@ -248,7 +249,25 @@ def test_outer_join_filters_go_into_the_join(storage: SqlDosBackend, graph: Grap
         project={"n": ["label"], "o": ["label"], "e": ["label"]},
         order_by=[{"n": ["id"]}],
     )
-    assert rows(storage, description) == [("d1", None, None), ("calc", "out", "result")]
+    assert rows(storage, description) == [("calc", "out", "result")]
+    unfiltered = query(
+        vertex("n"),
+        vertex("o", "node", "with_incoming", "n", edge="e", outer=True),
+        filters={"n": {"label": {"in": ["lone", "calc"]}}},
+        project={"n": ["label"], "o": ["label"]},
+        order_by=[{"n": ["id"]}],
+    )
+    assert rows(storage, unfiltered) == [("calc", "out"), ("lone", None)]
+
+
+def test_outer_key_join_filter_goes_into_where(storage: SqlDosBackend, graph: Graph) -> None:
+    description = query(
+        vertex("n"),
+        vertex("c", "computer", "with_node", "n", outer=True),
+        filters={"c": {"label": "localhost"}},
+        project={"n": ["label"]},
+    )
+    assert rows(storage, description) == [("calc",)]
 
 
 def test_outer_link_join_gives_one_null_row_and_none_for_star(storage: SqlDosBackend, graph: Graph) -> None:
@@ -785,7 +804,8 @@ def test_query_sql(storage: SqlDosBackend, graph: Graph) -> None:
 BAD_QUERIES: list[tuple[dict[str, Any], str]] = [
     ({"path": []}, "non-empty list"),
     ({"path": [{"orm_base": "node"}]}, "non-empty str 'tag'"),
-    (query(vertex("n", "link")), "orm_base 'link'"),
+    (query(vertex("n", "group_node")), "orm_base 'group_node'"),
+    (query(vertex("l", "link"), vertex("n", "node", "with_incoming", "l")), "link"),
     (query(vertex("n"), vertex("n", "user", "with_node", "n")), "used twice"),
     (query(vertex("n"), vertex("m", "node", "with_incoming", "x")), "earlier vertex"),
     (query(vertex("n"), vertex("m", "node", "with_incoming", "m")), "earlier vertex"),

@@ -319,12 +319,6 @@ class Node(Entity):
         return _entry_point_of(cls)
 
     @property
-    def backend_entity(self) -> Self:
-        """The node itself: aiida-core wraps a separate backend object, provgraph's node *is* its
-        row, so code written against ``node.backend_entity.<field>`` reads the same fields."""
-        return self
-
-    @property
     def logger(self) -> logging.Logger:
         """The logger for messages about this node (process nodes refine it: theirs reach the log table)."""
         return _NODE_LOGGER

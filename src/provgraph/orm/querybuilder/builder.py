@@ -14,7 +14,7 @@ from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import closing
 from typing import TYPE_CHECKING, Any
 
-from provgraph.exceptions import InputValidationError, MultipleObjectsError, NotExistent
+from provgraph.exceptions import InputValueError, MultipleObjectsError, NotExistent
 from provgraph.orm.entities import get_default_backend
 from provgraph.orm.nodes.node import Node
 from provgraph.orm.querybuilder.normalise import (
@@ -84,7 +84,7 @@ class QueryBuilder:
         self._tags = TagRegistry()
 
         if not isinstance(path, (list, tuple)):
-            raise InputValidationError(f"path must be a list of append() arguments, got {path!r}")
+            raise InputValueError(f"path must be a list of append() arguments, got {path!r}")
         for item in path:
             if isinstance(item, Mapping):
                 self.append(**item)
@@ -106,9 +106,10 @@ class QueryBuilder:
 
     @property
     def backend(self) -> StorageBackend:
-        """The storage the query runs on (the loaded profile's, unless one was given)."""
+        """The storage the query runs on: the one given, else the loaded profile's at each run
+        (a query built before the profile's storage was reset runs on the new one)."""
         if self._backend is None:
-            self._backend = get_default_backend()
+            return get_default_backend()
         return self._backend
 
     def as_dict(self, copy: bool = True) -> Description:
@@ -129,10 +130,10 @@ class QueryBuilder:
     def from_dict(cls, dct: Mapping[str, Any], *, backend: StorageBackend | None = None) -> QueryBuilder:
         """The query ``dct`` (an ``as_dict()`` result) describes."""
         if not isinstance(dct, Mapping):
-            raise InputValidationError(f"from_dict takes a query description dict, got {dct!r}")
+            raise InputValueError(f"from_dict takes a query description dict, got {dct!r}")
         unknown = sorted(set(dct) - set(_DESCRIPTION_KEYS))
         if unknown:
-            raise InputValidationError(
+            raise InputValueError(
                 f"unknown keys {unknown} in a query description; known: {_DESCRIPTION_KEYS}"
             )
         return cls(backend, **dct)
@@ -188,7 +189,7 @@ class QueryBuilder:
         """
         base, classifiers = classify(cls, entity_type)
         if orm_base is not None and orm_base != base.value:
-            raise InputValidationError(f"orm_base {orm_base!r} contradicts the vertex's type, a {base.value}")
+            raise InputValueError(f"orm_base {orm_base!r} contradicts the vertex's type, a {base.value}")
         _check_bool(subclassing, "subclassing")
         _check_bool(outerjoin, "outerjoin")
         if tag is None:
@@ -203,31 +204,16 @@ class QueryBuilder:
 
         keyword, joined = self._relationship(base, joining_keyword, joining_value, kwargs)
         kind = None if keyword is None else edge_kind(base, keyword)
-        checked_edge_filters: dict[str, Any] = {}
-        edge_projections: list[Projection] = []
-        if kind is None:
-            edge_arguments = (edge_tag, edge_filters, edge_project)
-            given = [name for name, value in zip(_EDGE_ARGUMENTS, edge_arguments, strict=True) if value]
-            if given:
-                how = "the first vertex" if keyword is None else f"a {keyword} join of a {base.value}"
-                raise InputValidationError(f"{tag!r}: {', '.join(given)} given, but {how} has no edge")
-            edge_tag = None
-        else:
-            edge_tag = f"{joined}{EDGE_DELIMITER}{tag}" if edge_tag is None else edge_tag
-            self._tags.check_new(edge_tag, "edge tag")
-            if edge_tag == tag:
-                raise InputValidationError(
-                    f"the edge tag {edge_tag!r} is also the vertex's tag; choose another"
-                )
-            if edge_filters is not None:
-                checked_edge_filters = normalise_filters(edge_filters, kind, edge_tag)
-            if edge_project is not None:
-                edge_projections = normalise_projections(edge_project, edge_tag)
+        edge_tag, checked_edge_filters, edge_projections = self._edge_spec(
+            tag, base, keyword, joined, kind, edge_tag, edge_filters, edge_project
+        )
 
         # Every check passed: record the vertex (and its edge).
         self._tags.add_vertex(tag, base, cls)
         self._filters[tag] = vertex_filters
         self._projections[tag] = projections
+        if kind is None and edge_tag is not None:
+            self._tags.add_edgeless(edge_tag)
         if kind is not None and edge_tag is not None:
             self._tags.add_edge(edge_tag, kind)
             self._filters[edge_tag] = checked_edge_filters
@@ -246,6 +232,41 @@ class QueryBuilder:
         )
         return self
 
+    def _edge_spec(  # noqa: PLR0917 (one call site, the arguments of append)
+        self,
+        tag: str,
+        base: EntityTypes,
+        keyword: str | None,
+        joined: str | None,
+        kind: EntityTypes | None,
+        edge_tag: str | None,
+        edge_filters: FilterSpec | None,
+        edge_project: Any,
+    ) -> tuple[str | None, dict[str, Any], list[Projection]]:
+        """The checked edge tag, filters and projections of a new vertex's join.
+
+        A join without an edge table takes an edge tag (aiida lists it among the used tags) but
+        nothing to filter or project on it; the first vertex takes none of the three.
+        """
+        if kind is None:
+            edge_arguments = (None if keyword is not None else edge_tag, edge_filters, edge_project)
+            given = [name for name, value in zip(_EDGE_ARGUMENTS, edge_arguments, strict=True) if value]
+            if given:
+                how = "the first vertex" if keyword is None else f"a {keyword} join of a {base.value}"
+                raise InputValueError(f"{tag!r}: {', '.join(given)} given, but {how} has no edge")
+        elif edge_tag is None:
+            edge_tag = f"{joined}{EDGE_DELIMITER}{tag}"
+        if edge_tag is None:
+            return None, {}, []
+        self._tags.check_new(edge_tag, "edge tag")
+        if edge_tag == tag:
+            raise InputValueError(f"the edge tag {edge_tag!r} is also the vertex's tag; choose another")
+        if kind is None:
+            return edge_tag, {}, []
+        checked = {} if edge_filters is None else normalise_filters(edge_filters, kind, edge_tag)
+        projections = [] if edge_project is None else normalise_projections(edge_project, edge_tag)
+        return edge_tag, checked, projections
+
     def _unique_tag(self, stem: str) -> str:
         for index in itertools.count(1):
             tag = f"{stem}_{index}"
@@ -259,9 +280,9 @@ class QueryBuilder:
         """(keyword, joined tag) of a new vertex; (None, None) for the first one."""
         for key, given in kwargs.items():
             if not key.startswith("with_") and key != "direction":
-                raise InputValidationError(f"append() got an unexpected argument {key!r}")
+                raise InputValueError(f"append() got an unexpected argument {key!r}")
             if keyword is not None:
-                raise InputValidationError(
+                raise InputValueError(
                     f"give one relationship per vertex: {keyword!r} and {key!r} were both given"
                 )
             keyword, value = key, given
@@ -269,20 +290,20 @@ class QueryBuilder:
             keyword, value = self._direction(value)
         if keyword is None:
             if value is not None:
-                raise InputValidationError(f"joining_value {value!r} given without a joining_keyword")
+                raise InputValueError(f"joining_value {value!r} given without a joining_keyword")
             if not self._path:
                 return None, None
             keyword = "with_incoming" if base is EntityTypes.NODE else "with_node"
             value = self._path[-1]["tag"]
         expected = joined_base(base, keyword)
         if value is None:
-            raise InputValidationError(f"{keyword} needs the tag (or class) of an earlier vertex, got None")
+            raise InputValueError(f"{keyword} needs the tag (or class) of an earlier vertex, got None")
         joined = self._tags.resolve(value, vertex_only=True)
         actual = self._tags.vertex_base(joined)
         if actual is not expected:
             options = _keywords_to(base, actual)
             hint = f"name the relationship: {' or '.join(options)}" if options else "join another vertex"
-            raise InputValidationError(
+            raise InputValueError(
                 f"{keyword} joins a {base.value} to a {expected.value}, but {joined!r} is a {actual.value}; "
                 f"{hint}"
             )
@@ -291,11 +312,9 @@ class QueryBuilder:
     def _direction(self, steps: Any) -> tuple[str, str]:
         """AiiDA's legacy ``direction=n``: outputs (n > 0) or inputs (n < 0) of the n-th last vertex."""
         if isinstance(steps, bool) or not isinstance(steps, int) or steps == 0:
-            raise InputValidationError(f"direction must be a non-zero int, got {steps!r}")
+            raise InputValueError(f"direction must be a non-zero int, got {steps!r}")
         if abs(steps) > len(self._path):
-            raise InputValidationError(
-                f"direction={steps} points before the first of {len(self._path)} vertices"
-            )
+            raise InputValueError(f"direction={steps} points before the first of {len(self._path)} vertices")
         keyword = "with_incoming" if steps > 0 else "with_outgoing"
         return keyword, self._path[-abs(steps)]["tag"]
 
@@ -317,7 +336,7 @@ class QueryBuilder:
 
     def _append_related(self, keyword: str, kwargs: dict[str, Any]) -> Self:
         if not self._path:
-            raise InputValidationError(f"{keyword} needs a vertex to start from: append() one first")
+            raise InputValueError(f"{keyword} needs a vertex to start from: append() one first")
         cls = kwargs.pop("cls", Node)
         return self.append(cls=cls, **{keyword: self._path[-1]["tag"]}, **kwargs)
 
@@ -356,6 +375,11 @@ class QueryBuilder:
 
     # -- running --------------------------------------------------------------------------------
 
+    @property
+    def _impl(self) -> _QueryImpl:
+        """aiida's backend query builder, for introspection: ``_impl.get_query(qb.as_dict())``."""
+        return _QueryImpl(self.backend)
+
     def _query(self, limit: int | None = None) -> Description:
         """The description sent to the storage: ``*`` of the last vertex if nothing is projected.
 
@@ -364,10 +388,8 @@ class QueryBuilder:
         it, and only the top level, which is new, is changed here.
         """
         if not self._path:
-            raise InputValidationError("the query has no vertices: append() an entity before running it")
-        description = self.as_dict(copy=False)
-        if not any(self._projections.values()):
-            description["project"] = {**self._projections, self._path[-1]["tag"]: [{"*": {}}]}
+            raise InputValueError("the query has no vertices: append() an entity before running it")
+        description = _with_default_projection(self.as_dict(copy=False))
         if limit is not None:
             own = description["limit"]
             description["limit"] = limit if own is None else min(own, limit)
@@ -444,16 +466,40 @@ class QueryBuilder:
         description = self._query()
         return self.backend.query_sql(description, inline=inline)
 
+    def analyze_query(self, execute: bool = True, verbose: bool = False) -> str:
+        """The database's plan for this query (``execute`` runs it to measure; see the storage's
+        ``query_plan``): PostgreSQL's ``EXPLAIN``, SQLite's ``EXPLAIN QUERY PLAN``."""
+        return self.backend.query_plan(self._query(), execute=execute, verbose=verbose)
+
     def dict(self, batch_size: int | None = None) -> list[RowDict]:
         """Every row as ``{tag: {field: value}}``; see :meth:`iterdict`."""
         return list(self.iterdict(batch_size=batch_size))
 
 
+def _with_default_projection(description: Description) -> Description:
+    """``description``, projecting ``*`` of the last vertex if it projects nothing (a new top level)."""
+    project = description["project"]
+    if any(project.values()) or not description["path"]:
+        return description
+    return {**description, "project": {**project, description["path"][-1]["tag"]: [{"*": {}}]}}
+
+
+class _QueryImpl:
+    """What ``QueryBuilder._impl`` gives: the storage's compiled form of a description."""
+
+    def __init__(self, backend: StorageBackend) -> None:
+        self._backend = backend
+
+    def get_query(self, description: Mapping[str, Any]) -> Any:
+        """The compiled query (the same object for an identical description, while cached)."""
+        return self._backend.compiled_query(_with_default_projection(dict(description)))
+
+
 def _checked_batch_size(batch_size: Any) -> int | None:
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)):
-        raise InputValidationError(f"batch_size must be a positive int or None, got {batch_size!r}")
+        raise InputValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
     if batch_size is not None and batch_size < 1:
-        raise InputValidationError(f"batch_size must be a positive int or None, got {batch_size!r}")
+        raise InputValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
     return batch_size
 
 
@@ -463,14 +509,14 @@ def _keywords_to(appended: EntityTypes, joined: EntityTypes) -> list[str]:
 
 def _check_bool(value: Any, what: str) -> None:
     if not isinstance(value, bool):
-        raise InputValidationError(f"{what} must be True or False, got {value!r}")
+        raise InputValueError(f"{what} must be True or False, got {value!r}")
 
 
 def _checked_mapping(value: Any, what: str) -> Mapping[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise InputValidationError(f"{what} must be a dict {{tag: ...}}, got {value!r}")
+        raise InputValueError(f"{what} must be a dict {{tag: ...}}, got {value!r}")
     return value
 
 
@@ -478,12 +524,10 @@ def _checked_project_map(project_map: Any) -> dict[str, dict[str, str]]:
     checked: dict[str, dict[str, str]] = {}
     for tag, renames in _checked_mapping(project_map, "project_map").items():
         if not isinstance(tag, str) or not isinstance(renames, Mapping):
-            raise InputValidationError(
-                f"project_map maps tags to {{field: key}} dicts, got {tag!r}: {renames!r}"
-            )
+            raise InputValueError(f"project_map maps tags to {{field: key}} dicts, got {tag!r}: {renames!r}")
         for field, key in renames.items():
             if not isinstance(field, str) or not isinstance(key, str):
-                raise InputValidationError(
+                raise InputValueError(
                     f"project_map of {tag!r} maps field names to strings, got {field!r}: {key!r}"
                 )
         checked[tag] = dict(renames)

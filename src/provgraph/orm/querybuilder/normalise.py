@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from provgraph.exceptions import InputValidationError
+from provgraph.exceptions import InputTypeError, InputValueError
 from provgraph.orm.entities import Entity
 from provgraph.orm.fields import QbField, QbFieldFilters
 from provgraph.storage import query_schema as schema
@@ -50,16 +50,16 @@ def normalise_filters(spec: Any, kind: EntityTypes, where: str) -> dict[str, Any
     if isinstance(spec, QbFieldFilters):
         spec = spec.as_dict()
     if not isinstance(spec, Mapping):
-        raise InputValidationError(
+        raise InputTypeError(
             f"filters of {where!r} must be a dict {{field: value or {{operator: value}}}}, got {spec!r}"
         )
     filters: dict[str, Any] = {}
     for key, value in spec.items():
         if not isinstance(key, str) or not key:
-            raise InputValidationError(f"a filter field of {where!r} must be a non-empty string, got {key!r}")
+            raise InputValueError(f"a filter field of {where!r} must be a non-empty string, got {key!r}")
         if key in schema.LOGICAL_KEYS:
             if not isinstance(value, (list, tuple)):
-                raise InputValidationError(
+                raise InputValueError(
                     f"{key!r} in the filters of {where!r} takes a list of filter dicts, got {value!r}"
                 )
             filters[key] = [normalise_filters(item, kind, where) for item in value]
@@ -82,7 +82,7 @@ def _check_operators(spec: Mapping[str, Any], where: str, key: str) -> None:
     for name, value in spec.items():
         if name in schema.LOGICAL_KEYS:
             if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
-                raise InputValidationError(
+                raise InputValueError(
                     f"{name!r} in the filter {key!r} of {where!r} takes a list of {{operator: value}} dicts, "
                     f"got {value!r}"
                 )
@@ -90,7 +90,7 @@ def _check_operators(spec: Mapping[str, Any], where: str, key: str) -> None:
                 _check_operators(item, where, key)
         elif schema.parse_operator(name) is None:
             spellings = ", ".join(sorted([*schema.OPERATORS, *schema.OPERATOR_ALIASES]))
-            raise InputValidationError(
+            raise InputValueError(
                 f"the filter {key!r} of {where!r} has the unknown operator {name!r}; "
                 f"operators are {spellings}, each negated by a leading '!' or '~'"
             )
@@ -98,7 +98,7 @@ def _check_operators(spec: Mapping[str, Any], where: str, key: str) -> None:
 
 def _stored_pk(entity: Entity, where: str, key: str) -> int:
     if entity.pk is None:
-        raise InputValidationError(
+        raise InputValueError(
             f"the filter {key!r} of {where!r} names {entity!r}, which is not stored; store it first"
         )
     return entity.pk
@@ -114,7 +114,7 @@ def _plain(value: Any, where: str, key: str) -> Any:
         plain: dict[str, Any] = {}
         for name, item in value.items():
             if not isinstance(name, str):
-                raise InputValidationError(
+                raise InputValueError(
                     f"the filter {key!r} of {where!r} has a non-string key {name!r}; operators are strings"
                 )
             plain[name] = _plain(item, where, key)
@@ -135,7 +135,7 @@ def normalise_projections(spec: Any, where: str) -> list[Projection]:
             for field, options in item.items():
                 projections.append({_field(field, where, "projection"): _projection_options(options, where)})
         else:
-            raise InputValidationError(
+            raise InputValueError(
                 f"a projection of {where!r} must be a field name or {{field: {{'cast': ..., 'func': ...}}}}, "
                 f"got {item!r}"
             )
@@ -146,13 +146,13 @@ def _field(field: Any, where: str, what: str) -> str:
     if isinstance(field, QbField):  # ``Int.fields.value`` names ``attributes.value``
         return field.backend_key
     if not isinstance(field, str) or not field:
-        raise InputValidationError(f"a {what} field of {where!r} must be a non-empty string, got {field!r}")
+        raise InputValueError(f"a {what} field of {where!r} must be a non-empty string, got {field!r}")
     return field
 
 
 def _projection_options(options: Any, where: str) -> dict[str, str]:
     if not isinstance(options, Mapping):
-        raise InputValidationError(
+        raise InputValueError(
             f"the options of a projection of {where!r} must be a dict with 'cast' and/or 'func', "
             f"got {options!r}"
         )
@@ -163,17 +163,17 @@ def _projection_options(options: Any, where: str) -> dict[str, str]:
         elif key == "func":
             if not isinstance(value, str) or value not in schema.FUNCTIONS:
                 listed = ", ".join(sorted(schema.FUNCTIONS))
-                raise InputValidationError(f"projection func {value!r} of {where!r} is not one of {listed}")
+                raise InputValueError(f"projection func {value!r} of {where!r} is not one of {listed}")
             checked[key] = value
         else:
-            raise InputValidationError(f"projection option {key!r} of {where!r} is not 'cast' or 'func'")
+            raise InputValueError(f"projection option {key!r} of {where!r} is not 'cast' or 'func'")
     return checked
 
 
 def _cast(value: Any, where: str) -> str:
     if not isinstance(value, str) or value not in schema.CASTS:
         listed = ", ".join(f"{cast.name} ({cast.type_name})" for cast in schema.CASTS.values())
-        raise InputValidationError(f"cast {value!r} of {where!r} is not one of {listed}")
+        raise InputValueError(f"cast {value!r} of {where!r} is not one of {listed}")
     return value
 
 
@@ -188,7 +188,7 @@ def normalise_order_by(spec: Any, resolve: Callable[[Any], str]) -> list[OrderSp
     ordering: list[OrderSpec] = []
     for item in items:
         if not isinstance(item, Mapping):
-            raise InputValidationError(
+            raise InputValueError(
                 f"order_by takes {{tag: field}}, {{tag: [fields]}} or a list of such dicts, got {item!r}"
             )
         entry: OrderSpec = {}
@@ -209,9 +209,7 @@ def _order_fields(fields: Any, tag: str) -> list[dict[str, dict[str, str]]]:
             for field, options in item.items():
                 ordered.append({_field(field, tag, "order_by"): _order_options(options, tag, field)})
         else:
-            raise InputValidationError(
-                f"order_by of {tag!r} takes field names or {{field: order}}, got {item!r}"
-            )
+            raise InputValueError(f"order_by of {tag!r} takes field names or {{field: order}}, got {item!r}")
     return ordered
 
 
@@ -219,18 +217,18 @@ def _order_options(options: Any, tag: str, field: str) -> dict[str, str]:
     if isinstance(options, str):
         options = {"order": options}
     if not isinstance(options, Mapping):
-        raise InputValidationError(
+        raise InputValueError(
             f"the ordering of {tag}.{field} must be 'asc', 'desc' or {{'order': ..., 'cast': ...}}, "
             f"got {options!r}"
         )
     unknown = set(options) - set(schema.ORDER_OPTIONS)
     if unknown:
-        raise InputValidationError(
+        raise InputValueError(
             f"order_by of {tag}.{field} takes only 'order' and 'cast', got {sorted(unknown)}"
         )
     order = options.get("order", schema.DEFAULT_ORDER)
     if order not in schema.ORDERS:
-        raise InputValidationError(f"order {order!r} of {tag}.{field} is not 'asc' or 'desc'")
+        raise InputValueError(f"order {order!r} of {tag}.{field} is not 'asc' or 'desc'")
     checked = {"order": str(order)}
     if "cast" in options:
         checked["cast"] = _cast(options["cast"], tag)
@@ -241,6 +239,8 @@ def check_window(value: Any, what: str) -> int | None:
     """A limit or offset: None or an int >= 0."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InputValidationError(f"{what} must be a non-negative int or None, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputTypeError(f"{what} must be a non-negative int or None, got {value!r}")
+    if value < 0:
+        raise InputValueError(f"{what} must be a non-negative int or None, got {value!r}")
     return value

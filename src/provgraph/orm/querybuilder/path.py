@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterator
 from typing import Any
 
-from provgraph.exceptions import InputValidationError
+from provgraph.exceptions import InputValueError
 from provgraph.storage import query_schema as schema
 from provgraph.storage.abstract import EntityTypes
 
@@ -30,7 +30,7 @@ def joined_base(appended: EntityTypes, keyword: str) -> EntityTypes:
     found = schema.find_relationship(appended, keyword)
     if found is None:
         valid = sorted(item.keyword for item in schema.relationships_of(appended))
-        raise InputValidationError(
+        raise InputValueError(
             f"{keyword!r} is not a relationship of a {appended.value}; valid keywords: {', '.join(valid)}"
         )
     return found.joined
@@ -47,7 +47,7 @@ def edge_kind(appended: EntityTypes, keyword: str) -> EntityTypes | None:
 
 def check_tag(tag: Any, what: str = "tag") -> str:
     if not isinstance(tag, str) or not tag:
-        raise InputValidationError(f"a {what} must be a non-empty string, got {tag!r}")
+        raise InputValueError(f"a {what} must be a non-empty string, got {tag!r}")
     return tag
 
 
@@ -58,9 +58,11 @@ class TagRegistry:
         self._vertices: dict[str, EntityTypes] = {}
         self._edges: dict[str, EntityTypes] = {}
         self._by_class: dict[Hashable, list[str]] = {}
+        #: Edge tags given to joins without an edge table: taken, but naming nothing.
+        self._edgeless: set[str] = set()
 
     def __contains__(self, tag: object) -> bool:
-        return tag in self._vertices or tag in self._edges
+        return tag in self._vertices or tag in self._edges or tag in self._edgeless
 
     def __iter__(self) -> Iterator[str]:
         yield from self._vertices
@@ -70,12 +72,12 @@ class TagRegistry:
         """Raise unless ``tag`` can name a new vertex (``what='tag'``) or edge."""
         check_tag(tag, what)
         if what == "tag" and EDGE_DELIMITER in tag:
-            raise InputValidationError(
+            raise InputValueError(
                 f"tag {tag!r} contains {EDGE_DELIMITER!r}, which separates the tags of edge tags; "
                 "choose another"
             )
         if tag in self:
-            raise InputValidationError(f"the {what} {tag!r} is already used in this query; choose another")
+            raise InputValueError(f"the {what} {tag!r} is already used in this query; choose another")
 
     def add_vertex(self, tag: str, base: EntityTypes, cls: Any = None) -> None:
         self._vertices[tag] = base
@@ -84,6 +86,13 @@ class TagRegistry:
 
     def add_edge(self, tag: str, kind: EntityTypes) -> None:
         self._edges[tag] = kind
+
+    def add_edgeless(self, tag: str) -> None:
+        self._edgeless.add(tag)
+
+    def get(self, tag_or_cls: Any) -> str:
+        """aiida's name for :meth:`resolve`: the tag of a tag string or of an appended class."""
+        return self.resolve(tag_or_cls)
 
     def vertex_base(self, tag: str) -> EntityTypes:
         return self._vertices[tag]
@@ -97,11 +106,15 @@ class TagRegistry:
     def resolve(self, tag_or_cls: Any, *, vertex_only: bool = False) -> str:
         """The tag named by a tag string or by the class (or tuple of classes) appended with it."""
         if isinstance(tag_or_cls, str):
-            known = self._vertices if vertex_only else self
-            if tag_or_cls in known:
+            if tag_or_cls in self._edgeless:
+                raise InputValueError(
+                    f"{tag_or_cls!r} is the edge tag of a join without an edge: it has no fields to "
+                    "filter or project"
+                )
+            if tag_or_cls in self._vertices or (not vertex_only and tag_or_cls in self._edges):
                 return tag_or_cls
             what = "vertex tags" if vertex_only else "tags"
-            raise InputValidationError(
+            raise InputValueError(
                 f"unknown tag {tag_or_cls!r}: append it first; "
                 f"the {what} so far: {self._listing(vertex_only)}"
             )
@@ -112,10 +125,10 @@ class TagRegistry:
         if len(tags) == 1:
             return tags[0]
         if len(tags) > 1:
-            raise InputValidationError(
+            raise InputValueError(
                 f"{_class_name(tag_or_cls)} was appended as {tags}; name the vertex by its tag instead"
             )
-        raise InputValidationError(
+        raise InputValueError(
             f"{tag_or_cls!r} is neither a tag nor a class appended to this query; "
             f"tags: {self._listing(vertex_only)}"
         )

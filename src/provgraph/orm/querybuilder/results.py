@@ -11,12 +11,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from provgraph.orm.entities import Entity, registered_entity_classes
 from provgraph.storage.abstract import EntityTypes, StorageBackend
 
-__all__ = ["Column", "RowConverter", "row_layout"]
+__all__ = ["Column", "LinkQuadruple", "RowConverter", "row_layout"]
+
+
+class LinkQuadruple(NamedTuple):
+    """One link by the pks of its ends: what ``*`` of a link vertex gives (aiida's name)."""
+
+    source_id: int
+    target_id: int
+    link_type: str
+    link_label: str
 
 
 # AiiDA's columns in table order: what ``**`` expands to (docs/querybuilder.md).
@@ -35,6 +44,7 @@ _TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "log": ("id", "uuid", "time", "loggername", "levelname", "dbnode_id", "message", "metadata"),
 }  # fmt: skip
 _LINK_COLUMNS = ("id", "input_id", "output_id", "label", "type")
+_TABLE_COLUMNS[EntityTypes.LINK.value] = _LINK_COLUMNS
 _MEMBERSHIP_COLUMNS = ("id", "dbnode_id", "dbgroup_id")
 _ANCESTRY_COLUMNS = ("depth",)
 
@@ -46,6 +56,8 @@ class Column:
     tag: str
     key: str
     entity_class: type[Entity] | None
+    #: ``*`` of a link vertex: the row becomes a :class:`LinkQuadruple`.
+    is_link: bool = False
 
 
 def row_layout(description: Mapping[str, Any]) -> list[Column]:
@@ -61,7 +73,8 @@ def row_layout(description: Mapping[str, Any]) -> list[Column]:
                 if key == "**":
                     columns.extend(Column(tag, name, None) for name in _TABLE_COLUMNS[base])
                 else:
-                    columns.append(Column(tag, key, entity_class if key == "*" else None))
+                    is_link = key == "*" and base == EntityTypes.LINK.value
+                    columns.append(Column(tag, key, entity_class if key == "*" else None, is_link))
         edge_tag = vertex.get("edge_tag")
         if edge_tag is not None:
             table = _edge_columns(base, vertex["joining_keyword"])
@@ -134,6 +147,8 @@ class RowConverter:
 
 
 def _converter(backend: StorageBackend, column: Column) -> Callable[[Any], Any] | None:
+    if column.is_link:
+        return _link_quadruple
     entity_class = column.entity_class
     if entity_class is None:
         return _plain_value if column.key == "uuid" else None
@@ -144,6 +159,12 @@ def _converter(backend: StorageBackend, column: Column) -> Callable[[Any], Any] 
         return entity_class._from_row(backend, value)
 
     return load
+
+
+def _link_quadruple(value: Any) -> LinkQuadruple | None:
+    if value is None or value["id"] is None:
+        return None
+    return LinkQuadruple(value["input_id"], value["output_id"], value["type"], value["label"])
 
 
 def _plain_value(value: Any) -> Any:

@@ -43,7 +43,7 @@ _SIMPLE_BASES = (
     EntityTypes.COMMENT,
     EntityTypes.LOG,
 )
-_SIMPLE_NAMES = {base.value: base for base in _SIMPLE_BASES}
+_SIMPLE_NAMES = {base.value: base for base in (*_SIMPLE_BASES, EntityTypes.LINK)}
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def _classify_class(cls: Any) -> Classifier:
 def _classify_process_function(function: Any) -> Classifier:
     """A calcfunction or workfunction: its node class, restricted to its process_type."""
     node_class = function.node_class
-    process_type = str(function.spec.process_type)
+    process_type = str(function.process_type)
     return Classifier(EntityTypes.NODE, node_class.class_node_type, process_type, node_class)
 
 
@@ -121,7 +121,7 @@ def _classify_string(entity_type: Any) -> Classifier:
         return Classifier(EntityTypes.GROUP, entity_type)
     if lowered in _SIMPLE_NAMES:
         return Classifier(_SIMPLE_NAMES[lowered], lowered)
-    if lowered in (EntityTypes.LINK.value, EntityTypes.GROUP_NODE.value):
+    if lowered == EntityTypes.GROUP_NODE.value:
         raise InputValidationError(
             f"{entity_type!r} rows are edges, not vertices: filter or project them with "
             "edge_filters / edge_project of the vertex they join"

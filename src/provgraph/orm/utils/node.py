@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import warnings
+from abc import ABCMeta
 
 from provgraph.exceptions import DbContentError
 from provgraph.orm.nodes.data.data import Data
@@ -18,6 +19,7 @@ from provgraph.orm.nodes.process.process import ProcessNode
 from provgraph.orm.nodes.types import class_for_query_prefix, registered_node_types
 
 __all__ = [
+    "AbstractNodeMeta",
     "get_query_type_from_type_string",
     "get_type_string_from_class",
     "is_valid_node_type_string",
@@ -103,3 +105,11 @@ def get_query_type_from_type_string(type_string: str) -> str:
     if type_string == "":
         return ""
     return type_string.rsplit(".", 2)[0] + "."
+
+
+class AbstractNodeMeta(ABCMeta):
+    """aiida-core's metaclass of ``Node`` (an ``ABCMeta`` that named each class's logger).
+
+    provgraph's nodes need no metaclass; this one is kept so that plugin classes declared with
+    ``metaclass=AbstractNodeMeta`` still define (an ``ABCMeta``: abstract methods are enforced).
+    """

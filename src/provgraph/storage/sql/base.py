@@ -244,6 +244,29 @@ class SqlBackend(StorageBackend):
     def query_sql(self, query: Mapping[str, Any], *, inline: bool = False) -> str:
         return self._queries.sql(query, inline)
 
+    def query_plan(self, query: Mapping[str, Any], *, execute: bool = True, verbose: bool = False) -> str:
+        """The database's plan for ``query``: PostgreSQL's ``EXPLAIN`` (with ``ANALYZE`` when
+        ``execute``, which runs the query), SQLite's ``EXPLAIN QUERY PLAN``."""
+        driver = self._queries.compile(query).driver
+        store = self.sql
+        if store.engine.dialect.name == "postgresql":
+            options = [name for name, wanted in (("ANALYZE", execute), ("VERBOSE", verbose)) if wanted]
+            prefix = f"EXPLAIN ({', '.join(options)}) " if options else "EXPLAIN "
+        else:
+            prefix = "EXPLAIN QUERY PLAN "
+        with self._driver_errors("explaining a query"), store.connection() as conn:
+            cursor = _reading_connection(conn, store.in_transaction).cursor()
+            try:
+                cursor.execute(prefix + driver.sql, driver.parameters)
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
+        return "\n".join(" ".join(str(value) for value in row) for row in rows)
+
+    def compiled_query(self, query: Mapping[str, Any]) -> CompiledQuery:
+        """The compiled query, from the compiler's LRU for a description seen before."""
+        return self._queries.compile(query)
+
     # -- summaries ------------------------------------------------------------------------------
 
     def get_entity_counts(self) -> dict[str, int]:

@@ -17,11 +17,12 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, NamedTuple, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from provgraph.exceptions import InputValidationError, NotExistent
 from provgraph.orm.nodes.node import Node
 from provgraph.orm.querybuilder import QueryBuilder
+from provgraph.orm.utils.links import LinkQuadruple
 from provgraph.tools.graph.rules import (
     RULE_NAMES,
     AppliedRules,
@@ -46,15 +47,6 @@ __all__ = [
 #: Ids per ``IN (...)`` clause: large enough for few round trips, far below SQLite's and
 #: PostgreSQL's limits on bound parameters (32,766 and 65,535).
 FILTER_SIZE = 2_500
-
-
-class LinkQuadruple(NamedTuple):
-    """One link as aiida-core's traversal reports it."""
-
-    source_id: int
-    target_id: int
-    link_type: str
-    link_label: str
 
 
 class TraverseGraphOutput(TypedDict):

@@ -8,6 +8,7 @@ from provgraph import orm
 from provgraph.exceptions import LinkValidationError, ModificationNotAllowed
 from provgraph.orm import LinkType
 from provgraph.orm.nodes.process import ProcessState
+from provgraph.orm.nodes.process.exit_code import ExitCode
 
 
 def _running() -> orm.CalcFunctionNode:
@@ -82,3 +83,12 @@ def test_logger_name_is_aiidas() -> None:
     assert (
         orm.WorkFunctionNode.logger_name() == "aiida.orm.nodes.process.workflow.workfunction.WorkFunctionNode"
     )
+
+
+def test_exit_code_needs_both_status_and_message() -> None:
+    node = orm.CalculationNode()
+    assert node.exit_code is None
+    node.set_exit_status(418)
+    assert node.exit_code is None
+    node.set_exit_message("I am a teapot")
+    assert node.exit_code == ExitCode(418, "I am a teapot")

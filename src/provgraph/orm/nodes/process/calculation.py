@@ -11,6 +11,7 @@ from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.node import Node
 from provgraph.orm.nodes.process.function import FunctionNodeMixin
 from provgraph.orm.nodes.process.process import ProcessNode
+from provgraph.orm.utils.managers import NodeLinksManager
 
 __all__ = ["CalcFunctionNode", "CalcJobNode", "CalculationNode"]
 
@@ -21,6 +22,16 @@ class CalculationNode(ProcessNode, node_type="process.calculation.CalculationNod
     _storable: ClassVar[bool] = True
     _cachable: ClassVar[bool] = True
     _link_role: ClassVar[Role | None] = Role.CALCULATION
+
+    @property
+    def inputs(self) -> NodeLinksManager:
+        """The input nodes by link label: ``calc.inputs.x``, ``calc.inputs["x"]``, nested namespaces."""
+        return NodeLinksManager(self, LinkType.INPUT_CALC, incoming=True)
+
+    @property
+    def outputs(self) -> NodeLinksManager:
+        """The created nodes by link label: ``calc.outputs.result``."""
+        return NodeLinksManager(self, LinkType.CREATE, incoming=False)
 
 
 class CalcFunctionNode(

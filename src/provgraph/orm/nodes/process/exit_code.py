@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-__all__ = ["ExitCode"]
+from provgraph.common.extendeddicts import AttributeDict
+
+__all__ = ["ExitCode", "ExitCodesNamespace"]
 
 
 class ExitCode(NamedTuple):
@@ -32,3 +34,19 @@ class ExitCode(NamedTuple):
                 f"the exit message {self.message!r} needs the parameter {exc.args[0]!r}"
             ) from exc
         return self._replace(message=message)
+
+
+class ExitCodesNamespace(AttributeDict):
+    """Exit codes by label, as items or attributes; calling it finds one by label or by status."""
+
+    def __call__(self, identifier: int | str) -> ExitCode:
+        """The exit code with this status (an int) or label (a str); ``ValueError`` if there is none."""
+        if isinstance(identifier, int):
+            for exit_code in self.values():
+                if exit_code.status == identifier:
+                    return exit_code  # type: ignore[no-any-return]
+            raise ValueError(f"no exit code has the status {identifier}")
+        try:
+            return self[identifier]  # type: ignore[no-any-return]
+        except KeyError:
+            raise ValueError(f"no exit code has the label {identifier!r}") from None

@@ -116,18 +116,22 @@ class FunctionNodeMixin:
         value = self._function_attribute(FUNCTION_NUMBER_OF_LINES_KEY)
         return None if value is None else int(value)
 
-    def get_source_code_file(self) -> str:
-        """The text of the source file the function was defined in."""
+    def get_source_code_file(self) -> str | None:
+        """The text of the source file the function was defined in; None if it was not recorded
+        (a function typed at a prompt has no file), as in aiida-core."""
         node: Node = self  # type: ignore[assignment]
-        return node.base.repository.get_object_content(FUNCTION_SOURCE_FILE_PATH)
+        try:
+            return node.base.repository.get_object_content(FUNCTION_SOURCE_FILE_PATH)
+        except (FileNotFoundError, OSError):
+            return None
 
     def get_source_code_function(self) -> str | None:
         """The lines of the function itself, or None if the source file was not recorded."""
         start, count = self.function_starting_line_number, self.function_number_of_lines
         if start is None or count is None:
             return None
-        try:
-            lines = self.get_source_code_file().splitlines(keepends=True)
-        except (FileNotFoundError, OSError):
+        text = self.get_source_code_file()
+        if text is None:
             return None
+        lines = text.splitlines(keepends=True)
         return "".join(lines[start - 1 : start - 1 + count])

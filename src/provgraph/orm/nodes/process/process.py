@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import enum
 import logging
+from pathlib import Path
 from typing import Any, ClassVar
 
 from provgraph.common.node_hash import PROCESS_UPDATABLE_ATTRIBUTES
 from provgraph.exceptions import InputValidationError, LinkValidationError, ModificationNotAllowed
+from provgraph.orm.logs import NodeLogger
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.node import Node
 from provgraph.orm.nodes.process.exit_code import ExitCode
@@ -53,6 +55,8 @@ class ProcessNode(Node, node_type="process.ProcessNode."):
     _unstorable_message: ClassVar[str] = "store a CalculationNode or WorkflowNode subclass instead"
     _hash_ignored_attributes: ClassVar[tuple[str, ...]] = ("metadata_inputs",)
     _updatable_attributes: ClassVar[frozenset[str]] = PROCESS_UPDATABLE_ATTRIBUTES
+    #: Records logged while the unstored node runs, written with it (a list only while it runs).
+    _pending_log_records: list[logging.LogRecord] | None = None
 
     # -- sealing ----------------------------------------------------------------------------------
 
@@ -94,9 +98,9 @@ class ProcessNode(Node, node_type="process.ProcessNode."):
     # -- state --------------------------------------------------------------------------------------
 
     @property
-    def logger(self) -> logging.Logger:
-        """The logger whose records about this node go to ``db_dblog`` (AiiDA's logger name)."""
-        return logging.getLogger(self.logger_name())
+    def logger(self) -> NodeLogger:
+        """The node's logger: records at or above REPORT also go to ``db_dblog`` (AiiDA's logger name)."""
+        return NodeLogger(self.logger_name(), self)
 
     @classmethod
     def logger_name(cls) -> str:
@@ -160,8 +164,9 @@ class ProcessNode(Node, node_type="process.ProcessNode."):
 
     @property
     def exit_code(self) -> ExitCode | None:
-        status = self.exit_status
-        return None if status is None else ExitCode(status, self.exit_message)
+        """The exit status and message as an ``ExitCode``; None unless both are set (as in aiida-core)."""
+        status, message = self.exit_status, self.exit_message
+        return None if status is None or message is None else ExitCode(status, message)
 
     @property
     def exit_status(self) -> int | None:
@@ -226,6 +231,37 @@ class ProcessNode(Node, node_type="process.ProcessNode."):
         """The process that called this one, or None for a top-level process."""
         found = self.base.links.get_incoming(link_type=(LinkType.CALL_CALC, LinkType.CALL_WORK)).first()
         return found.node if found is not None and isinstance(found.node, ProcessNode) else None
+
+    # -- dumping to a folder ----------------------------------------------------------------------
+
+    def dump(  # noqa: PLR0917 (aiida-core's signature)
+        self,
+        output_path: str | Path | None = None,
+        dry_run: bool = False,
+        overwrite: bool = False,
+        include_inputs: bool = True,
+        include_outputs: bool = False,
+        include_attributes: bool = True,
+        include_extras: bool = False,
+        flat: bool = False,
+        dump_unsealed: bool = False,
+    ) -> Path:
+        """Write this process to ``output_path`` in ``verdi process dump``'s layout; return the path.
+
+        See :mod:`provgraph.orm.dumping.process`; an unsealed process is refused unless
+        ``dump_unsealed``.
+        """
+        from provgraph.orm.dumping.process import ProcessDumpOptions, dump_process
+
+        options = ProcessDumpOptions(
+            include_inputs=include_inputs,
+            include_outputs=include_outputs,
+            include_attributes=include_attributes,
+            include_extras=include_extras,
+            flat=flat,
+            dump_unsealed=dump_unsealed,
+        )
+        return dump_process(self, output_path, options=options, dry_run=dry_run, overwrite=overwrite)
 
 
 def _optional_str(value: Any) -> str | None:

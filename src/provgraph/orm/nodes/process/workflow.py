@@ -10,6 +10,7 @@ from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.node import Node
 from provgraph.orm.nodes.process.function import FunctionNodeMixin
 from provgraph.orm.nodes.process.process import ProcessNode
+from provgraph.orm.utils.managers import NodeLinksManager
 
 __all__ = ["WorkChainNode", "WorkFunctionNode", "WorkflowNode"]
 
@@ -19,6 +20,16 @@ class WorkflowNode(ProcessNode, node_type="process.workflow.WorkflowNode."):
 
     _storable: ClassVar[bool] = True
     _link_role: ClassVar[Role | None] = Role.WORKFLOW
+
+    @property
+    def inputs(self) -> NodeLinksManager:
+        """The input nodes by link label: ``workflow.inputs.x``, nested namespaces as attributes."""
+        return NodeLinksManager(self, LinkType.INPUT_WORK, incoming=True)
+
+    @property
+    def outputs(self) -> NodeLinksManager:
+        """The returned nodes by link label: ``workflow.outputs.result``."""
+        return NodeLinksManager(self, LinkType.RETURN, incoming=False)
 
     def _validate_outgoing(self, target: Node, link_type: LinkType, link_label: str) -> None:
         super()._validate_outgoing(target, link_type, link_label)

@@ -101,6 +101,7 @@ ENTITY_SHAPES: dict[str, Shape] = {
     "comment": _table_shape("comment", comments, {"node": "dbnode_id", "user": "user_id"}),
     "log": _table_shape("log", logs, {"node": "dbnode_id"}),
     "authinfo": _table_shape("authinfo", authinfos, {"user": "aiidauser_id", "computer": "dbcomputer_id"}),
+    "link": _table_shape("link", links),
 }
 
 
@@ -127,6 +128,7 @@ BASE_TABLES: dict[str, TableClause] = {
     "comment": lightweight(comments),
     "log": lightweight(logs),
     "authinfo": lightweight(authinfos),
+    "link": LINKS,
 }
 
 #: The edge of a recursive join: only the minimum depth of each (start, reached node) pair.

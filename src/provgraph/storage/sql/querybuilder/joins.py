@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
 from provgraph.storage.sql.dialects import SqlDialect
@@ -33,11 +33,6 @@ class Sources:
     where: list[ColumnElement[bool]] = field(default_factory=list)
     #: Tags whose rows may be all NULL (outer-joined vertices and their edges).
     nullable: set[str] = field(default_factory=set)
-
-
-def _and(*conditions: ColumnElement[bool] | None) -> ColumnElement[bool]:
-    present = [condition for condition in conditions if condition is not None]
-    return present[0] if len(present) == 1 else and_(*present)
 
 
 def _edge(vertex: Vertex, description: Description, dialect: SqlDialect) -> tuple[FromClause, str, str]:
@@ -69,11 +64,9 @@ def _join(sources: Sources, vertex: Vertex, description: Description, dialect: S
     if relationship.kind == "key":
         joined = sources.aliases[vertex.joined]
         on = target.c[relationship.appended_column] == joined.c[relationship.joined_column]
-        if vertex.outer:
-            sources.from_clause = sources.from_clause.outerjoin(target, _and(on, condition))
-        else:
-            sources.from_clause = sources.from_clause.join(target, on)
-            sources.where.extend([condition] if condition is not None else [])
+        join = sources.from_clause.outerjoin if vertex.outer else sources.from_clause.join
+        sources.from_clause = join(target, on)
+        sources.where.extend([condition] if condition is not None else [])
         return
     edge, toward, away = _edge(vertex, description, dialect)
     edge_condition = None
@@ -89,11 +82,13 @@ def _join(sources: Sources, vertex: Vertex, description: Description, dialect: S
         return
     edge_on = edge.c[toward] == sources.aliases[vertex.joined].c.id
     if vertex.outer:
-        unit = edge.join(target, _and(target_on, condition))
-        sources.from_clause = sources.from_clause.outerjoin(unit, _and(edge_on, edge_condition))
+        # The edge and its vertex join as one unit, so an edge without its vertex adds no row.
+        sources.from_clause = sources.from_clause.outerjoin(edge.join(target, target_on), edge_on)
     else:
         sources.from_clause = sources.from_clause.join(edge, edge_on).join(target, target_on)
-        sources.where.extend(c for c in (edge_condition, condition) if c is not None)
+    # Filters of a joined vertex and its edge go to WHERE for outer joins too (AiiDA's
+    # semantics): they select result rows; a row whose outer-joined side is missing fails them.
+    sources.where.extend(c for c in (edge_condition, condition) if c is not None)
 
 
 def _start_is_implied(description: Description) -> bool:
