@@ -10,6 +10,7 @@ import zipfile
 import pytest
 
 from provgraph import orm
+from provgraph.exceptions import ModificationNotAllowed
 from provgraph.repository.backend import (
     AbstractRepositoryBackend,
     DiskObjectStoreRepositoryBackend,
@@ -88,3 +89,20 @@ def test_the_sandbox_folder_goes_with_the_node(backend: StorageBackend) -> None:
     assert os.path.isdir(folder)
     del node  # freed by reference counting: no cycle keeps the sandbox alive
     assert not os.path.isdir(folder)
+
+
+def test_backend_entity_metadata_is_overwritten_by_the_store(backend: StorageBackend) -> None:
+    node = orm.Data()
+    node.backend_entity.repository_metadata = {"key": "value"}
+    assert node.backend_entity.repository_metadata == {"key": "value"}
+    assert node.base.repository.metadata == {"key": "value"}
+    node.store()
+    assert node.base.repository.metadata == {}
+    assert orm.load_node(node.pk).base.repository.metadata == {}
+    with pytest.raises(ModificationNotAllowed):
+        node.backend_entity.repository_metadata = {"key": "value"}
+    with_files = orm.Data()
+    with_files.base.repository.put_object_from_bytes(b"x", "file")
+    with_files.backend_entity.repository_metadata = {}
+    with_files.store()
+    assert with_files.base.repository.list_object_names() == ["file"]

@@ -27,6 +27,7 @@ from provgraph.exceptions import (
 )
 from provgraph.orm.batch import store_many, store_node
 from provgraph.orm.entities import (
+    BackendEntity,
     BuiltOnFirstUse,
     Collection,
     CollectionDescriptor,
@@ -692,6 +693,31 @@ class Node(Entity):
 
 
 register_node_class(Node, "")
+
+
+class NodeBackendEntity(BackendEntity):
+    """``node.backend_entity``: aiida-core's backend node, a view of the node's row.
+
+    Its ``repository_metadata`` is the bare column, as in aiida-core: a value set on an unstored
+    node is what ``node.base.repository.metadata`` reads until the store, which then writes the
+    node's own file tree over it. (``Node.repository_metadata`` instead adopts the objects it
+    names, which provgraph uses to store files that are in the object store already.)
+    """
+
+    __slots__ = ()
+
+    @property
+    def repository_metadata(self) -> dict[str, Any]:
+        return cast(Node, self.entity).repository_metadata
+
+    @repository_metadata.setter
+    def repository_metadata(self, value: dict[str, Any]) -> None:
+        node = cast(Node, self.entity)
+        node._set_unstored_columns(repository_metadata=clean_value(value, "repository_metadata", "value"))
+        node._ensure_file_state()  # the store writes the file tree (its sandbox's), not this value
+
+
+Node._backend_entity_class = NodeBackendEntity
 
 _NODE_LOGGER = logging.getLogger("provgraph.orm.nodes")
 
