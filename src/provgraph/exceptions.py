@@ -31,6 +31,7 @@ The tree::
     │   └── UnstoredEntityError, UnstoredMemberError  (also ModificationNotAllowed / ValueError)
     ├── ModificationNotAllowed          changing what is immutable
     ├── LinkValidationError             a link that would break the graph rules
+    │   └── LinkArgumentTypeError       its source, target or type has the wrong type
     ├── ValidationError                 a value or entity fails validation
     │   └── InputValidationError        a malformed request (bad value, key or query)
     │       ├── LabelTakenError         a unique label is taken (also IntegrityError, UniquenessError)
@@ -93,6 +94,7 @@ __all__ = [
     "InvalidProfileNameError",
     "LabelTakenError",
     "LicensingException",
+    "LinkArgumentTypeError",
     "LinkValidationError",
     "LoadingEntryPointError",
     "LockedProfileError",
@@ -258,6 +260,10 @@ class ModificationNotAllowed(ProvgraphError):
 
 class LinkValidationError(ProvgraphError, ValueError):
     """A link would violate the provenance graph rules (also a ``ValueError``, as aiida-core raises)."""
+
+
+class LinkArgumentTypeError(LinkValidationError, TypeError):
+    """A link's source, target or type is not a node or a LinkType (also a ``TypeError``, as aiida-core)."""
 
 
 class ValidationError(ProvgraphError):

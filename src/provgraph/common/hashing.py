@@ -31,6 +31,7 @@ from functools import lru_cache, singledispatch
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from provgraph.exceptions import HashingError as _HashingError
 from provgraph.exceptions import InputValidationError
 
 __all__ = [
@@ -50,8 +51,11 @@ _CHUNK = 1 << 20
 _CACHED_STR_LENGTH = 128
 
 
-class HashingError(InputValidationError):
-    """A value of a type that has no defined hash (e.g. a numpy array or an arbitrary object)."""
+class HashingError(_HashingError, InputValidationError):
+    """A value of a type that has no defined hash (e.g. a numpy array or an arbitrary object).
+
+    Also ``provgraph.exceptions.HashingError`` (aiida-core's name), so one ``except`` catches both.
+    """
 
 
 @dataclass(frozen=True, slots=True)

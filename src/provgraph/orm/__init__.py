@@ -20,6 +20,7 @@ from provgraph.orm.entities import Collection, Entity
 from provgraph.orm.groups import AutoGroup, Group, ImportGroup, UpfFamily, load_group
 from provgraph.orm.loaders import load_node
 from provgraph.orm.logs import Log
+from provgraph.orm.nodes.attributes import NodeAttributes
 from provgraph.orm.nodes.data import Data
 from provgraph.orm.nodes.data.core import (
     AbstractCode,
@@ -62,8 +63,10 @@ from provgraph.orm.nodes.process import (
     WorkflowNode,
     WorkFunctionNode,
 )
+from provgraph.orm.nodes.repository import NodeRepository
 from provgraph.orm.querybuilder import QueryBuilder
 from provgraph.orm.users import User
+from provgraph.orm.utils.links import LinkManager, LinkPair, LinkTriple, validate_link
 from provgraph.orm.utils.loaders import (
     CalculationEntityLoader,
     CodeEntityLoader,
@@ -75,6 +78,12 @@ from provgraph.orm.utils.loaders import (
     load_code,
     load_entity,
 )
+from provgraph.orm.utils.node import (
+    AbstractNodeMeta,
+    get_query_type_from_type_string,
+    get_type_string_from_class,
+    load_node_class,
+)
 
 to_aiida_type = to_node  # the name aiida-core users know
 
@@ -83,6 +92,7 @@ from provgraph.orm import models  # noqa: E402, F401
 
 __all__ = [
     "AbstractCode",
+    "AbstractNodeMeta",
     "ArrayData",
     "AuthInfo",
     "AutoGroup",
@@ -112,11 +122,16 @@ __all__ = [
     "Int",
     "JsonableData",
     "Kind",
+    "LinkManager",
+    "LinkPair",
+    "LinkTriple",
     "LinkType",
     "List",
     "Log",
     "Node",
+    "NodeAttributes",
     "NodeEntityLoader",
+    "NodeRepository",
     "NumericType",
     "OrmEntityLoader",
     "PortableCode",
@@ -139,12 +154,16 @@ __all__ = [
     "XyData",
     "fields",
     "get_loader",
+    "get_query_type_from_type_string",
+    "get_type_string_from_class",
     "load_code",
     "load_computer",
     "load_entity",
     "load_group",
     "load_node",
+    "load_node_class",
     "store_many",
     "to_aiida_type",
     "to_node",
+    "validate_link",
 ]

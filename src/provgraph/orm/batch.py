@@ -125,7 +125,7 @@ def _files_of(node: Node) -> dict[str, Any]:
     """The file tree of an unstored node: its sandbox's, or else the metadata set on its row."""
     state = node._file_state()
     if state is not None and state.sandbox is not None:
-        return node.base.repository.metadata
+        return state.sandbox.serialize()
     metadata: dict[str, Any] = node._column("repository_metadata") or {}
     return metadata
 

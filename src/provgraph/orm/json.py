@@ -19,7 +19,7 @@ from typing import Any
 
 from provgraph.exceptions import InputValidationError
 
-__all__ = ["clean_value", "copy_value", "validate_key"]
+__all__ = ["checked_value", "clean_value", "copy_value", "validate_key"]
 
 # Python writes floats from this magnitude on in exponent notation (``repr(1e16) == '1e+16'``).
 _EXPONENT_MAGNITUDE = 1e16
@@ -59,6 +59,47 @@ def clean_value(value: Any, path: str, what: str = "attribute") -> Any:
     if kind is list or kind is tuple:
         return [clean_value(item, f"{path}[{index}]", what) for index, item in enumerate(value)]
     return _clean_other(value, path, what)
+
+
+def checked_value(value: Any, path: str, what: str = "attribute") -> Any:
+    """``value`` itself if it is a JSON value as it stands, else its cleaned copy (:func:`clean_value`).
+
+    What unstored nodes keep: aiida-core holds the very objects it was given until the node is
+    stored, so a dict set as an attribute and changed afterwards changes the node too. Invalid
+    values are refused here all the same; the store cleans (copies) everything again.
+    """
+    if _is_clean(value, path, what):
+        return value
+    return clean_value(value, path, what)
+
+
+def _is_clean(value: Any, path: str, what: str) -> bool:
+    """Whether ``value`` needs no conversion; raises like :func:`clean_value` for invalid values."""
+    kind = type(value)
+    if kind is str:
+        _check_string(value, path, what, "value")
+        return True
+    if kind is float:
+        return _clean_float(value, path, what) is value
+    if kind is dict:
+        return _is_clean_dict(value, path, what)
+    if kind is list:
+        clean = True
+        for index, item in enumerate(value):
+            clean = _is_clean(item, f"{path}[{index}]", what) and clean
+        return clean
+    return value is None or kind is bool or kind is int
+
+
+def _is_clean_dict(value: dict[Any, Any], path: str, what: str) -> bool:
+    clean = True
+    for key, item in value.items():
+        if type(key) is not str:
+            return False  # clean_value names the key in its error
+        inner = f"{path}.{key}"
+        _check_string(key, inner, what, "key")
+        clean = _is_clean(item, inner, what) and clean
+    return clean
 
 
 def _clean_dict(value: dict[Any, Any], path: str, what: str) -> dict[str, Any]:

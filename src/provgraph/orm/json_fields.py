@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Protocol
 
-from provgraph.orm.json import clean_value, copy_value, validate_key
+from provgraph.orm.json import checked_value, clean_value, copy_value, validate_key
 
 __all__ = ["JsonFields", "JsonOwner"]
 
@@ -42,14 +42,20 @@ _NOT_GIVEN: Any = _NotGiven()
 class JsonFields:
     """The API of one JSON dict column of an entity (``_column``): get, set, delete, reset.
 
-    Unstored, changes go into the entity's row in place; stored, a changed copy is written
-    first (``owner._update``), so the entity equals its row even if the UPDATE fails. Reads of a
-    stored entity return copies. Subclasses say what may change when (``_check_mutable``) and
+    Unstored, changes go into the entity's row in place; with ``_by_reference`` (node attributes
+    and extras, whose store copies every value) values are kept by reference, as aiida-core
+    does: a dict set and then changed by the caller changes the node (values that need
+    converting, such as tuples, are kept as converted copies). Stored, a changed copy is
+    written first (``owner._update``), so the entity equals its row even if the UPDATE fails,
+    and reads return copies. Subclasses say what may change when (``_check_mutable``) and
     how the owner is named in errors (``owner._json_owner_name``).
     """
 
     _column: ClassVar[str]
     _what: ClassVar[str]
+    #: Keep unstored values by reference (aiida-core's behaviour): only for owners whose store
+    #: copies every value, so that a stored row never shares objects with the caller.
+    _by_reference: ClassVar[bool] = False
 
     __slots__ = ("_owner",)
 
@@ -124,7 +130,7 @@ class JsonFields:
         """Set one key to a JSON value (checked now, and again at store)."""
         validate_key(key, self._what)
         self._check_mutable((key,))
-        cleaned = clean_value(value, key, self._what)
+        cleaned = self._clean(value, key)
         self._apply(lambda data: data.__setitem__(key, cleaned))
 
     def set_many(self, values: Mapping[str, Any]) -> None:
@@ -170,10 +176,14 @@ class JsonFields:
         self._check_mutable(None)
         self._apply(lambda data: data.clear())
 
+    def _clean(self, value: Any, key: str) -> Any:
+        """The value to keep: by reference on an unstored owner that allows it (if it needs no
+        conversion), else a cleaned copy (a stored row must not share objects with the caller)."""
+        if self._by_reference and not self._owner.is_stored:
+            return checked_value(value, key, self._what)
+        return clean_value(value, key, self._what)
+
     def _cleaned(self, values: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(values, Mapping):
             raise TypeError(f"expected a mapping of {self._what}s, got {type(values).__name__}")
-        return {
-            validate_key(key, self._what): clean_value(value, key, self._what)
-            for key, value in values.items()
-        }
+        return {validate_key(key, self._what): self._clean(value, key) for key, value in values.items()}

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+from provgraph.common.folders import Folder
 from provgraph.common.maintenance import MaintenanceStep
 from provgraph.common.scratch import scratch_folder
 from provgraph.repository.abstract import RepositoryBackend
@@ -79,6 +80,12 @@ class SandboxRepositoryBackend(RepositoryBackend):
     def path(self) -> Path | None:
         """The folder holding spilled objects, None until the first object spills."""
         return self._folder
+
+    @property
+    def sandbox(self) -> Folder:
+        """The temporary folder as a :class:`~provgraph.common.folders.Folder` (aiida-core's
+        attribute), made now if no object has spilled yet. It goes with the sandbox as always."""
+        return Folder(self._ensure_folder())
 
     @property
     def memory_size(self) -> int:

@@ -46,7 +46,7 @@ def normalise_path(path: FilePath | None) -> PurePosixPath:
         raise TypeError(f"a repository path must be a str or PurePath, got {type(path).__name__}: {path!r}")
     posix = PurePosixPath(path)
     if posix.is_absolute():
-        raise TypeError(f"repository path {path!r} is absolute; use a path relative to the node's root")
+        raise TypeError(f"path `{path}` is not a relative path. Use a path relative to the node's root")
     parts: list[str] = []
     for part in posix.parts:
         if part != "..":
@@ -141,9 +141,11 @@ class Repository:
         for depth, part in enumerate(path.parts):
             if entry.is_file():
                 where = PurePosixPath(*path.parts[:depth]).as_posix()
-                raise FileNotFoundError(f"no object at {str(path)!r}: {where!r} is a file, not a directory")
+                raise FileNotFoundError(
+                    f"object with path `{path}` does not exist. ({where!r} is a file, not a directory)"
+                )
             if part not in entry._objects:
-                raise FileNotFoundError(f"no object at {str(path)!r} in the node's repository")
+                raise FileNotFoundError(f"object with path `{path}` does not exist.")
             entry = entry._objects[part]
         return entry
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from tests.data_files import AIIDA_NODE_HASHES, SMALL_ARCHIVE
 
-from provgraph.exceptions import InputValidationError, InvalidOperation
+from provgraph.exceptions import InvalidOperation
 from provgraph.orm.computers import Computer
 from provgraph.orm.nodes.caching import HASH_EXTRA_KEY, NodeCaching, _node_ids_with_hash
 from provgraph.orm.nodes.data import Data
@@ -266,7 +266,7 @@ def test_cache_source_and_validity_flags(backend: StorageBackend) -> None:
     caching(node).is_valid_cache = False
     assert not caching(node).is_valid_cache
     assert node.base.extras.get("_aiida_valid_cache") is False
-    with pytest.raises(InputValidationError, match="must be a bool"):
+    with pytest.raises(TypeError, match="must be a bool"):
         caching(node).is_valid_cache = "yes"  # type: ignore[assignment]
     assert caching(_calculation({}).store()).is_valid_cache
     assert not caching(_calculation({}, finished=False).store()).is_valid_cache

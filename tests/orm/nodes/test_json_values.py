@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from provgraph.exceptions import InputValidationError
-from provgraph.orm.json import clean_value, copy_value, validate_key
+from provgraph.orm.json import checked_value, clean_value, copy_value, validate_key
 from provgraph.orm.nodes.data.data import Data
 from provgraph.orm.nodes.node import Node
 from provgraph.storage.abstract import EntityTypes, StorageBackend
@@ -48,6 +48,24 @@ def test_clean_value_converts(value: Any, cleaned: Any) -> None:
     result = clean_value(value, "v")
     assert result == cleaned
     assert type(result) is type(cleaned)
+    if result is not value:  # conversions are copies; checked_value makes the same ones
+        assert checked_value(value, "v") == cleaned
+        assert type(checked_value(value, "v")) is type(cleaned)
+
+
+def test_checked_value_keeps_plain_json_values_themselves() -> None:
+    plain = {"a": [1, 2.5, {"b": "c"}], "d": None}
+    assert checked_value(plain, "v") is plain
+    nested = {"a": [1, (2, 3)], "b": {"c": 1}}
+    converted = checked_value(nested, "v")
+    assert converted is not nested
+    assert converted == {"a": [1, [2, 3]], "b": {"c": 1}}
+
+
+@pytest.mark.parametrize("value", [{"a": [0, float("nan")]}, {1: "a"}, {"a": {"b": object()}}, "nul\x00"])
+def test_checked_value_refuses_what_clean_value_refuses(value: Any) -> None:
+    with pytest.raises(InputValidationError):
+        checked_value(value, "x")
 
 
 @pytest.mark.parametrize(

@@ -126,7 +126,8 @@ def test_first_write_makes_a_sandbox_under_the_profile_option(node: StandInNode,
     (folder,) = sandboxes(sandbox_root)
     assert len(list(folder.iterdir())) == 1
     key = node.repository.get_object("f.txt").key
-    assert node.repository.metadata == {"o": {"f.txt": {"k": key}}}
+    assert node.repository.serialize() == {"o": {"f.txt": {"k": key}}}
+    assert node.repository.metadata == {}  # the row's, written by the store
 
 
 def test_put_variants_and_reading_back(node: StandInNode, tmp_path: Path) -> None:
@@ -173,7 +174,7 @@ def test_bad_modes_and_content_types(node: StandInNode) -> None:
         node.repository.put_object_from_bytes("text", "t")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="expected a readable file-like object, got bytes"):
         node.repository.put_object_from_filelike(b"raw", "raw")  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="absolute"):
+    with pytest.raises(TypeError, match="not a relative path"):
         node.repository.put_object_from_bytes(b"x", "/abs")
     with pytest.raises(ValueError, match="outside"):
         node.repository.put_object_from_bytes(b"x", "../up")

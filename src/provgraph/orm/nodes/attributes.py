@@ -3,9 +3,10 @@
 Attributes describe what a node *is* and freeze when it is stored (a class may name a few keys
 that stay updatable, e.g. a process's state); extras are the user's annotations and stay
 mutable, each change writing the row's extras column in one UPDATE. Values are checked on the
-way in (:mod:`provgraph.orm.json`) and again at store, because unstored values can still be
-changed through references. Reads of a stored node return copies, so the stored state cannot be
-changed behind the database's back.
+way in (:mod:`provgraph.orm.json`) and again at store. An unstored node keeps the very objects
+it was given and returns them (aiida-core's behaviour: changing a dict after setting it changes
+the node); storing copies them all, and reads of a stored node return copies, so the stored
+state cannot be changed behind the database's back.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class NodeAttributes(JsonFields):
 
     _column = "attributes"
     _what = "attribute"
+    _by_reference = True  # the store copies every value (``batch._row_to_insert``)
     __slots__ = ("_node",)
 
     def __init__(self, node: Node) -> None:
@@ -42,6 +44,7 @@ class NodeExtras(JsonFields):
 
     _column = "extras"
     _what = "extra"
+    _by_reference = True
     __slots__ = ()
 
 

@@ -9,13 +9,12 @@ hashes of its input nodes. A class may widen the ignored attributes with the cla
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from provgraph.common.hashing import HashingError, make_hash, sha256_of_stream
+from provgraph.common.hashing import make_hash
 from provgraph.common.node_hash import class_representation, hash_rules, objects_to_hash, repository_hash
-from provgraph.exceptions import InputValidationError, InvalidOperation
+from provgraph.exceptions import HashingError, InvalidOperation
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.types import node_from_row
 from provgraph.storage.abstract import EntityTypes, In
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CACHED_FROM_KEY", "HASH_EXTRA_KEY", "VALID_CACHE_KEY", "NodeCaching"]
 
-LOGGER = logging.getLogger(__name__)
 
 HASH_EXTRA_KEY = "_aiida_hash"
 VALID_CACHE_KEY = "_aiida_valid_cache"
@@ -95,7 +93,8 @@ class NodeCaching:
         except HashingError:
             if not ignore_errors:
                 raise
-            LOGGER.exception("hashing node %s failed; it gets no hash", self._node.uuid)
+            # aiida-core's message, on the node's own logger (a process's reaches its log table)
+            self._node.logger.exception("Node hashing failed")
             return None
 
     def _objects(
@@ -131,18 +130,7 @@ class NodeCaching:
         node = self._node
         if not hash_rules(node.node_type).hashes_repository:
             return repository_hash({})  # unused: the part is dropped
-        if node.is_stored:
-            return self._stored_files_hash(node._column("repository_metadata") or {})
-        metadata = node.base.repository.metadata
-        if not metadata:
-            return repository_hash({})
-        repository = node.base.repository
-
-        def streamed(path: str, key: str) -> str:
-            with repository.open(path, "rb") as handle:
-                return sha256_of_stream(handle)
-
-        return repository_hash(metadata, streamed)
+        return node.base.repository.hash()
 
     def _stored_files_hash(self, metadata: Mapping[str, Any]) -> str:
         """The files' hash from keys in the profile's object store (sha256 keys are the hash)."""
@@ -198,7 +186,7 @@ class NodeCaching:
     @is_valid_cache.setter
     def is_valid_cache(self, valid: bool) -> None:
         if not isinstance(valid, bool):
-            raise InputValidationError(f"is_valid_cache must be a bool, got {type(valid).__name__} {valid!r}")
+            raise TypeError(f"is_valid_cache must be a bool, got {type(valid).__name__} {valid!r}")
         self._node.base.extras.set(VALID_CACHE_KEY, valid)
 
     def get_all_same_nodes(self) -> list[Node]:

@@ -64,8 +64,9 @@ def store_from_cache(node: Node, source: Node) -> None:
 
     ``node`` keeps its own input links and process type; it takes the label, description,
     attributes (except ``sealed``) and files of ``source``, gets the extra ``_aiida_cached_from``
-    and is sealed. All of it is written in one transaction. A source with RETURN links (a
-    workflow's) cannot be copied: its outputs are not its own to clone (``ValueError``).
+    and, if it is a process node, is sealed. All of it is written in one transaction. A source
+    with RETURN links (a workflow's) cannot be copied: its outputs are not its own to clone
+    (``ValueError``).
     """
     _check_cache_pair(node, source)
     if source.base.links.get_outgoing(link_type=LinkType.RETURN).all():
@@ -117,12 +118,10 @@ def _share_files(node: Node, source: Node) -> None:
 
 
 def _seal(node: Node) -> None:
-    """Seal through the process node's own API where it has one, else set the attribute."""
+    """Seal a process node (a data node stored from a cache has nothing to seal)."""
     seal = getattr(node, "seal", None)
     if callable(seal):
         seal()
-    else:
-        node.base.attributes.set(_SEALED, True)
 
 
 # -- rewriting stored hashes ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from provgraph.common.links import validate_link_label
-from provgraph.exceptions import LinkValidationError
+from provgraph.exceptions import LinkArgumentTypeError, LinkValidationError
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.types import is_node
 from provgraph.storage.abstract import EntityTypes
@@ -78,10 +78,10 @@ def link_rule(link_type: LinkType) -> LinkRule:
 def validate_link(source: Node, target: Node, link_type: LinkType, link_label: str) -> None:
     """Raise ``LinkValidationError`` unless a ``link_type`` link ``source`` -> ``target`` is allowed."""
     if not isinstance(link_type, LinkType):
-        raise LinkValidationError(f"link_type must be a LinkType, got {link_type!r}")
+        raise LinkArgumentTypeError(f"link_type must be a LinkType, got {link_type!r}")
     for role, node in (("source", source), ("target", target)):
         if not is_node(node):
-            raise LinkValidationError(f"the {role} of a link must be a Node, got {type(node).__name__}")
+            raise LinkArgumentTypeError(f"the {role} of a link must be a Node, got {type(node).__name__}")
     if source.backend is not target.backend:
         raise LinkValidationError(
             f"cannot link nodes of different storages: {source.backend} and {target.backend}"

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from provgraph.exceptions import LinkValidationError, MultipleObjectsError, NotExistent
+from provgraph.exceptions import LinkArgumentTypeError, LinkValidationError, MultipleObjectsError, NotExistent
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.types import base_node_class, is_node, node_from_row
 from provgraph.storage.abstract import EntityTypes, In, Like
@@ -119,7 +119,7 @@ def _link_types(link_type: LinkType | Sequence[LinkType]) -> tuple[LinkType, ...
     types = (link_type,) if isinstance(link_type, LinkType) else tuple(link_type)
     for item in types:
         if not isinstance(item, LinkType):
-            raise LinkValidationError(f"link_type must be a LinkType or a sequence of them, got {item!r}")
+            raise LinkArgumentTypeError(f"link_type must be a LinkType or a sequence of them, got {item!r}")
     return types
 
 

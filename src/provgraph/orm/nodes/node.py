@@ -8,21 +8,26 @@ never touch them (most loaded nodes) cost one dict.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar, cast
 from uuid import uuid4
 
+from provgraph.common.lang import classproperty
+from provgraph.common.warnings import warn_deprecation
 from provgraph.exceptions import (
     InputValidationError,
     InvalidOperation,
-    LinkValidationError,
+    LinkArgumentTypeError,
     NotExistent,
     StoredEntityError,
 )
 from provgraph.orm.batch import store_many, store_node
 from provgraph.orm.entities import (
+    BackendEntity,
     BuiltOnFirstUse,
     Collection,
     CollectionDescriptor,
@@ -34,6 +39,7 @@ from provgraph.orm.json import clean_value, copy_value
 from provgraph.orm.nodes import link_rules
 from provgraph.orm.nodes.attributes import NodeAttributes, NodeExtras, refuse_stored_change
 from provgraph.orm.nodes.caching import NodeCaching
+from provgraph.orm.nodes.caching_store import store_from_cache
 from provgraph.orm.nodes.comments import NodeComments
 from provgraph.orm.nodes.link_rules import Role
 from provgraph.orm.nodes.link_types import LinkType
@@ -62,6 +68,40 @@ def _default_user_id(backend: StorageBackend) -> int:
 
 class NodeCollection(Collection["Node"]):
     """The nodes of one storage (``Node.collection``); a subclass sees its own node types only."""
+
+    def iter_repo_keys(self, batch_size: int = 1000) -> Iterator[str]:
+        """Every object-store key that the files of this collection's nodes use, each once.
+
+        Reads only the ``repository_metadata`` column, ``batch_size`` rows per query.
+        """
+        seen: set[str] = set()
+        filters = self._filters(None)
+        offset = 0
+        while True:
+            rows = self.backend.get_rows(
+                EntityTypes.NODE,
+                filters,
+                columns=["id", "repository_metadata"],
+                limit=batch_size,
+                offset=offset,
+            )
+            for row in rows:
+                for key in _object_keys(row["repository_metadata"] or {}):
+                    if key not in seen:
+                        seen.add(key)
+                        yield key
+            if len(rows) < batch_size:
+                return
+            offset += batch_size
+
+
+def _object_keys(directory: Mapping[str, Any]) -> Iterator[str]:
+    """The keys of the files in one ``repository_metadata`` tree (``{"o": {name: {"k": key}}}``)."""
+    for entry in (directory.get("o") or {}).values():
+        if "k" in entry:
+            yield str(entry["k"])
+        else:
+            yield from _object_keys(entry)
 
 
 class NodeBase:
@@ -94,6 +134,11 @@ class NodeBase:
     @property
     def repository(self) -> NodeRepository:
         return NodeRepository(self._node)
+
+    @repository.deleter
+    def repository(self) -> None:
+        """``del node.base.repository`` is accepted and does nothing: unlike aiida-core's cached
+        property there is nothing cached here (the files belong to the node and go with it)."""
 
     @property
     def comments(self) -> NodeComments:
@@ -166,13 +211,14 @@ class Node(Entity):
         *,
         label: str = "",
         description: str = "",
+        process_type: str | None = None,
     ) -> None:
         super().__init__(backend)
         now = datetime.now(timezone.utc)
         self._row = {
             "uuid": str(uuid4()),
             "node_type": self.class_node_type,
-            "process_type": None,
+            "process_type": None if process_type is None else _checked_text(process_type, "process_type"),
             "label": _checked_label(label),
             "description": _checked_text(description, "description"),
             "ctime": now,
@@ -267,6 +313,17 @@ class Node(Entity):
     def base(self) -> NodeBase:
         return NodeBase(self)
 
+    @classproperty
+    def entry_point(cls: type[Node]) -> EntryPoint | None:
+        """The entry point naming this class (``provgraph.data:core.int`` for Int), or None for
+        a class that no entry point names (it then cannot be stored either)."""
+        return _entry_point_of(cls)
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The logger for messages about this node (process nodes refine it: theirs reach the log table)."""
+        return _NODE_LOGGER
+
     @property
     def uuid(self) -> str:
         return str(self._row["uuid"])
@@ -343,6 +400,16 @@ class Node(Entity):
         self._row["dbcomputer_id"] = None if computer is None else _stored_pk(computer, "computer")
         self._computer = computer
 
+    def get_computer_pk(self) -> int | None:
+        """The pk of the node's computer, or None (read from the row: no query)."""
+        pk = self._row["dbcomputer_id"]
+        return None if pk is None else int(pk)
+
+    def get_description(self) -> str:
+        """A short text about the node's content for listings (aiida-core's hook; empty here,
+        subclasses such as StructureData say more)."""
+        return ""
+
     def _require_unstored(self, what: str) -> None:
         if self.is_stored:
             raise refuse_stored_change(self, what)
@@ -372,9 +439,9 @@ class Node(Entity):
     def _validate_outgoing(self, target: Node, link_type: LinkType, link_label: str) -> None:
         """Raise ``LinkValidationError`` unless this node may link to ``target``."""
         if not isinstance(link_type, LinkType):
-            raise LinkValidationError(f"link_type must be a LinkType, got {link_type!r}")
+            raise LinkArgumentTypeError(f"link_type must be a LinkType, got {link_type!r}")
         if not isinstance(target, Node):
-            raise LinkValidationError(f"the target of a link must be a Node, got {type(target).__name__}")
+            raise LinkArgumentTypeError(f"the target of a link must be a Node, got {type(target).__name__}")
 
     def _validate(self) -> None:
         """Hook: a subclass checks its own content before it is stored."""
@@ -396,6 +463,12 @@ class Node(Entity):
 
     def _store(self) -> None:
         store_node(self)
+
+    def _store_from_cache(self, cache_node: Node) -> None:
+        """Store this unstored node as a copy of the stored ``cache_node`` (aiida-core's hook):
+        its label, description, attributes and files (shared by key, not copied), the extra
+        ``_aiida_cached_from``, and fresh copies of its CREATE outputs, in one transaction."""
+        store_from_cache(self, cache_node)
 
     # -- the state protocol ---------------------------------------------------------------------
     # The node's views (attributes, links, files, hash) and the store path reach its state only
@@ -473,7 +546,138 @@ class Node(Entity):
             )
         self._validate()
 
+    # -- aiida-core 2.x's deprecated aliases ------------------------------------------------------
+    # ``node.get_attribute(...)`` and friends still work, with an AiidaDeprecationWarning naming
+    # the ``node.base.<part>`` method to use. ``__getattr__`` runs only when normal lookup fails,
+    # so it costs nothing on the hot paths; it is hidden from mypy so that a typo in provgraph's
+    # own code stays a type error.
+
+    _deprecated_attr_methods: ClassVar[Mapping[str, str]] = {
+        "attributes": "all",
+        "get_attribute": "get",
+        "get_attribute_many": "get_many",
+        "set_attribute": "set",
+        "set_attribute_many": "set_many",
+        "reset_attributes": "reset",
+        "delete_attribute": "delete",
+        "delete_attribute_many": "delete_many",
+        "clear_attributes": "clear",
+        "attributes_items": "items",
+        "attributes_keys": "keys",
+    }
+    _deprecated_extra_methods: ClassVar[Mapping[str, str]] = {
+        "extras": "all",
+        "get_extra": "get",
+        "get_extra_many": "get_many",
+        "set_extra": "set",
+        "set_extra_many": "set_many",
+        "reset_extras": "reset",
+        "delete_extra": "delete",
+        "delete_extra_many": "delete_many",
+        "clear_extras": "clear",
+        "extras_items": "items",
+        "extras_keys": "keys",
+    }
+    # aiida-core also lists ``repository_metadata``: provgraph keeps it as a real property.
+    _deprecated_repo_methods: ClassVar[Mapping[str, str]] = {
+        name: name
+        for name in (
+            "copy_tree",
+            "delete_object",
+            "get_object",
+            "get_object_content",
+            "glob",
+            "list_objects",
+            "list_object_names",
+            "open",
+            "put_object_from_filelike",
+            "put_object_from_file",
+            "put_object_from_tree",
+            "walk",
+        )
+    }
+    _deprecated_comment_methods: ClassVar[Mapping[str, str]] = {
+        "add_comment": "add",
+        "get_comment": "get",
+        "get_comments": "all",
+        "remove_comment": "remove",
+        "update_comment": "update",
+    }
+    _deprecated_caching_methods: ClassVar[Mapping[str, str]] = {
+        name: name
+        for name in (
+            "get_hash",
+            "rehash",
+            "clear_hash",
+            "get_cache_source",
+            "is_created_from_cache",
+            "_get_same_node",
+            "get_all_same_nodes",
+            "_iter_all_same_nodes",
+        )
+    }
+    _deprecated_links_methods: ClassVar[Mapping[str, str]] = {
+        name: name
+        for name in (
+            "add_incoming",
+            "validate_incoming",
+            "validate_outgoing",
+            "get_stored_link_triples",
+            "get_incoming",
+            "get_outgoing",
+        )
+    }
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            for part, table in (
+                ("attributes", self._deprecated_attr_methods),
+                ("extras", self._deprecated_extra_methods),
+                ("repository", self._deprecated_repo_methods),
+                ("comments", self._deprecated_comment_methods),
+                ("caching", self._deprecated_caching_methods),
+                ("links", self._deprecated_links_methods),
+            ):
+                new_name = table.get(name)
+                if new_name is not None:
+                    kind = type(self).__name__
+                    warn_deprecation(
+                        f"`{kind}.{name}` is deprecated, use `{kind}.base.{part}.{new_name}` instead",
+                        version=3,
+                        stacklevel=2,
+                    )
+                    return getattr(getattr(self.base, part), new_name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property
+    def is_valid_cache(self) -> bool:
+        """Deprecated alias of ``node.base.caching.is_valid_cache``."""
+        warn_deprecation(
+            f"`{type(self).__name__}.is_valid_cache` is deprecated, "
+            "use `.base.caching.is_valid_cache` instead",
+            version=3,
+        )
+        return self.base.caching.is_valid_cache
+
+    @is_valid_cache.setter
+    def is_valid_cache(self, valid: bool) -> None:
+        warn_deprecation(
+            f"`{type(self).__name__}.is_valid_cache` is deprecated, "
+            "use `.base.caching.is_valid_cache` instead",
+            version=3,
+        )
+        self.base.caching.is_valid_cache = valid
+
     # -- identity -------------------------------------------------------------------------------
+
+    def __copy__(self) -> Self:
+        raise InvalidOperation(f"copying a {type(self).__name__} node is not supported")
+
+    def __deepcopy__(self, memo: Any) -> Self:
+        raise InvalidOperation(
+            f"deep copying a {type(self).__name__} node is not supported; Data nodes can be cloned"
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Node):
@@ -489,6 +693,52 @@ class Node(Entity):
 
 
 register_node_class(Node, "")
+
+
+class NodeBackendEntity(BackendEntity):
+    """``node.backend_entity``: aiida-core's backend node, a view of the node's row.
+
+    Its ``repository_metadata`` is the bare column, as in aiida-core: a value set on an unstored
+    node is what ``node.base.repository.metadata`` reads until the store, which then writes the
+    node's own file tree over it. (``Node.repository_metadata`` instead adopts the objects it
+    names, which provgraph uses to store files that are in the object store already.)
+    """
+
+    __slots__ = ()
+
+    @property
+    def repository_metadata(self) -> dict[str, Any]:
+        return cast(Node, self.entity).repository_metadata
+
+    @repository_metadata.setter
+    def repository_metadata(self, value: dict[str, Any]) -> None:
+        node = cast(Node, self.entity)
+        node._set_unstored_columns(repository_metadata=clean_value(value, "repository_metadata", "value"))
+        node._ensure_file_state()  # the store writes the file tree (its sandbox's), not this value
+
+
+Node._backend_entity_class = NodeBackendEntity
+
+_NODE_LOGGER = logging.getLogger("provgraph.orm.nodes")
+
+_ENTRY_POINT_GROUPS = ("provgraph.data", "provgraph.node")
+
+
+def _entry_point_of(cls: type[Node]) -> EntryPoint | None:
+    """The entry point whose value is ``cls``: an installed one, else the one its node_type
+    implies (``data.core.int.Int.`` -> ``core.int`` in ``provgraph.data``), as
+    ``provgraph.plugins`` lists the built-in classes."""
+    if not cls.__dict__.get("_is_registered") or not cls.class_node_type:
+        return None
+    value = f"{cls.__module__}:{cls.__qualname__}"
+    for group in _ENTRY_POINT_GROUPS:
+        for entry_point in entry_points(group=group):
+            if entry_point.value == value:
+                return entry_point
+    parts = cls.class_node_type.rstrip(".").split(".")
+    if parts[0] == "data" and len(parts) > 2:
+        return EntryPoint(".".join(parts[1:-1]), value, "provgraph.data")
+    return EntryPoint(".".join(parts[:-1]), value, "provgraph.node")
 
 
 def _checked_text(value: Any, what: str) -> str:

@@ -17,11 +17,14 @@ import logging
 import os
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, Literal, Protocol, TextIO, cast, overload
 
+from provgraph.common.hashing import sha256_of_stream
+from provgraph.common.node_hash import repository_hash
 from provgraph.exceptions import ModificationNotAllowed
 from provgraph.repository.common import File
 from provgraph.repository.sandbox import SandboxRepositoryBackend
@@ -123,6 +126,11 @@ class NodeRepository:
             self._sandbox = Repository(SandboxRepositoryBackend(folder))
         return self._sandbox
 
+    @property
+    def _repository_instance(self) -> Repository | None:
+        """The tree if it was made already (aiida-core's lazily built attribute), else None."""
+        return self._stored if self._node.is_stored else self._sandbox
+
     def _check_mutable(self) -> None:
         if self._node.is_stored:
             pk = getattr(self._node, "pk", None)
@@ -162,13 +170,33 @@ class NodeRepository:
 
     @property
     def metadata(self) -> dict[str, Any]:
-        """The serialized tree: the row's ``repository_metadata`` once stored, the sandbox's before."""
-        if self._node.is_stored:
-            return copy.deepcopy(self._node._column("repository_metadata") or {})
-        return self._sandbox.serialize() if self._sandbox is not None else {}
+        """The row's ``repository_metadata``: the serialized tree of the stored files.
+
+        As in aiida-core it is written by the store, so an unstored node's files are not in it
+        yet (it is ``{}``); :meth:`serialize` describes the tree as it stands.
+        """
+        return copy.deepcopy(self._node._column("repository_metadata") or {})
 
     def serialize(self) -> dict[str, Any]:
         return self._repository.serialize()
+
+    def hash(self) -> str:
+        """A hash of the file tree: its directory names and each file's content, not the keys,
+        so a node's files hash alike before and after store (AiiDA's repository hash)."""
+        if self._node.is_stored:
+            metadata = self._node._column("repository_metadata") or {}
+            objects = self._node.backend.get_repository()
+            if objects.key_format == "sha256":  # the key is the content's hash
+                return repository_hash(metadata)
+            return repository_hash(metadata, lambda path, key: objects.get_object_hash(key))
+        if self._sandbox is None:
+            return repository_hash({})
+
+        def streamed(path: str, key: str) -> str:
+            with self._repository.open(path) as handle:
+                return sha256_of_stream(handle)
+
+        return repository_hash(self._sandbox.serialize(), streamed)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -252,6 +280,20 @@ class NodeRepository:
     def copy_tree(self, target: str | os.PathLike[str], path: FilePath | None = None) -> None:
         """Write the contents of the directory at ``path`` (default: all) into local folder ``target``."""
         self._repository.copy_tree(target, path)
+
+    def get_zipped_objects(self) -> bytes:
+        """Every file of the node as a zip archive in memory, members named by their paths.
+
+        Meant for small trees (a download of a node's files); the whole archive is one bytes value.
+        """
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for root, _dirnames, filenames in self._repository.walk():
+                for name in filenames:
+                    path = root / name
+                    with self._repository.open(path) as source, archive.open(path.as_posix(), "w") as member:
+                        shutil.copyfileobj(source, member, _CHUNK)
+        return buffer.getvalue()
 
     # -- writing (unstored nodes only) ----------------------------------------------------------
 

@@ -24,6 +24,7 @@ __all__ = [
     "NodeTypeField",
     "base_node_class",
     "class_for_node_type",
+    "class_for_query_prefix",
     "is_node",
     "node_from_row",
     "query_prefix",
@@ -135,6 +136,13 @@ def class_for_node_type(node_type: str) -> type[Node]:
             cls.__qualname__,
         )
     return cls
+
+
+def class_for_query_prefix(prefix: str) -> type[Node] | None:
+    """The most general registered class whose node_type has the query ``prefix``
+    (``data.core.int.`` -> Int), or None."""
+    with _LOCK:
+        return _BY_PREFIX.get(prefix)
 
 
 def _closest_ancestor(node_type: str) -> type[Node]:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from provgraph import orm
+from provgraph.common.warnings import AiidaDeprecationWarning
 from provgraph.exceptions import InputValidationError, ModificationNotAllowed, NotExistent
 from provgraph.orm.nodes.data.core import ArrayData, XyData
 from provgraph.storage.abstract import StorageBackend
@@ -46,7 +47,7 @@ def test_round_trip_of_several_arrays(backend: StorageBackend) -> None:
     np.testing.assert_array_equal(loaded.get_array("words"), words)
     assert loaded.get_array("scalar") == 3
     assert dict(loaded.get_iterarrays()).keys() == loaded.arrays.keys()
-    with pytest.raises(ValueError, match="this node has 4"):
+    with pytest.raises(ValueError, match="node contains multiple arrays"):
         loaded.get_array()
     with pytest.raises(KeyError, match="no array 'missing'"):
         loaded.get_array("missing")
@@ -141,7 +142,10 @@ def test_xy_data_rules(backend: StorageBackend) -> None:
     with pytest.raises(TypeError, match="units of 'x' must be a str"):
         node.set_x(np.zeros(2), "x", 1)  # type: ignore[arg-type]
     node.set_x(np.zeros(2), "x", "m")
-    with pytest.raises(ValueError, match="has shape"):
+    with pytest.raises(
+        ValueError,
+        match=r"y_array .y. \(shape \(3,\)\) does not have the same shape as x_array",
+    ):
         node.set_y(np.zeros(3), "y", "s")
     with pytest.raises(ValueError, match="as many y names and units"):
         node.set_y([np.zeros(2)], ["y", "z"], ["s"])
@@ -151,3 +155,23 @@ def test_xy_data_rules(backend: StorageBackend) -> None:
     node.set_y(np.ones(2), "only", "u")  # fewer y arrays: the old ones go
     assert node.get_arraynames() == ["x_array", "y_array_0"]
     assert [name for name, _, _ in node.get_y()] == ["only"]
+
+
+def test_get_array_without_a_name_needs_exactly_one_array(backend: StorageBackend) -> None:
+    with pytest.raises(ValueError, match="`name` not specified but the node contains no arrays"):
+        ArrayData().get_array()
+    with pytest.raises(ValueError, match="`name` not specified but the node contains multiple arrays"):
+        ArrayData({"a": np.zeros(1), "b": np.zeros(1)}).get_array()
+    np.testing.assert_array_equal(ArrayData(np.arange(3)).get_array(), np.arange(3))
+
+
+def test_save_and_load_arrays_are_deprecated_but_round_trip(backend: StorageBackend) -> None:
+    arrays = {"a": np.arange(3), "b": np.eye(2)}
+    with pytest.warns(AiidaDeprecationWarning, match="ArrayData.save_arrays"):
+        encoded = ArrayData.save_arrays(arrays)
+    assert all(isinstance(value, bytes) for value in encoded.values())
+    with pytest.warns(AiidaDeprecationWarning, match="ArrayData.load_arrays"):
+        decoded = ArrayData.load_arrays(encoded)
+    assert decoded.keys() == arrays.keys()
+    for name, array in arrays.items():
+        np.testing.assert_array_equal(decoded[name], array)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import pytest
 
@@ -92,8 +93,17 @@ def test_geometry(backend: StorageBackend) -> None:
     molecule.append_atom(position=(2, 0, 0), symbols="O")
     assert molecule.get_dimensionality() == {"dim": 0, "label": "", "value": 0.0}
     assert molecule.store().get_formula() == "CO2"
-    with pytest.raises(ValueError, match="only zero-length vectors"):
+    with pytest.raises(ValueError, match="all zero-length vectors"):
         _ = molecule.cell_angles
+
+
+def test_cell_angles_treat_vectors_below_epsilon_as_zero(backend: StorageBackend) -> None:
+    tiny = sys.float_info.epsilon / 10
+    with pytest.raises(ValueError, match="all zero-length vectors"):
+        _ = StructureData(cell=((tiny, 0, 0), (0, tiny, 0), (0, 0, tiny))).cell_angles
+    angles = StructureData(cell=((tiny, 0, 0), (0, 1, 0), (0, 0, 1))).cell_angles
+    assert angles[0] == pytest.approx(90.0)
+    assert angles[1:] == [None, None]
 
 
 def test_building_rules(backend: StorageBackend) -> None:

@@ -10,12 +10,14 @@ numpy is imported on first use, so importing the ORM stays fast.
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from provgraph.common.warnings import warn_deprecation
 from provgraph.exceptions import InputValidationError
 from provgraph.orm.nodes.data.data import Data
 
@@ -109,8 +111,10 @@ class ArrayData(Data, node_type="data.core.array.ArrayData."):
         """The array ``name``; without a name, the only array (``ValueError`` if not exactly one)."""
         if name is None:
             names = self.get_arraynames()
-            if len(names) != 1:
-                raise ValueError(f"give the name of the array to get: this node has {len(names)} ({names})")
+            if not names:
+                raise ValueError("`name` not specified but the node contains no arrays.")
+            if len(names) > 1:
+                raise ValueError(f"`name` not specified but the node contains multiple arrays. ({names})")
             name = names[0]
         cached = self._cached_arrays.get(name)
         if cached is not None:
@@ -139,6 +143,32 @@ class ArrayData(Data, node_type="data.core.array.ArrayData."):
     @property
     def arrays(self) -> dict[str, Array]:
         return {name: self.get_array(name) for name in self.get_arraynames()}
+
+    @staticmethod
+    def save_arrays(arrays: Mapping[str, Array]) -> dict[str, bytes]:
+        """Deprecated (aiida-core 2.x): each array as base64 of its ``.npy`` bytes."""
+        warn_deprecation(
+            "`ArrayData.save_arrays` is deprecated; use `numpy.save` with `io.BytesIO` instead", version=3
+        )
+        numpy = load_numpy()
+        encoded = {}
+        for name, array in arrays.items():
+            stream = io.BytesIO()
+            numpy.save(stream, array, allow_pickle=False)
+            encoded[name] = base64.encodebytes(stream.getvalue())
+        return encoded
+
+    @staticmethod
+    def load_arrays(arrays: Mapping[str, bytes]) -> dict[str, Array]:
+        """Deprecated (aiida-core 2.x): the arrays :meth:`save_arrays` encoded."""
+        warn_deprecation(
+            "`ArrayData.load_arrays` is deprecated; use `numpy.load` with `io.BytesIO` instead", version=3
+        )
+        numpy = load_numpy()
+        return {
+            name: numpy.load(io.BytesIO(base64.decodebytes(data)), allow_pickle=False)
+            for name, data in arrays.items()
+        }
 
     def clear_internal_cache(self) -> None:
         """Forget the arrays read so far (they are read again on the next access)."""

@@ -67,7 +67,8 @@ class EnumData(Data, node_type="data.core.enum.EnumData."):
 
     def __init__(self, member: Enum, **kwargs: Any) -> None:
         if not isinstance(member, Enum):
-            raise TypeError(f"EnumData takes an Enum member, got {type(member).__name__} {member!r}")
+            kind = type(member).__name__
+            raise TypeError(f"Got object of type {kind} ({member!r}), expecting an Enum member.")
         identifier = identify_enum(type(member))
         super().__init__(**kwargs)
         self.base.attributes.set_many(
@@ -106,8 +107,8 @@ class EnumData(Data, node_type="data.core.enum.EnumData."):
             except ValueError:
                 continue
         raise ValueError(
-            f"{value!r} is no longer a value of the enum {self.identifier!r} (member {self.name!r} "
-            "when stored); the enum's definition changed since"
+            f"The stored value `{value}` is no longer a valid value for the enum `{self.identifier}` "
+            f"(member {self.name!r} when stored); the enum's definition changed since"
         )
 
     def __eq__(self, other: object) -> bool:

@@ -9,6 +9,7 @@ conversion, which would need those packages.
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -24,6 +25,7 @@ __all__ = ["Kind", "Site", "StructureData"]
 
 Vector = tuple[float, float, float]
 _DEFAULT_CELL = ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
+_EPSILON = sys.float_info.epsilon
 
 
 def _valid_cell(value: Any) -> list[list[float]]:
@@ -157,13 +159,17 @@ class StructureData(Data, node_type="data.core.structure.StructureData."):
 
     @property
     def cell_angles(self) -> list[float | None]:
-        """Angles alpha (b, c), beta (a, c), gamma (a, b) in degrees; None next to a zero vector."""
+        """Angles alpha (b, c), beta (a, c), gamma (a, b) in degrees; None next to a zero vector.
+
+        A vector shorter than the float epsilon counts as zero (as in aiida-core): its direction
+        is noise.
+        """
         cell, lengths = self.cell, self.cell_lengths
-        if all(length == 0.0 for length in lengths):
-            raise ValueError("the cell has only zero-length vectors; it has no angles")
+        if all(length < _EPSILON for length in lengths):
+            raise ValueError("the cell has all zero-length vectors; it has no angles")
         angles: list[float | None] = []
         for i, j in ((1, 2), (0, 2), (0, 1)):
-            if lengths[i] == 0.0 or lengths[j] == 0.0:
+            if lengths[i] < _EPSILON or lengths[j] < _EPSILON:
                 angles.append(None)
                 continue
             cosine = max(-1.0, min(1.0, _dot(cell[i], cell[j]) / (lengths[i] * lengths[j])))

@@ -93,7 +93,10 @@ class XyData(ArrayData, node_type="data.core.array.xy.XyData."):
         for array, name, unit in zip(arrays, names, units, strict=True):
             self._check(array, name, unit)
             if tuple(array.shape) != x_shape:
-                raise ValueError(f"y array {name!r} has shape {array.shape}, but the x array has {x_shape}")
+                raise ValueError(
+                    f"y_array {name!r} (shape {array.shape}) does not have the same shape as x_array! "
+                    f"(shape {x_shape})"
+                )
         for index, array in enumerate(arrays):
             self.set_array(_y_array(index), array)
         for stale in range(len(arrays), len(self.y_names or ())):
