@@ -239,6 +239,16 @@ def _check_json(dialect: SqlDialect) -> None:
     )
 
 
+def _check_explain(dialect: SqlDialect) -> None:
+    quick = dialect.explain_prefix(execute=False, verbose=False)
+    assert quick.startswith("EXPLAIN ")
+    measured = dialect.explain_prefix(execute=True, verbose=True)
+    if dialect.name == "postgresql":
+        assert (quick, measured) == ("EXPLAIN ", "EXPLAIN (ANALYZE, VERBOSE) ")
+    else:
+        assert quick == measured == "EXPLAIN QUERY PLAN "  # SQLite never runs the query to plan it
+
+
 _CHECKS: dict[str, Callable[[SqlDialect], None]] = {
     "uuid_type": _check_types,
     "timestamp_type": _check_timestamps,
@@ -250,6 +260,7 @@ _CHECKS: dict[str, Callable[[SqlDialect], None]] = {
     "failed_statement_keeps_transaction": _check_writes,
     "insert_ignoring_conflicts": _check_writes,
     "copies_within_sqlite": _check_writes,
+    "explain_prefix": _check_explain,
     "autocommit_reads": _check_reads,
     "read_mode": _check_reads,
     "lazy_row_decoding": _check_reads,

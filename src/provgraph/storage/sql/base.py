@@ -249,11 +249,7 @@ class SqlBackend(StorageBackend):
         ``execute``, which runs the query), SQLite's ``EXPLAIN QUERY PLAN``."""
         driver = self._queries.compile(query).driver
         store = self.sql
-        if store.engine.dialect.name == "postgresql":
-            options = [name for name, wanted in (("ANALYZE", execute), ("VERBOSE", verbose)) if wanted]
-            prefix = f"EXPLAIN ({', '.join(options)}) " if options else "EXPLAIN "
-        else:
-            prefix = "EXPLAIN QUERY PLAN "
+        prefix = store.dialect.explain_prefix(execute=execute, verbose=verbose)
         with self._driver_errors("explaining a query"), store.connection() as conn:
             cursor = _reading_connection(conn, store.in_transaction).cursor()
             try:

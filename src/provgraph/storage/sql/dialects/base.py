@@ -155,6 +155,11 @@ class SqlDialect(abc.ABC):
         statements refuse to run inside one). A quick run must be safe while other processes
         read and write; a full one may assume the profile is locked."""
 
+    @abc.abstractmethod
+    def explain_prefix(self, *, execute: bool, verbose: bool) -> str:
+        """What to put before a SELECT to get the database's plan for it (``execute``: also run
+        it and report the real costs, where the database can)."""
+
     # -- reading --------------------------------------------------------------------------------
 
     @property

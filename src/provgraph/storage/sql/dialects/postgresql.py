@@ -147,6 +147,10 @@ class PostgresqlDialect(SqlDialect):
 
     # -- maintenance ----------------------------------------------------------------------------
 
+    def explain_prefix(self, *, execute: bool, verbose: bool) -> str:
+        options = [name for name, wanted in (("ANALYZE", execute), ("VERBOSE", verbose)) if wanted]
+        return f"EXPLAIN ({', '.join(options)}) " if options else "EXPLAIN "
+
     def maintain_database(self, conn: Connection, *, full: bool, dry_run: bool) -> MaintenanceStep:
         """``ANALYZE``; with ``full`` a ``VACUUM (ANALYZE)``, which makes dead rows' space reusable
         (not ``VACUUM FULL``, which would lock every table while it rewrites them). Both run in

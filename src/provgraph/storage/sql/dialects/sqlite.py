@@ -187,6 +187,9 @@ class SqliteDialect(SqlDialect):
 
     # -- maintenance ----------------------------------------------------------------------------
 
+    def explain_prefix(self, *, execute: bool, verbose: bool) -> str:
+        return "EXPLAIN QUERY PLAN "  # SQLite plans without running, and has no verbose form
+
     def maintain_database(self, conn: Connection, *, full: bool, dry_run: bool) -> MaintenanceStep:
         """``ANALYZE`` (sampled: ``analysis_limit``) and a WAL checkpoint; with ``full`` first a
         ``VACUUM``, which rewrites the file without its free pages, and a checkpoint that empties
