@@ -17,9 +17,11 @@ from provgraph.orm.batch import store_many
 from provgraph.orm.comments import Comment
 from provgraph.orm.computers import Computer, load_computer
 from provgraph.orm.entities import Collection, Entity
+from provgraph.orm.fields import QbField, QbFieldFilters, QbFields
 from provgraph.orm.groups import AutoGroup, Group, ImportGroup, UpfFamily, load_group
+from provgraph.orm.json_fields import JsonFields as EntityExtras
 from provgraph.orm.loaders import load_node
-from provgraph.orm.logs import Log
+from provgraph.orm.logs import ASCENDING, DESCENDING, Log, OrderSpecifier
 from provgraph.orm.nodes.attributes import NodeAttributes
 from provgraph.orm.nodes.data import Data
 from provgraph.orm.nodes.data.core import (
@@ -64,6 +66,7 @@ from provgraph.orm.nodes.process import (
     WorkFunctionNode,
 )
 from provgraph.orm.nodes.repository import NodeRepository
+from provgraph.orm.pydantic import OrmModel
 from provgraph.orm.querybuilder import QueryBuilder
 from provgraph.orm.users import User
 from provgraph.orm.utils.links import LinkManager, LinkPair, LinkTriple, validate_link
@@ -78,12 +81,14 @@ from provgraph.orm.utils.loaders import (
     load_code,
     load_entity,
 )
+from provgraph.orm.utils.managers import AttributeManager, NodeLinksManager
 from provgraph.orm.utils.node import (
     AbstractNodeMeta,
     get_query_type_from_type_string,
     get_type_string_from_class,
     load_node_class,
 )
+from provgraph.storage.abstract import EntityTypes
 
 to_aiida_type = to_node  # the name aiida-core users know
 
@@ -91,9 +96,12 @@ to_aiida_type = to_node  # the name aiida-core users know
 from provgraph.orm import models  # noqa: E402, F401
 
 __all__ = [
+    "ASCENDING",
+    "DESCENDING",
     "AbstractCode",
     "AbstractNodeMeta",
     "ArrayData",
+    "AttributeManager",
     "AuthInfo",
     "AutoGroup",
     "BaseType",
@@ -112,6 +120,8 @@ __all__ = [
     "Data",
     "Dict",
     "Entity",
+    "EntityExtras",
+    "EntityTypes",
     "EnumData",
     "Float",
     "FolderData",
@@ -131,11 +141,17 @@ __all__ = [
     "Node",
     "NodeAttributes",
     "NodeEntityLoader",
+    "NodeLinksManager",
     "NodeRepository",
     "NumericType",
+    "OrderSpecifier",
     "OrmEntityLoader",
+    "OrmModel",
     "PortableCode",
     "ProcessNode",
+    "QbField",
+    "QbFieldFilters",
+    "QbFields",
     "QueryBuilder",
     "RemoteData",
     "RemoteStashCompressedData",

@@ -95,3 +95,17 @@ def test_the_manager_checks_its_arguments_and_keeps_aiidas_state_names() -> None
     manager: Any = NodeLinksManager(node=calc, link_type=LinkType.CREATE, incoming=False)
     state = manager.__getstate__()
     assert (state["_node"], state["_link_type"], state["_incoming"]) == (calc, LinkType.CREATE, False)
+
+
+def test_attribute_manager_reads_attributes_by_name() -> None:
+    from provgraph.orm.utils.managers import AttributeManager
+
+    node = orm.Dict({"alpha": 1, "beta": [2]}).store()
+    attributes = AttributeManager(node)
+    assert (attributes.alpha, attributes["beta"]) == (1, [2])
+    assert sorted(attributes) == ["alpha", "beta"]
+    assert {"alpha", "beta"} <= set(dir(attributes))
+    with pytest.raises(NotExistentAttributeError):
+        _ = attributes.gamma
+    with pytest.raises(NotExistentKeyError):
+        _ = attributes["gamma"]

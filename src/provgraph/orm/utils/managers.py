@@ -23,7 +23,7 @@ from provgraph.orm.nodes.links import PORT_NAMESPACE_SEPARATOR
 if TYPE_CHECKING:
     from provgraph.orm.nodes.node import Node
 
-__all__ = ["NodeLinksManager"]
+__all__ = ["AttributeManager", "NodeLinksManager"]
 
 
 def _attribute_dicts(level: Mapping[str, Any]) -> AttributeDict:
@@ -132,3 +132,49 @@ class NodeLinksManager:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self}>"
+
+
+class AttributeManager:
+    """A node's attributes as Python attributes and items (aiida-core's ``AttributeManager``).
+
+    Read-only: ``AttributeManager(node).cell`` is ``node.base.attributes.get("cell")``; a missing
+    key raises ``NotExistentAttributeError`` (attribute access) or ``NotExistentKeyError`` (item
+    access), and ``dir()`` lists the keys for tab completion.
+
+    Example::
+
+        attributes = AttributeManager(orm.Int(5))
+        attributes.value        # 5
+        attributes["value"]     # 5
+    """
+
+    def __init__(self, node: Node) -> None:
+        object.__setattr__(self, "_node", node)
+
+    def _all(self) -> dict[str, Any]:
+        values: dict[str, Any] = self._node.base.attributes.all
+        return values
+
+    def __dir__(self) -> list[str]:
+        return sorted({*self._all(), *super().__dir__()})
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def _get_dict(self) -> dict[str, Any]:
+        """Every attribute, as a dict."""
+        return self._all()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        values = self._all()
+        if name not in values:
+            raise NotExistentAttributeError(f"node {self._node.pk} has no attribute {name!r}")
+        return values[name]
+
+    def __getitem__(self, name: str) -> Any:
+        values = self._all()
+        if name not in values:
+            raise NotExistentKeyError(f"node {self._node.pk} has no attribute {name!r}")
+        return values[name]
