@@ -92,3 +92,40 @@ def test_exit_code_needs_both_status_and_message() -> None:
     assert node.exit_code is None
     node.set_exit_message("I am a teapot")
     assert node.exit_code == ExitCode(418, "I am a teapot")
+
+
+@pytest.mark.parametrize(
+    ("process_type", "match"),
+    [
+        (None, r"no process type for Node<.*>: cannot recreate process class"),
+        ("aiida.calculations:core.non_existing", r"could not load process class for entry point `.*`"),
+        ("invalid", r"could not load process class from `invalid`"),
+        ("provgraph.orm.no_such_module.function", r"could not load process class from"),
+        ("provgraph.orm.nodes.node.no_such_function", r"could not load process class from"),
+    ],
+)
+def test_process_class_that_cannot_be_loaded(process_type: str | None, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        _ = orm.CalculationNode(process_type=process_type).process_class
+
+
+def test_process_class_of_a_process_function_and_an_entry_point() -> None:
+    from provgraph.engine import calcfunction
+    from provgraph.provenance.aiida_processes import ArithmeticAddCalculation
+
+    node = orm.CalculationNode(process_type="provgraph.engine.calcfunction")
+    assert node.process_class is calcfunction
+    entry_point = orm.CalculationNode(process_type="aiida.calculations:core.arithmetic.add")
+    assert entry_point.process_class is ArithmeticAddCalculation
+
+
+def test_aiida_module_paths_of_process_nodes() -> None:
+    from provgraph.orm.nodes.process.calculation.calcjob import CalcJobNode
+    from provgraph.orm.nodes.process.calculation.calculation import CalculationNode
+    from provgraph.orm.nodes.process.workflow.workchain import WorkChainNode
+
+    assert (CalcJobNode, CalculationNode, WorkChainNode) == (
+        orm.CalcJobNode,
+        orm.CalculationNode,
+        orm.WorkChainNode,
+    )

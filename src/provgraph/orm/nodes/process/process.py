@@ -9,7 +9,9 @@ extras, label, description, comments and logs (AiiDA's ``Sealable``).
 from __future__ import annotations
 
 import enum
+import importlib
 import logging
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -59,6 +61,27 @@ class ProcessNode(Node, node_type="process.ProcessNode."):
     _pending_log_records: list[logging.LogRecord] | None = None
 
     # -- sealing ----------------------------------------------------------------------------------
+
+    @property
+    def process_class(self) -> Any:
+        """What ran to make this node, loaded from ``process_type`` (aiida-core's property).
+
+        ``group:name`` strings are entry points (aiida's groups read as provgraph's); other strings
+        are ``module.attribute`` paths. ``ValueError`` says which could not be loaded and why.
+        """
+        process_type = self.process_type
+        if not process_type:
+            raise ValueError(f"no process type for Node<{self.pk}>: cannot recreate process class")
+        if ":" in process_type:
+            try:
+                return _load_entry_point(process_type)
+            except LookupError as error:
+                where = f"entry point `{process_type}` for Node<{self.pk}>"
+                raise ValueError(f"could not load process class for {where}: {error}") from error
+        found = _load_dotted(process_type)
+        if found is None:
+            raise ValueError(f"could not load process class from `{process_type}` for Node<{self.pk}>")
+        return found
 
     @property
     def is_sealed(self) -> bool:
@@ -266,3 +289,31 @@ class ProcessNode(Node, node_type="process.ProcessNode."):
 
 def _optional_str(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _load_entry_point(text: str) -> Any:
+    """The object of an entry point ``group:name`` (``aiida.*`` groups read as ``provgraph.*``)."""
+    group, _, name = text.partition(":")
+    if group.startswith("aiida."):
+        group = "provgraph." + group[len("aiida.") :]
+    matches = [entry for entry in entry_points(group=group) if entry.name == name]
+    if not matches:
+        raise LookupError(f"no entry point {name!r} in group {group!r}")
+    try:
+        return matches[0].load()
+    except Exception as error:  # an installed plugin that fails to import
+        raise LookupError(f"entry point {name!r} of {group!r} does not load: {error}") from error
+
+
+def _load_dotted(path: str) -> Any:
+    """The object at ``package.module.attribute...``, trying the longest importable module first."""
+    parts = path.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            target: Any = importlib.import_module(".".join(parts[:cut]))
+            for name in parts[cut:]:
+                target = getattr(target, name)
+        except (ImportError, AttributeError, ValueError):
+            continue
+        return target
+    return None
