@@ -201,3 +201,18 @@ def test_computer_pk_and_description(backend: StorageBackend) -> None:
     assert node.get_computer_pk() == computer.pk
     assert orm.Data().get_computer_pk() is None
     assert orm.Data().get_description() == ""
+
+
+def test_plugin_and_query_type_strings() -> None:
+    assert orm.StructureData._plugin_type_string == "data.core.structure.StructureData."
+    assert orm.Data()._plugin_type_string == "data.Data."
+    assert orm.Int._query_type_string == "data.core.int."
+
+
+def test_singlefile_from_content_keyword() -> None:
+    text = orm.SinglefileData(content="abc", filename="x.txt").store()
+    assert (text.get_content(), text.filename) == ("abc", "x.txt")
+    binary = orm.SinglefileData(content=b"\x00\x01", filename="b.bin")
+    assert binary.get_content(mode="rb") == b"\x00\x01"
+    with pytest.raises(ValueError, match="not both"):
+        orm.SinglefileData(io.BytesIO(b"x"), content="y")

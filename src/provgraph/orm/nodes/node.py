@@ -314,6 +314,16 @@ class Node(Entity):
         return NodeBase(self)
 
     @classproperty
+    def _plugin_type_string(cls: type[Node]) -> str:
+        """aiida-core's name of ``class_node_type`` (``data.core.int.Int.``)."""
+        return cls.class_node_type
+
+    @classproperty
+    def _query_type_string(cls: type[Node]) -> str:
+        """aiida-core's name of the query prefix that matches the class and its subclasses."""
+        return cls._query_prefix or query_prefix(cls.class_node_type)
+
+    @classproperty
     def entry_point(cls: type[Node]) -> EntryPoint | None:
         """The entry point naming this class (``provgraph.data:core.int`` for Int), or None for
         a class that no entry point names (it then cannot be stored either)."""

@@ -31,14 +31,24 @@ class SinglefileData(Data, node_type="data.core.singlefile.SinglefileData."):
         self,
         file: FileSource | None = None,
         filename: str | os.PathLike[str] | None = None,
+        content: str | bytes | IO[Any] | None = None,
         **kwargs: Any,
     ) -> None:
         """``file`` is a local path or an open file-like object (text handles are stored as UTF-8).
 
         ``filename`` names the stored file; by default the path's (or handle's) base name, else
-        ``file.txt``.
+        ``file.txt``. ``content`` (aiida-core's keyword) gives the file's content itself: text,
+        bytes or an open file, never a path.
         """
         super().__init__(**kwargs)
+        if file is not None and content is not None:
+            raise ValueError("give either `file` or `content`, not both")
+        if isinstance(content, str):
+            file = io.StringIO(content)
+        elif isinstance(content, bytes):
+            file = io.BytesIO(content)
+        elif content is not None:
+            file = content
         if file is not None:
             self.set_file(file, filename=filename)
 
