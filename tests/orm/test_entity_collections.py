@@ -29,3 +29,28 @@ def test_delete_many_with_querybuilder_filters(backend: StorageBackend) -> None:
     assert [c.content for c in orm.Comment.collection.all()] == ["three"]
     with pytest.raises(NotExistent):
         orm.Comment.collection.get(id=comments[0].pk)
+
+
+def test_collections_do_not_keep_a_closed_storage_alive(tmp_path: object) -> None:
+    """``User.collection`` is one object per storage, and goes when the storage goes."""
+    import gc
+    import weakref
+    from pathlib import Path
+
+    from provgraph.manager import get_manager
+    from provgraph.profiles import create_profile
+
+    assert isinstance(tmp_path, Path)
+    manager = get_manager()
+    refs = []
+    for index in range(3):
+        create_profile(f"leak-{index}", "core.sqlite_dos", {"filepath": str(tmp_path / f"s{index}")})
+        manager.load_profile(f"leak-{index}", allow_switch=True)
+        storage = manager.get_profile_storage()
+        assert orm.User.collection is orm.User.collection
+        orm.Node.collection.count()
+        refs.append(weakref.ref(storage))
+        del storage
+        manager.reset()
+    gc.collect()
+    assert [ref() for ref in refs] == [None, None, None]

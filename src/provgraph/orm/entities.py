@@ -8,7 +8,6 @@ backend's plain row API and turn them into entities.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -211,23 +210,24 @@ class BulkDeleteCollection(Collection[EntityT]):
         return ids
 
 
-# storage -> {(collection class, entity class): collection}: ``User.collection`` is one object per
-# storage (AiiDA's promise), and a closed storage's collections go with it.
-_COLLECTIONS: weakref.WeakKeyDictionary[StorageBackend, dict[tuple[type, type], Any]] = (
-    weakref.WeakKeyDictionary()
-)
+# ``User.collection`` is one object per storage (AiiDA's promise). The collections are kept on the
+# storage object itself, under this attribute: they refer to their storage, so a cache outside it
+# (even a weak-keyed one, whose values would keep the keys alive) would keep every storage ever
+# used alive; kept on the storage, they go with it.
+_COLLECTIONS_ATTRIBUTE = "_provgraph_orm_collections"
 
 
 def _cached_collection(
     collection_class: type[CollectionT], owner: type[Entity], backend: StorageBackend
 ) -> CollectionT:
     """The collection of ``owner`` in ``backend``, made on first use."""
-    try:
-        per_backend = _COLLECTIONS[backend]
-    except KeyError:
-        per_backend = _COLLECTIONS[backend] = {}
-    except TypeError:  # a storage that cannot be weakly referenced: no caching
-        return collection_class(owner, backend)
+    per_backend: dict[tuple[type, type], Any] | None = getattr(backend, _COLLECTIONS_ATTRIBUTE, None)
+    if per_backend is None:
+        per_backend = {}
+        try:
+            setattr(backend, _COLLECTIONS_ATTRIBUTE, per_backend)
+        except AttributeError:  # a storage without instance attributes: no caching
+            return collection_class(owner, backend)
     key = (collection_class, owner)
     collection = per_backend.get(key)
     if collection is None:
