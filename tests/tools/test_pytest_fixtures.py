@@ -104,3 +104,24 @@ def test_name(aiida_profile):
     with psycopg.connect(server.admin_url, autocommit=True) as connection:
         found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (names[0],)).fetchall()
     assert found == []
+
+
+def test_ssh_computers_are_recorded(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_ssh="""
+import pytest
+
+pytest_plugins = ["provgraph.tools.pytest_fixtures"]
+
+
+def test_ssh(aiida_computer_ssh, aiida_computer_ssh_async):
+    assert aiida_computer_ssh().transport_type == "core.ssh"
+    computer = aiida_computer_ssh_async(backend="asyncssh")
+    assert computer.transport_type == "core.ssh_async"
+    assert computer.get_configuration() == {"backend": "asyncssh"}
+    with pytest.raises(ValueError, match="needs `backend`"):
+        aiida_computer_ssh_async()
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=1)

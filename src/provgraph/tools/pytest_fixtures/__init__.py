@@ -13,7 +13,11 @@ Every test session gets a temporary config folder and a loaded ``core.sqlite_dos
 before the test. Set ``PROVGRAPH_TEST_STORAGE=core.psql_dos`` to run on PostgreSQL instead (the
 server of ``PROVGRAPH_TEST_POSTGRES``, default ``postgresql://postgres@127.0.0.1:5432/postgres``;
 each session makes its own database and drops it at the end). provgraph has no daemon, message
-broker or transports, so aiida-core's fixtures for those are not provided.
+broker or transports, so aiida-core's fixtures for those (``daemon_client``,
+``started_daemon_client``, ``stopped_daemon_client``, ``submit_and_await``,
+``run_aiida_broker_service*``) are not provided, nor ``entry_points`` (aiida's registry patcher:
+provgraph reads entry points from the installed packages' metadata); ssh computers are recorded
+only, nothing connects to them.
 """
 
 from provgraph.tools.pytest_fixtures.configuration import (
@@ -33,6 +37,7 @@ from provgraph.tools.pytest_fixtures.orm import (
     aiida_computer,
     aiida_computer_local,
     aiida_computer_ssh,
+    aiida_computer_ssh_async,
     aiida_localhost,
     ssh_key,
 )
@@ -44,6 +49,7 @@ __all__ = [
     "aiida_computer",
     "aiida_computer_local",
     "aiida_computer_ssh",
+    "aiida_computer_ssh_async",
     "aiida_config",
     "aiida_config_factory",
     "aiida_config_tmp",

@@ -20,6 +20,7 @@ __all__ = [
     "aiida_computer",
     "aiida_computer_local",
     "aiida_computer_ssh",
+    "aiida_computer_ssh_async",
     "aiida_localhost",
     "ssh_key",
 ]
@@ -99,6 +100,24 @@ def aiida_computer_ssh(
         computer = aiida_computer(label=label, hostname="localhost", transport_type="core.ssh")
         if configure:
             computer.configure(key_filename=str(ssh_key), key_policy="AutoAddPolicy", safe_interval=1.0)
+        return computer
+
+    return factory
+
+
+@pytest.fixture
+def aiida_computer_ssh_async(aiida_computer: Callable[..., orm.Computer]) -> Callable[..., orm.Computer]:
+    """Factory ``(label=None, configure=True, backend=None)``: a ``core.ssh_async`` computer (recorded only).
+
+    ``backend`` (aiida's ``asyncssh`` or ``openssh``) is required when configuring, as in aiida-core.
+    """
+
+    def factory(label: str | None = None, configure: bool = True, backend: str | None = None) -> orm.Computer:
+        if configure and backend is None:
+            raise ValueError("configuring a core.ssh_async computer needs `backend` (asyncssh or openssh)")
+        computer = aiida_computer(label=label, hostname="localhost", transport_type="core.ssh_async")
+        if configure:
+            computer.configure(backend=backend)
         return computer
 
     return factory
