@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from provgraph.exceptions import ConfigurationError, InputValidationError
+from provgraph.orm.nodes.caching_store import set_cache_policy
 
 __all__ = [
     "DEFAULT_ENABLED_OPTION",
@@ -212,3 +213,8 @@ def _check_pattern(
 def get_use_cache(*, identifier: str | None = None) -> bool:
     """Whether a process of type ``identifier`` would use the cache now (aiida-core's name)."""
     return is_caching_enabled(identifier)
+
+
+# ``node.store()`` of a calculation asks the ORM's cache policy (aiida-core's rule); the ORM may
+# not import this module, so the policy is installed from here when provgraph is imported.
+set_cache_policy(is_caching_enabled)

@@ -230,3 +230,33 @@ def test_select_node_ids_matches_the_prefix_exactly(backend: StorageBackend) -> 
     assert select_node_ids(backend, node_type_prefix="data.core") == [dict_node.pk]
     assert select_node_ids(backend, node_type_prefix="data_core") == []  # '_' is no wildcard
     assert select_node_ids(backend, [dict_node.pk or 0, 10**9]) == [dict_node.pk]
+
+
+def test_store_of_a_calculation_uses_the_cache_when_enabled(backend: StorageBackend) -> None:
+    """aiida-core's rule: ``node.store()`` of a calculation copies a valid one of the same hash,
+    when caching is enabled for its process type, and stores it anew otherwise."""
+    from provgraph.caching import disable_caching, enable_caching
+    from provgraph.orm.nodes.process import CalcJobNode, ProcessState
+
+    def calculation() -> CalcJobNode:
+        node = CalcJobNode(process_type="aiida.calculations:core.arithmetic.add", backend=backend)
+        node.base.repository.put_object_from_bytes(b"content", "relative/path")
+        return node
+
+    source = calculation()
+    source.set_process_state(ProcessState.FINISHED)
+    source.store().seal()
+
+    with disable_caching():
+        fresh = calculation().store()
+    assert not fresh.base.caching.is_created_from_cache
+
+    with enable_caching(identifier="aiida.calculations:core.arithmetic.add"):
+        cached = calculation().store()
+        data = Data(backend=backend).store()  # not a calculation: never from a cache
+    assert cached.base.caching.get_cache_source() == source.uuid
+    assert cached.base.repository.hash() == source.base.repository.hash()
+    assert not data.base.caching.is_created_from_cache
+
+    with enable_caching(identifier="some.other:process"):
+        assert not calculation().store().base.caching.is_created_from_cache

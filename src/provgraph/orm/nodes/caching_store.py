@@ -27,7 +27,13 @@ if TYPE_CHECKING:
     from provgraph.orm.nodes.node import Node
     from provgraph.storage.abstract import StorageBackend
 
-__all__ = ["find_cache_source", "rehash_nodes", "store_from_cache"]
+__all__ = [
+    "cache_source_for_store",
+    "find_cache_source",
+    "rehash_nodes",
+    "set_cache_policy",
+    "store_from_cache",
+]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -37,12 +43,35 @@ _EXIT_STATUS = "exit_status"
 REHASH_BATCH_SIZE = 1000
 
 
+# Whether caching is on for a process type: the provenance layer's caching switches
+# (``provgraph.caching``) install it when imported, since the ORM may not import them.
+_CACHE_POLICY: Callable[[str | None], bool] | None = None
+
+
+def set_cache_policy(policy: Callable[[str | None], bool] | None) -> None:
+    """Install the function that says whether caching is enabled for a process type."""
+    global _CACHE_POLICY
+    _CACHE_POLICY = policy
+
+
+def cache_source_for_store(node: Node) -> Node | None:
+    """What ``node.store()`` should copy instead of storing ``node`` anew (aiida-core's rule), or None.
+
+    Only cachable classes (calculations) ask, and only when caching is enabled for the node's
+    process type; everything else pays one class attribute lookup.
+    """
+    if not type(node)._cachable or _CACHE_POLICY is None or not _CACHE_POLICY(node.process_type):
+        return None
+    return find_cache_source(node)
+
+
 def find_cache_source(node: Node) -> Node | None:
     """The first stored node ``node`` may be copied from, or None.
 
     ``node`` is an unstored process with its input links attached; it is hashed as it would be
     stored, and the candidates are the stored nodes of exactly its node_type with that hash that
-    are valid caches (sealed, finished with exit status 0, ``_aiida_valid_cache`` not False).
+    are valid caches (sealed, finished with exit status 0 or none recorded, ``_aiida_valid_cache``
+    not False).
     None also when its class is not cachable or an input is still unstored (no hash yet).
     """
     if node.is_stored:
@@ -53,7 +82,7 @@ def find_cache_source(node: Node) -> Node | None:
         if not triple.node.is_stored:
             return None
     for source in node.base.caching._iter_all_same_nodes():
-        if source.base.attributes.get(_EXIT_STATUS, None) == 0:
+        if source.base.attributes.get(_EXIT_STATUS, None) in (0, None):
             LOGGER.debug("node %s can be taken from the cache of node pk=%s", node.uuid, source.pk)
             return source
     return None

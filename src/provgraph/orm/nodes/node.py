@@ -39,7 +39,7 @@ from provgraph.orm.json import clean_value, copy_value
 from provgraph.orm.nodes import link_rules
 from provgraph.orm.nodes.attributes import NodeAttributes, NodeExtras, refuse_stored_change
 from provgraph.orm.nodes.caching import NodeCaching
-from provgraph.orm.nodes.caching_store import store_from_cache
+from provgraph.orm.nodes.caching_store import cache_source_for_store, store_from_cache
 from provgraph.orm.nodes.comments import NodeComments
 from provgraph.orm.nodes.link_rules import Role
 from provgraph.orm.nodes.link_types import LinkType
@@ -459,9 +459,17 @@ class Node(Entity):
     # -- storing --------------------------------------------------------------------------------
 
     def store(self) -> Self:
-        """Write the node with its attributes, extras, files and incoming links; all or nothing."""
+        """Write the node with its attributes, extras, files and incoming links; all or nothing.
+
+        With caching enabled for its process type, a calculation node that an earlier valid one
+        matches by hash is stored as a copy of it instead (``_store_from_cache``), as in aiida-core.
+        """
         if not self.is_stored:
-            self._store()
+            source = cache_source_for_store(self)
+            if source is not None:
+                self._store_from_cache(source)
+            else:
+                self._store()
         return self
 
     def store_all(self) -> Self:
