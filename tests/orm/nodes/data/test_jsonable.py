@@ -83,9 +83,3 @@ def test_objects_that_cannot_be_rebuilt(backend: StorageBackend) -> None:
     with pytest.raises(TypeError, match="has no `from_dict`"):
         _ = orm.load_node(node.pk).obj
 
-
-def test_pymatgen_objects_round_trip(backend: StorageBackend) -> None:
-    structure = pytest.importorskip("pymatgen.core.structure")
-    molecule = structure.Molecule(["H"], [[0, 0, 0]])
-    node = JsonableData(molecule).store()
-    assert orm.load_node(node.pk).obj == molecule
