@@ -82,4 +82,3 @@ def test_objects_that_cannot_be_rebuilt(backend: StorageBackend) -> None:
     node = JsonableData(NoFromDict()).store()
     with pytest.raises(TypeError, match="has no `from_dict`"):
         _ = orm.load_node(node.pk).obj
-
