@@ -85,7 +85,7 @@ class ProvgraphGroup(click.Group):
             error.show()
             sys.exit(error.exit_code)
         except click.Abort as error:
-            interrupted = isinstance(error.__cause__, KeyboardInterrupt)
+            interrupted = isinstance(error.__cause__, KeyboardInterrupt)  # click's own, while parsing
             click.echo("Error: Interrupted." if interrupted else "Aborted.", err=True)
             sys.exit(int(ExitCode.INTERRUPTED) if interrupted else 1)
         sys.exit(outcome if isinstance(outcome, int) else 0)
@@ -98,6 +98,8 @@ class ProvgraphGroup(click.Group):
         except (Exception, KeyboardInterrupt) as error:
             if wants_traceback(ctx):
                 raise
+            if isinstance(error, KeyboardInterrupt):
+                click.echo(err=True)  # end the line the terminal's ^C was printed on
             raise CommandFailed(describe(error), exit_code_for(error)) from error
 
 
