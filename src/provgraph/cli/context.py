@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from provgraph.cli.errors import CommandFailed, ExitCode, describe, exit_code_for, wants_traceback
+from provgraph.cli.errors import CommandFailed, ExitCode, describe, exit_code_for, one_line, wants_traceback
 
 if TYPE_CHECKING:
     from provgraph.config.profile import Profile
@@ -79,7 +79,7 @@ class ProvgraphGroup(click.Group):
             outcome = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as error:
             where = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
-            click.echo(f"Error: {error.format_message()}{where}", err=True)
+            click.echo(f"Error: {one_line(error.format_message())}{where}", err=True)
             sys.exit(error.exit_code)
         except click.ClickException as error:
             error.show()
