@@ -25,11 +25,13 @@ from provgraph.orm import (
     ArrayData,
     Bool,
     CifData,
+    Computer,
     Dict,
     Float,
     Group,
     Int,
     List,
+    RemoteData,
     SinglefileData,
     Str,
     StructureData,
@@ -256,6 +258,22 @@ def test_cif_content_export_and_list(tmp_path: Path, registered: Profile) -> Non
     listed = ok("core.cif", "list", "-F", "tsv").stdout.splitlines()
     assert listed[0] == "pk\tlabel\tfilename\tformulae\tsource_uri"
     assert listed[1] == f"{node.pk}\tmine\ttest.cif\tSi O2\thttp://example.org/1.cif"
+
+
+# -- remote -------------------------------------------------------------------------------------
+
+
+def test_remote_show() -> None:
+    computer = Computer(label="cluster", hostname="localhost").store()
+    node = RemoteData(remote_path="/scratch/run1", computer=computer).store()
+    assert ok("core.remote", "show", str(node.pk), "-F", "tsv").stdout.splitlines() == [
+        "pk\tcomputer\tremote_path\tcleaned",
+        f"{node.pk}\tcluster\t/scratch/run1\tfalse",
+    ]
+    assert (
+        json.loads(ok("core.remote", "show", str(node.pk), "--json").stdout)[0]["remote_path"]
+        == "/scratch/run1"
+    )
 
 
 # -- structure ----------------------------------------------------------------------------------

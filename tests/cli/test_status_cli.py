@@ -164,3 +164,14 @@ def test_lists_the_processes_using_the_profile(registered_profile: Profile) -> N
             child.stdin.close()
             child.wait(timeout=30)
     assert lines_of(run("status"))["access"][1] == "No other process uses the profile now"
+
+
+def test_corrupt_config_is_an_error_line(provgraph_path: Path) -> None:
+    provgraph_path.mkdir(parents=True, exist_ok=True)
+    (provgraph_path / "config.json").write_text("{not json")
+    result = run("status")
+    assert result.exit_code == 1, result.output
+    word, message = lines_of(result)["config"]
+    assert word == "error"
+    assert "config.json" in message
+    assert "profile" not in lines_of(result)

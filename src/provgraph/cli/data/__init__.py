@@ -21,6 +21,7 @@ DATA_TYPES = {
     "core.float": "provgraph.cli.data.values:float_group",
     "core.int": "provgraph.cli.data.values:int_group",
     "core.list": "provgraph.cli.data.values:list_group",
+    "core.remote": "provgraph.cli.data.remote:remote",
     "core.singlefile": "provgraph.cli.data.singlefile:singlefile",
     "core.str": "provgraph.cli.data.values:str_group",
     "core.structure": "provgraph.cli.data.structure:structure",
@@ -38,6 +39,7 @@ def data() -> None:
     core.singlefile   content (to standard output), export (to a file)
     core.cif          content, export, list
     core.structure    show, export as xyz, cif or xsf, list
+    core.remote       show the computer and folder
 
     Exports go to standard output unless -o FILE is given, and never replace a file
     without -f/--force. NODE is a pk, a UUID or a unique UUID prefix.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any
 
 import click
@@ -67,7 +67,7 @@ def _export(
     from provgraph import orm
 
     (node,) = load_data(ctx, [identifier], getattr(orm, class_name))
-    name = _filename(node)
+    name = PurePosixPath(_filename(node)).name or "file"  # never a path out of the folder
     target = Path(name) if output is None else (output / name if output.is_dir() else output)
     with open_export(target, force) as handle:
         _stream(node, handle)
