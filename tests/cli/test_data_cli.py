@@ -182,8 +182,17 @@ def test_array_export_one_array_to_stdout_and_files(tmp_path: Path) -> None:
     target = tmp_path / "forces.npy"
     ok("core.array", "export", str(node.pk), "-a", "forces", "-o", str(target))
     assert numpy.array_equal(numpy.load(target), node.get_array("forces"))
+    ok("core.array", "export", str(node.pk), "-a", "steps", "-F", "txt", "-o", str(tmp_path))
+    assert (tmp_path / "steps.txt").read_text() == "0\n1\n2\n"
     piped = ok("core.array", "export", str(node.pk), "-a", "steps").stdout_bytes  # npy, not a terminal
     assert numpy.array_equal(numpy.load(io.BytesIO(piped)), numpy.arange(3))
+
+
+def test_binary_export_to_a_terminal_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    node = arrays()
+    monkeypatch.setattr(common, "stdout_is_terminal", lambda: True)
+    assert_one_line_error(run("core.array", "export", str(node.pk), "-a", "steps"), "binary", "-o", code=2)
+    assert ok("core.array", "export", str(node.pk), "-a", "steps", "-F", "txt").stdout == "0\n1\n2\n"
 
 
 def test_array_export_all_arrays(tmp_path: Path) -> None:

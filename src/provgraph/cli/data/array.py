@@ -92,9 +92,9 @@ def export(
     """Export the arrays of an ArrayData node.
 
     json writes one file (or standard output) holding every array. npy and txt write one file per
-    array: with one array, OUTPUT is that file (default: standard output); with several, OUTPUT is
-    a folder (made if missing) that receives NAME.npy or NAME.txt for each. Existing files are
-    replaced only with -f/--force.
+    array: with one array, OUTPUT is that file (default: standard output) or an existing folder;
+    with several, OUTPUT is a folder (made if missing) that receives NAME.npy or NAME.txt for
+    each. Existing files are replaced only with -f/--force.
 
     \b
     Examples:
@@ -114,7 +114,7 @@ def export(
         raise InvalidOperation(f"ArrayData pk {node.pk} holds no arrays: there is nothing to export")
     if fmt == "json":
         write_export(_json_bytes(_as_lists(node, chosen)), output, force)
-    elif len(chosen) == 1:
+    elif len(chosen) == 1 and not (output is not None and output.is_dir()):
         write_export(_content(node, chosen[0], fmt), output, force, binary=fmt == "npy")
     else:
         if output is None:

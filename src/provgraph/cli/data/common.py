@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,7 +27,7 @@ import click
 
 from provgraph.cli.completion import complete_group_labels, complete_node_pks
 from provgraph.cli.context import ProvgraphContext
-from provgraph.cli.listing import FORMATS, OutputStyle
+from provgraph.cli.listing import FORMATS, OutputStyle, stdout_is_terminal
 from provgraph.cli.options import MultipleValueOption
 from provgraph.exceptions import InvalidOperation
 
@@ -176,7 +175,7 @@ def write_export(content: bytes, output: Path | None, force: bool, *, binary: bo
     ``binary`` content is refused on a terminal (it would garble it): redirect it or give ``-o``.
     """
     if output is None:
-        if binary and sys.stdout.isatty():
+        if binary and stdout_is_terminal():
             raise click.UsageError("The output is binary: redirect it to a file or give -o/--output FILE.")
         click.echo(content, nl=False)  # bytes go to the binary stream under standard output
         return
