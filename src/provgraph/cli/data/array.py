@@ -18,7 +18,7 @@ from provgraph.cli.data.common import (
     refuse_existing,
     write_export,
 )
-from provgraph.cli.listing import OutputStyle
+from provgraph.cli.listing import OutputStyle, plural
 from provgraph.cli.options import MultipleValueOption
 from provgraph.exceptions import InvalidOperation, NotExistent
 
@@ -135,7 +135,7 @@ def _export_to_folder(node: ArrayData, names: list[str], fmt: str, folder: Path,
     for name, target in zip(names, targets, strict=True):
         with open_export(target, force) as handle:
             handle.write(_content(node, name, fmt))
-    click.echo(f"Wrote {len(targets)} files to {folder}.", err=True)
+    click.echo(f"Wrote {plural(len(targets), 'file')} to {folder}.", err=True)
 
 
 def _content(node: ArrayData, name: str, fmt: str) -> bytes:
