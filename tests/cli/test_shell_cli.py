@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from provgraph.cli import shell as shell_module
 from provgraph.cli.shell import shell
 from provgraph.config.profile import Profile
 from provgraph.manager import get_manager
@@ -112,6 +113,8 @@ class FakeIPython(types.ModuleType):
 def test_ipython_is_used_when_installed(registered_profile: Profile, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeIPython()
     monkeypatch.setitem(sys.modules, "IPython", fake)
+    monkeypatch.setattr(shell_module, "stdin_is_tty", lambda: True)  # a person at a terminal
+    monkeypatch.setattr(shell_module, "_enable_completion", lambda namespace: None)
     result = CliRunner().invoke(shell, [])
     assert result.exit_code == 0, result.output
     assert len(fake.calls) == 1
@@ -134,21 +137,28 @@ def test_ipython_is_used_when_installed(registered_profile: Profile, monkeypatch
     assert get_manager().profile_storage_loaded  # the profile is open before the shell starts
 
 
-def test_plain_skips_ipython_and_missing_ipython_falls_back(
+def test_plain_console_when_asked_piped_or_without_ipython(
     registered_profile: Profile, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = FakeIPython()
     monkeypatch.setitem(sys.modules, "IPython", fake)
-    result = CliRunner().invoke(shell, ["--plain", "--no-startup"], input="print('plain', 6 * 7)\n")
+    result = CliRunner().invoke(shell, ["--no-startup"], input="print('piped', 6 * 7)\n")
+    assert result.exit_code == 0, result.output
+    assert fake.calls == []  # commands piped in: the plain console, even with IPython installed
+    assert "piped 42" in result.stdout
+    monkeypatch.setattr(shell_module, "stdin_is_tty", lambda: True)  # from here on, a terminal
+    monkeypatch.setattr(shell_module, "_enable_completion", lambda namespace: None)
+    result = CliRunner().invoke(shell, ["--plain", "--no-startup"], input="print('plain', 1 + 1)\n")
     assert result.exit_code == 0, result.output
     assert fake.calls == []
-    assert "plain 42" in result.stdout
+    assert "plain 2" in result.stdout
     monkeypatch.setitem(sys.modules, "IPython", None)  # import IPython now raises ImportError
     monkeypatch.setitem(sys.modules, "bpython", None)
-    result = CliRunner().invoke(shell, ["--no-startup"], input="print('fallback', 1 + 1)\n")
+    result = CliRunner().invoke(shell, ["--no-startup"], input="print('fallback', 3)\n")
     assert result.exit_code == 0, result.output
-    assert "fallback 2" in result.stdout
-    result = CliRunner().invoke(shell, ["-i", "ipython", "--no-startup"], input="print('asked', 3)\n")
+    assert "fallback 3" in result.stdout
+    assert "not installed" not in result.stderr  # nothing was asked for: no note
+    result = CliRunner().invoke(shell, ["-i", "ipython", "--no-startup"], input="print('asked', 4)\n")
     assert result.exit_code == 0, result.output
     assert "ipython is not installed" in result.stderr
-    assert "asked 3" in result.stdout
+    assert "asked 4" in result.stdout

@@ -102,6 +102,7 @@ def test_unknown_profile_exits_1(registered_profile: Profile) -> None:
     assert result.exit_code == 1, result.output
     assert lines_of(result)["profile"][0] == "error"
     assert "nosuch" in lines_of(result)["profile"][1]
+    assert result.stderr.startswith("Error: profile: ")
     assert "Traceback" not in result.output
 
 
@@ -116,6 +117,8 @@ def test_unreachable_storage_exits_3(registered_profile: Profile) -> None:
         config.update_profile(Profile(registered_profile.name, raw))
     result = run("status", "--json")
     assert result.exit_code == 3, result.output
+    assert result.stderr.startswith("Error: storage: ")
+    assert result.stderr.count("\n") == 1
     record = json.loads(result.stdout)
     assert record["storage"]["status"] == "error"
     assert record["exit_code"] == 3

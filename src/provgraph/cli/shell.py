@@ -1,9 +1,10 @@
 """``provgraph shell``: a Python shell with the profile open and provgraph's names at hand.
 
 IPython when it is installed (or bpython, with ``-i bpython``), else Python's own interactive
-console; ``--plain`` asks for the latter. Like ``verdi shell``, the plain console honours
-``$PYTHONSTARTUP`` and ``~/.pythonrc.py`` (unless ``--no-startup``) and completes names with Tab
-when ``readline`` is there.
+console; ``--plain`` asks for the latter, and so does input piped in (``echo ... | provgraph
+shell``), which the plain console reads line by line like a script. Like ``verdi shell``, the
+plain console honours ``$PYTHONSTARTUP`` and ``~/.pythonrc.py`` (unless ``--no-startup``) and
+completes names with Tab when ``readline`` is there.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import click
 
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
+from provgraph.cli.prompts import stdin_is_tty
 
 __all__ = ["INTERFACES", "shell", "start_namespace"]
 
@@ -99,10 +101,12 @@ def shell(ctx: ProvgraphContext, plain: bool, no_startup: bool, interface: str |
     Examples:
       provgraph shell
       provgraph -p other shell --plain
-      echo 'print(QueryBuilder().append(Node).count())' | provgraph shell --plain
+      echo 'print(QueryBuilder().append(Node).count())' | provgraph shell
     """
     storage = ctx.get_storage()  # open it now: a broken profile fails here with one line
     namespace = start_namespace()
+    if not interface and not stdin_is_tty():
+        plain = True  # commands piped in: the plain console reads them as a script would
     if not plain:
         starters = [_STARTERS[interface]] if interface else [_STARTERS[name] for name in INTERFACES]
         for start in starters:
@@ -138,7 +142,7 @@ def _banner(profile_name: str, namespace: dict[str, Any]) -> str:
 
 
 def _plain(namespace: dict[str, Any], no_startup: bool, banner: str) -> None:
-    if sys.stdin.isatty():
+    if stdin_is_tty():
         _enable_completion(namespace)
     if not no_startup:
         for startup in (os.environ.get("PYTHONSTARTUP"), "~/.pythonrc.py"):
@@ -155,7 +159,7 @@ class _Console(code.InteractiveConsole):
     """
 
     def raw_input(self, prompt: str = "") -> str:
-        if sys.stdin.isatty():
+        if stdin_is_tty():
             return input(prompt)
         sys.stderr.write(prompt)
         sys.stderr.flush()

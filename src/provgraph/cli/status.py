@@ -5,7 +5,8 @@ folder, the profile, its storage (does it open, is its schema the code's), the d
 and the processes that use the profile now. Each line starts with a marker: ``✔`` fine, ``⏺``
 worth knowing, ``✘`` broken; in a pipe the markers are the words ``ok``, ``warning``, ``error``.
 The exit code is 0 when nothing is broken, 3 when the storage cannot be reached, 1 for any other
-failure (see ``provgraph --help``).
+failure (see ``provgraph --help``); a failure also ends, as for every command, with one
+``Error: ...`` line on standard error naming the first broken item.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
-from provgraph.cli.errors import ExitCode, describe, exit_code_for, wants_traceback
+from provgraph.cli.errors import CommandFailed, ExitCode, describe, exit_code_for, wants_traceback
 from provgraph.cli.listing import (
     OutputStyle,
     emit_rows,
@@ -121,8 +122,9 @@ def status(ctx: ProvgraphContext, style: OutputStyle) -> None:
         _check(ctx, report)
     finally:
         report.finish()
-    if report.exit_code is not ExitCode.OK:
-        raise click.exceptions.Exit(int(report.exit_code))
+    failed = [item for item in report.items if item.state is State.ERROR]
+    if failed:  # like every failing command: one line on standard error, the documented exit code
+        raise CommandFailed(f"{failed[0].name}: {failed[0].message}", report.exit_code)
 
 
 def _check(ctx: ProvgraphContext, report: _Report) -> None:
