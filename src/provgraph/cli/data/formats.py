@@ -108,8 +108,13 @@ def fractional_coordinates(cell: Cell, position: Sequence[float]) -> tuple[float
     """
     inverse = _inverse(cell)
     x, y, z = (float(value) for value in position)
-    fa, fb, fc = (x * inverse[0][k] + y * inverse[1][k] + z * inverse[2][k] for k in range(3))
+    fa, fb, fc = (_clean(x * inverse[0][k] + y * inverse[1][k] + z * inverse[2][k]) for k in range(3))
     return fa, fb, fc
+
+
+def _clean(value: float) -> float:
+    """Rounding noise around zero written as 0, never ``-0.0000000000``."""
+    return 0.0 if abs(value) < 1e-12 else value
 
 
 def _length(vector: Sequence[float]) -> float:
