@@ -88,7 +88,10 @@ def test_list_types_users_days_and_node() -> None:
     assert labels(run("list", "-F", "tsv", "-A", "-p", "30")) == ["mine", "theirs"]
     unknown = run("list", "-u", "nobody@example.org")
     assert (unknown.exit_code, unknown.output) == (1, "Error: no user with email 'nobody@example.org'\n")
+    empty = run("list", "-u", "")
+    assert (empty.exit_code, empty.output) == (1, "Error: no user with email ''\n")
     assert run("list", "-A", "-u", "other@example.org").exit_code == 2
+    assert run("list", "-a", "-T", "").exit_code == 2
     assert run("list", "-p", "-1").exit_code == 2
     assert run("list", "-O", "size").exit_code == 2
 

@@ -200,14 +200,14 @@ def list_groups(
     from provgraph.orm.users import User
 
     del count  # the node count is always a column
-    if all_types and type_string:
+    if all_types and type_string is not None:
         raise click.UsageError("--all and --type-string exclude each other; give one.")
-    if all_users and user_email:
+    if all_users and user_email is not None:
         raise click.UsageError("--all-users and --user exclude each other; give one.")
     storage = ctx.get_storage()
     filters: dict[str, Any] = {}
     if not all_types:
-        wanted = type_string or "core"
+        wanted = "core" if type_string is None else type_string
         filters["type_string"] = {"like": wanted} if ("%" in wanted or "_" in wanted) else wanted
     if past_days is not None:
         filters["time"] = {">": datetime.now(timezone.utc) - timedelta(days=past_days)}
@@ -226,8 +226,8 @@ def list_groups(
     query.append(Group, filters=filters, tag="group", project=["id", "label", "type_string", "description"])
     user_filters: dict[str, Any] = {}
     if not all_users:
-        email = user_email or User.collection(storage).get_default().email
-        if user_email and not User.collection(storage).find({"email": email}, limit=1):
+        email = User.collection(storage).get_default().email if user_email is None else user_email
+        if user_email is not None and not User.collection(storage).find({"email": email}, limit=1):
             raise NotExistent(f"no user with email {email!r}")
         user_filters = {"email": email}
     query.append(User, with_group="group", filters=user_filters, project="email", tag="user")

@@ -301,13 +301,9 @@ def comment_show(ctx: ProvgraphContext, identifier: str, style: OutputStyle) -> 
       provgraph node comment show 12 --json
     """
     comments = _load(ctx, identifier).base.comments.all()
-    if not comments:
-        note(f"Node {identifier} has no comments.", style)
-        if style.format == "json":
-            click.echo("[]")
-        return
     rows = ((item.pk, item.user.email, item.ctime, item.content) for item in comments)
-    emit_rows(["pk", "user", "ctime", "content"], rows, style)
+    if not emit_rows(["pk", "user", "ctime", "content"], rows, style):
+        note(f"Node {identifier} has no comments.", style)
 
 
 def _comment(ctx: ProvgraphContext, pk: int) -> Comment:
