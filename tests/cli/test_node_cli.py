@@ -131,13 +131,15 @@ def test_attributes_and_extras(registered: Profile) -> None:
     assert yaml.safe_load(run("extras", out.uuid, "-k", "tag", "-F", "yaml").output) == {"tag": "ünï"}
     result = run("attributes", str(out.pk), "-k", "value", "--json")
     assert json.loads(result.output) == {"value": {"a": [1, 2]}}
+    result = run("extras", str(out.pk), "-k", "tag", "_aiida_hash", "--json")
+    assert list(json.loads(result.output)) == ["tag", "_aiida_hash"]
 
 
 @pytest.mark.parametrize("command", ["attributes", "extras"])
 def test_missing_key_is_one_line(registered: Profile, command: str) -> None:
     *_, out = _graph()
     kind, present = {"attributes": ("attribute", "value"), "extras": ("extra", "tag")}[command]
-    for args in (["-k", "nosuch"], ["-k", present, "-k", "nosuch"]):
+    for args in (["-k", "nosuch"], ["-k", present, "-k", "nosuch"], ["-k", present, "nosuch"]):
         result = CliRunner().invoke(cli, ["node", command, str(out.pk), *args])
         assert result.exit_code == 1, result.output
         assert result.output == f"Error: node {out.pk} has no {kind} 'nosuch'\n"

@@ -298,6 +298,11 @@ def show(
     if raw:
         _print_raw(members.iterall(batch_size=1000), 1 if raw_uuid else 0)
         return
+    rows = _member_rows(members)
+    if style.format == "tsv":  # the members only: no count needed before the first row
+        shown = emit_rows(_MEMBER_COLUMNS, rows, style)
+        _note_hidden(chosen, shown, limit, style)
+        return
     total = chosen.count()
     details: dict[str, Any] = {
         "label": chosen.label,
@@ -309,17 +314,22 @@ def show(
         "created": chosen.time,
         "nodes": total,
     }
-    rows = _member_rows(members)
     if style.format in ("json", "yaml"):
         _print_group_document(details, rows, style)
         return
-    if style.format == "table":
-        print_mapping(details, style)
-        if total == 0:
-            return
+    print_mapping(details, style)
+    if total:
         click.echo()
-    shown = emit_rows(_MEMBER_COLUMNS, rows, style)
-    hidden = total - shown
+        _note_hidden(chosen, emit_rows(_MEMBER_COLUMNS, rows, style), limit, style, total)
+
+
+def _note_hidden(
+    chosen: Group, shown: int, limit: int | None, style: OutputStyle, total: int | None = None
+) -> None:
+    """Say how many members --limit left out (counted only when the limit was reached)."""
+    if limit is None or shown < limit:
+        return
+    hidden = (chosen.count() if total is None else total) - shown
     if hidden > 0:
         note(
             f"... {plural(hidden, 'more member', 'more members')} not shown (raise --limit, or -a for all).",

@@ -21,6 +21,7 @@ from provgraph.cli.delete import node_delete
 from provgraph.cli.listing import OutputStyle, emit_rows, format_option, note, print_mapping
 from provgraph.cli.node_edit import node_description, node_label
 from provgraph.cli.node_list import list_nodes
+from provgraph.cli.options import MultipleValueOption
 from provgraph.cli.prompts import confirm_or_force
 from provgraph.exceptions import NotExistent
 
@@ -168,7 +169,9 @@ def _group_rows(found: Node) -> list[tuple[Any, ...]]:
 
 @node.command("attributes")
 @click.argument("identifier", metavar="NODE", shell_complete=complete_node_pks)
-@click.option("-k", "--keys", multiple=True, help="Only these attributes (repeat the option for several).")
+@click.option(
+    "-k", "--keys", cls=MultipleValueOption, help="Only these attributes: -k KEY [KEY...] (as verdi)."
+)
 @format_option
 @pass_provgraph
 def attributes(ctx: ProvgraphContext, identifier: str, keys: tuple[str, ...], style: OutputStyle) -> None:
@@ -184,7 +187,7 @@ def attributes(ctx: ProvgraphContext, identifier: str, keys: tuple[str, ...], st
 
 @node.command("extras")
 @click.argument("identifier", metavar="NODE", shell_complete=complete_node_pks)
-@click.option("-k", "--keys", multiple=True, help="Only these extras (repeat the option for several).")
+@click.option("-k", "--keys", cls=MultipleValueOption, help="Only these extras: -k KEY [KEY...] (as verdi).")
 @format_option
 @pass_provgraph
 def extras(ctx: ProvgraphContext, identifier: str, keys: tuple[str, ...], style: OutputStyle) -> None:
