@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -55,22 +56,22 @@ class Projection:
     """One column of the listing: its table header, the fields it reads, and how it shows them.
 
     ``show`` makes the value for a table (and ``--raw``), ``data`` the value for tsv, json and
-    yaml; both get the projected values of ``fields`` in order.
+    yaml; both get the projected values of ``fields`` in order. None means the value as it is.
     """
 
     header: str
     fields: tuple[str, ...]
-    show: Callable[..., Any]
-    data: Callable[..., Any]
+    show: Callable[..., Any] | None = None
+    data: Callable[..., Any] | None = None
 
 
 def _field(header: str, field: str, show: Callable[[Any], Any] | None = None) -> Projection:
     """A column showing one projected field (as it is for programs)."""
+    return Projection(header, (field,), show)
 
-    def same(value: Any) -> Any:
-        return value
 
-    return Projection(header, (field,), show or same, same)
+def _state(state: Any, exit_status: Any, paused: Any) -> str:
+    return format_state(state, exit_status, paused=bool(paused))
 
 
 PROJECTIONS: dict[str, Projection] = {
@@ -78,12 +79,7 @@ PROJECTIONS: dict[str, Projection] = {
     "uuid": _field("UUID", "uuid"),
     "ctime": _field("Created", "ctime"),
     "mtime": _field("Modified", "mtime"),
-    "state": Projection(
-        "State",
-        (_STATE, _EXIT_STATUS, _PAUSED),
-        lambda state, exit_status, paused: format_state(state, exit_status, paused=bool(paused)),
-        lambda state, exit_status, paused: format_state(state, exit_status, paused=bool(paused)),
-    ),
+    "state": Projection("State", (_STATE, _EXIT_STATUS, _PAUSED), _state, _state),
     "process_state": _field(
         "Process state", _STATE, lambda value: "" if value is None else str(value).capitalize()
     ),
@@ -119,31 +115,33 @@ class _Listing:
 
     @classmethod
     def build(cls, names: Sequence[str], human: bool) -> _Listing:
+        """The converter makes one output tuple per row, with one C call per column shown as it is."""
         fields: list[str] = []
         for name in names:
             fields.extend(field for field in PROJECTIONS[name].fields if field not in fields)
-        # Each column: its function and the positions of its fields in the projected row.
-        plan = [
-            (
-                PROJECTIONS[name].show if human else PROJECTIONS[name].data,
-                tuple(fields.index(field) for field in PROJECTIONS[name].fields),
-            )
-            for name in names
-        ]
-        if all(len(positions) == 1 for _, positions in plan) and not human:
-            # tsv, json and yaml of plain fields: only reorder, the common case of scripts.
-            order = [positions[0] for _, positions in plan]
-            transforms = [function for function, _ in plan]
-
-            def reorder(row: Sequence[Any]) -> tuple[Any, ...]:
-                return tuple(function(row[index]) for function, index in zip(transforms, order, strict=True))
-
-            return cls(tuple(fields), reorder)
+        functions = [PROJECTIONS[name].show if human else PROJECTIONS[name].data for name in names]
+        positions = [[fields.index(field) for field in PROJECTIONS[name].fields] for name in names]
+        if all(function is None for function in functions):  # every column a single field as it is
+            pick = itemgetter(*(places[0] for places in positions))
+            if len(names) == 1:
+                return cls(tuple(fields), lambda row: (pick(row),))
+            return cls(tuple(fields), pick)
+        getters = [_getter(function, places) for function, places in zip(functions, positions, strict=True)]
 
         def convert(row: Sequence[Any]) -> tuple[Any, ...]:
-            return tuple(function(*(row[index] for index in positions)) for function, positions in plan)
+            return tuple([getter(row) for getter in getters])
 
         return cls(tuple(fields), convert)
+
+
+def _getter(function: Callable[..., Any] | None, positions: list[int]) -> Callable[[Sequence[Any]], Any]:
+    """The value of one column from a projected row."""
+    pick = itemgetter(*positions)
+    if function is None:
+        return pick
+    if len(positions) == 1:
+        return lambda row: function(pick(row))
+    return lambda row: function(*pick(row))
 
 
 def _filters(  # noqa: PLR0917 (one per option of the command)
