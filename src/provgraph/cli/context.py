@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from provgraph.cli.errors import CommandFailed, describe, exit_code_for, wants_traceback
+from provgraph.cli.errors import CommandFailed, ExitCode, describe, exit_code_for, one_line, wants_traceback
 
 if TYPE_CHECKING:
     from provgraph.config.profile import Profile
@@ -56,8 +57,38 @@ class ProvgraphGroup(click.Group):
         if args and self.get_command(ctx, name) is None and not name.startswith("-"):
             close = difflib.get_close_matches(name, self.list_commands(ctx), n=3)
             hint = f" Did you mean {' or '.join(repr(match) for match in close)}?" if close else ""
-            ctx.fail(f"No such command {name!r}.{hint} (see '{ctx.command_path} --help')")
+            ctx.fail(f"No such command {name!r}.{hint}")
         return super().resolve_command(ctx, args)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run as a program: every failure, usage errors included, is one ``Error: ...`` line.
+
+        click would print a usage block before a usage error; one line that says where the help is
+        reads better in a terminal and in a log. Only the root group's ``main`` runs.
+        """
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            outcome = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            where = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
+            click.echo(f"Error: {one_line(error.format_message())}{where}", err=True)
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except click.Abort as error:
+            interrupted = isinstance(error.__cause__, KeyboardInterrupt)  # click's own, while parsing
+            click.echo("Error: Interrupted." if interrupted else "Aborted.", err=True)
+            sys.exit(int(ExitCode.INTERRUPTED) if interrupted else 1)
+        sys.exit(outcome if isinstance(outcome, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -67,6 +98,8 @@ class ProvgraphGroup(click.Group):
         except (Exception, KeyboardInterrupt) as error:
             if wants_traceback(ctx):
                 raise
+            if isinstance(error, KeyboardInterrupt):
+                click.echo(err=True)  # end the line the terminal's ^C was printed on
             raise CommandFailed(describe(error), exit_code_for(error)) from error
 
 

@@ -29,7 +29,15 @@ import click
 
 from provgraph.exceptions import ProvgraphError, UnreachableStorage
 
-__all__ = ["TRACEBACK_ENV", "CommandFailed", "ExitCode", "describe", "exit_code_for", "wants_traceback"]
+__all__ = [
+    "TRACEBACK_ENV",
+    "CommandFailed",
+    "ExitCode",
+    "describe",
+    "exit_code_for",
+    "one_line",
+    "wants_traceback",
+]
 
 TRACEBACK_ENV = "PROVGRAPH_TRACEBACK"
 
@@ -86,19 +94,20 @@ def describe(error: BaseException) -> str:
         return "Interrupted."
     if code is ExitCode.FILE_SYSTEM and isinstance(error, OSError) and error.strerror:
         where = error.filename if error.filename is not None else ""
-        return _one_line(f"{error.strerror}: {where}" if where else error.strerror)
+        return one_line(f"{error.strerror}: {where}" if where else error.strerror)
     if code is ExitCode.STORAGE_UNREACHABLE and not isinstance(error, ProvgraphError):
-        detail = _one_line(str(getattr(error, "orig", None) or error))
+        detail = one_line(str(getattr(error, "orig", None) or error))
         return f"The storage cannot be reached: {detail}"
     if code is ExitCode.INTERNAL:
         return (
-            f"Internal error ({type(error).__name__}: {_one_line(str(error))}). This is a bug in provgraph: "
+            f"Internal error ({type(error).__name__}: {one_line(str(error))}). This is a bug in provgraph: "
             f"rerun with --traceback (or {TRACEBACK_ENV}=1) and report what it prints."
         )
-    return _one_line(str(error)) or type(error).__name__
+    return one_line(str(error)) or type(error).__name__
 
 
-def _one_line(message: str) -> str:
+def one_line(message: str) -> str:
+    """``message`` with every run of whitespace, newlines included, as one space."""
     return " ".join(message.split())
 
 
