@@ -114,7 +114,7 @@ def test_kill_all_stale(registered: Profile, monkeypatch: pytest.MonkeyPatch) ->
     alive = _workflow("running", RunnerRecord.current())
     refused = run("--all")  # no terminal and no --force: a usage error, nothing written
     assert refused.exit_code == 2
-    assert "Killing every stale process needs confirmation: pass --force." in refused.output
+    assert "Killing every stale process needs confirmation: pass --force" in refused.output
     assert [_state(node) for node in stale] == ["created", "waiting"]
     monkeypatch.setattr(prompts, "stdin_is_tty", lambda: True)
     declined = run("-a", input="n\n")
@@ -127,3 +127,18 @@ def test_kill_all_stale(registered: Profile, monkeypatch: pytest.MonkeyPatch) ->
     assert forced.stdout == f"Killed 2 processes: pk {stale[0].pk}, {stale[1].pk}\n"
     assert [_state(node) for node in stale] == ["killed", "killed"]
     assert _state(alive) == "running"  # --all never takes a process whose runner may be alive
+    third = _workflow("created")
+    piped = run("--all", input="y\n")  # echo y | provgraph process kill --all
+    assert piped.exit_code == 0, piped.output
+    assert piped.stdout == f"Killed 1 process: pk {third.pk}\n"
+
+
+def test_a_live_runner_is_confirmed_through_a_pipe(registered: Profile) -> None:
+    alive = _workflow("running", RunnerRecord.current())
+    declined = run(str(alive.pk), input="n\n")
+    assert declined.exit_code == 1
+    assert _state(alive) == "running"
+    accepted = run(str(alive.pk), input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert accepted.stdout == f"Killed 1 process: pk {alive.pk}\n"
+    assert _state(alive) == "killed"

@@ -54,7 +54,7 @@ def kill(ctx: ProvgraphContext, identifiers: tuple[str, ...], all_entries: bool,
     For process nodes left created, waiting or running by a Python process that is gone
     (`provgraph storage integrity` lists them). This changes the graph only: it stops no
     operating-system process. Terminated processes are refused. A process whose runner may
-    still be working is refused too, unless confirmed on a terminal or given --force.
+    still be working is refused too, unless confirmed (on a terminal, or `echo y |`) or --force.
 
     \b
     Examples:
@@ -76,7 +76,7 @@ def kill(ctx: ProvgraphContext, identifiers: tuple[str, ...], all_entries: bool,
 
 
 def _kill_named(storage: StorageBackend, identifiers: tuple[str, ...], force: bool) -> KillResult:
-    """Kill the named processes; one whose runner may be alive needs --force or a yes on a terminal."""
+    """Kill the named processes; one whose runner may be alive needs --force or a yes (typed or piped)."""
     from provgraph.orm.loaders import load_node
     from provgraph.tools.integrity import kill_processes
 
@@ -86,9 +86,13 @@ def _kill_named(storage: StorageBackend, identifiers: tuple[str, ...], force: bo
     try:
         return kill_processes(storage, pks)
     except InvalidOperation as error:
-        if _MAY_BE_RUNNING not in str(error) or not prompts.stdin_is_tty():
+        if _MAY_BE_RUNNING not in str(error):
             raise
-        click.confirm(f"{str(error).partition('; pass --force')[0]}. Mark it killed anyway?", abort=True)
+        question = f"{str(error).partition('; pass --force')[0]}. Mark it killed anyway?"
+        try:
+            prompts.confirm_or_force(False, "Killing a process that may still be running", question)
+        except click.UsageError:
+            raise error from None  # nobody to ask: the reason, and that --force is the way
     return kill_processes(storage, pks, force=True)
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
-from provgraph.cli.listing import OutputStyle, emit_rows, format_cell, format_option, format_state, note
+from provgraph.cli.listing import OutputStyle, cell_formatter, emit_rows, format_option, format_state, note
 from provgraph.cli.options import MultipleValueOption
 
 if TYPE_CHECKING:
@@ -398,15 +398,12 @@ def _group_pk(storage: StorageBackend, identifier: str) -> int:
 
 def _emit_raw(rows: Iterator[tuple[Any, ...]], raw_times: bool) -> None:
     """verdi's ``--raw``: only values, for scripts; tab-separated, so ``Finished [0]`` is one field."""
+    cell = cell_formatter(raw_times, for_tsv=True)
     lines: list[str] = []
     for row in rows:
-        lines.append("\t".join(_one_line(format_cell(value, raw_times)) for value in row))
+        lines.append("\t".join([cell(value) for value in row]))
         if len(lines) >= _BATCH:
             click.echo("\n".join(lines))
             lines.clear()
     if lines:
         click.echo("\n".join(lines))
-
-
-def _one_line(text: str) -> str:
-    return text.replace("\t", " ").replace("\n", " ") if "\t" in text or "\n" in text else text
