@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -336,20 +337,48 @@ def test_test_checks_what_it_can_and_says_it_runs_no_transport(registered: Profi
         assert fragment in result.output
 
 
+def _unconfigured(chosen: Computer) -> None:
+    del chosen
+
+
+def _disabled(chosen: Computer) -> None:
+    chosen.configure().enabled = False
+
+
+def _bad_workdir(chosen: Computer) -> None:
+    chosen.configure()
+    chosen.set_property("workdir", "/scratch/{nobody}")
+
+
+def _unknown_transport(chosen: Computer) -> None:
+    chosen.configure()
+    chosen.transport_type = "core.fax"
+
+
+def _unknown_scheduler(chosen: Computer) -> None:
+    chosen.configure()
+    chosen.scheduler_type = "core.abacus"
+
+
+def _foreign_setting(chosen: Computer) -> None:
+    chosen.configure(colour="blue")
+
+
 @pytest.mark.parametrize(
     ("prepare", "fragment"),
     [
-        (lambda c: None, "is not configured for user"),
-        (lambda c: setattr(c.configure(), "enabled", False), "is disabled for user"),
-        (lambda c: (c.configure(), c.set_property("workdir", "/scratch/{nobody}")), "does not format"),
-        (lambda c: (c.configure(), setattr(c, "transport_type", "core.fax")), "Unknown transport 'core.fax'"),
-        (lambda c: (c.configure(), setattr(c, "scheduler_type", "core.abacus")), "Unknown scheduler"),
-        (lambda c: c.configure(colour="blue"), "Settings colour are not core.local settings"),
+        (_unconfigured, "is not configured for user"),
+        (_disabled, "is disabled for user"),
+        (_bad_workdir, "does not format"),
+        (_unknown_transport, "Unknown transport 'core.fax'"),
+        (_unknown_scheduler, "Unknown scheduler 'core.abacus'"),
+        (_foreign_setting, "Settings colour are not core.local settings"),
     ],
 )
-def test_test_reports_the_first_failed_check(registered: Profile, prepare: object, fragment: str) -> None:
+def test_test_reports_the_first_failed_check(
+    registered: Profile, prepare: Callable[[Computer], None], fragment: str
+) -> None:
     setup("broken")
-    assert callable(prepare)
     prepare(load_computer("broken"))
     assert_one_line_error(run("test", "broken"), fragment)
 
