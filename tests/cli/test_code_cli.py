@@ -176,7 +176,7 @@ def test_show(registered: Profile, code_dir: Path) -> None:
     for identifier in ("pw@cluster", "pw", str(chosen.pk), chosen.uuid):
         lines = rows(run("show", identifier))
         assert ["type", "core.code.installed"] in lines
-        assert ["computer", "cluster", "(login.example.org),", "pk", str(chosen.computer.pk)] in lines  # type: ignore[union-attr]
+        assert ["computer", "cluster", "(login.example.org),", "pk", str(chosen.computer.pk)] in lines
         assert ["filepath_executable", "/opt/pw"] in lines
         assert ["default_calc_job_plugin", "quantumespresso.pw"] in lines
     record = json.loads(run("show", "pw@cluster", "--json").stdout)
