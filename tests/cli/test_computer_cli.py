@@ -102,6 +102,24 @@ def test_setup_with_every_option(registered: Profile) -> None:
     assert created.get_default_mpiprocs_per_machine() == 48
 
 
+def test_setup_with_verdis_other_options(registered: Profile) -> None:
+    result = setup(
+        "verdi-like",
+        *("--work-dir", "/work/{username}", "-m", "mpiexec -n {tot_num_mpiprocs}"),
+        *("--default-memory-per-machine", "1000000", "--use-double-quotes"),
+        *("--prepend-text", "module load mpi", "--append-text", "echo done"),
+    )
+    assert result.exit_code == 0, result.output
+    created = load_computer("verdi-like")
+    assert created.get_workdir() == "/work/{username}"
+    assert created.get_mpirun_command() == ["mpiexec", "-n", "{tot_num_mpiprocs}"]
+    assert created.get_default_memory_per_machine() == 1000000
+    assert (created.get_prepend_text(), created.get_append_text()) == ("module load mpi", "echo done")
+    record = json.loads(run("show", "verdi-like", "--json").stdout)
+    assert record["use_double_quotes"] is True
+    assert record["default_memory_per_machine"] == 1000000
+
+
 def test_setup_errors(registered: Profile) -> None:
     assert setup("dup").exit_code == 0
     assert_one_line_error(setup("dup"), "a computer labelled 'dup' exists already")

@@ -77,18 +77,34 @@ def _user(storage: StorageBackend, email: str | None) -> User:
 @click.option("-S", "--scheduler", default="core.direct", show_default=True, help="Scheduler type for jobs.")
 @click.option(
     "-w",
+    "--work-dir",
     "--workdir",
+    "workdir",
     help="Absolute path where calculations run; '{username}' is replaced by the remote user name.",
 )
 @click.option("--shebang", help="First line of job scripts (default: #!/bin/bash).")
 @click.option(
-    "--mpirun-command", help="MPI launcher command line (default: 'mpirun -np {tot_num_mpiprocs}')."
+    "-m",
+    "--mpirun-command",
+    help="MPI launcher command line (default: 'mpirun -np {tot_num_mpiprocs}').",
 )
 @click.option(
     "--mpiprocs-per-machine",
     type=click.IntRange(min=1),
     help="Default number of MPI processes per machine.",
 )
+@click.option(
+    "--default-memory-per-machine",
+    type=click.IntRange(min=1),
+    help="Default memory per machine in kB that a job may use.",
+)
+@click.option(
+    "--use-double-quotes/--not-use-double-quotes",
+    default=None,
+    help="Quote the paths in job scripts with double quotes (so that $VARIABLES expand).",
+)
+@click.option("--prepend-text", help="Bash lines put at the start of every job script.")
+@click.option("--append-text", help="Bash lines put at the end of every job script.")
 @click.option(
     "-n", "--non-interactive", is_flag=True, help="Never prompt; fail if a required value is missing."
 )
@@ -105,6 +121,10 @@ def setup(
     shebang: str | None,
     mpirun_command: str | None,
     mpiprocs_per_machine: int | None,
+    default_memory_per_machine: int | None,
+    use_double_quotes: bool | None,
+    prepend_text: str | None,
+    append_text: str | None,
     non_interactive: bool,
 ) -> None:
     """Create a new computer in the profile's storage.
@@ -130,6 +150,14 @@ def setup(
         new.set_mpirun_command(shlex.split(mpirun_command))
     if mpiprocs_per_machine is not None:
         new.set_default_mpiprocs_per_machine(mpiprocs_per_machine)
+    if default_memory_per_machine is not None:
+        new.set_default_memory_per_machine(default_memory_per_machine)
+    if use_double_quotes is not None:
+        new.set_property("use_double_quotes", use_double_quotes)
+    if prepend_text is not None:
+        new.set_prepend_text(prepend_text)
+    if append_text is not None:
+        new.set_append_text(append_text)
     new.store()
     click.echo(f"Created computer {new.label!r} (pk {new.pk}).")
     if transport in TRANSPORTS:
@@ -219,6 +247,7 @@ def show(ctx: ProvgraphContext, identifier: str, style: OutputStyle) -> None:
         "mpirun_command": " ".join(chosen.get_mpirun_command()),
         "default_mpiprocs_per_machine": chosen.get_default_mpiprocs_per_machine(),
         "default_memory_per_machine": chosen.get_default_memory_per_machine(),
+        "use_double_quotes": bool(chosen.get_property("use_double_quotes", False)),
         "prepend_text": chosen.get_prepend_text(),
         "append_text": chosen.get_append_text(),
         "user": user.email,
