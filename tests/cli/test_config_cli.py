@@ -157,9 +157,22 @@ def test_show(registered: Profile) -> None:
     assert record[f"profile {registered.name}"] == "<not set>"
 
 
+def test_caching_lists_the_process_types_by_their_state(registered: Profile) -> None:
+    add, multiply_add = (
+        "aiida.calculations:core.arithmetic.add",
+        "aiida.workflows:core.arithmetic.multiply_add",
+    )
+    assert run("caching").output == ""
+    assert run("caching", "--disabled").output.split() == [add, multiply_add]
+    assert run("set", "caching.enabled_for", "aiida.calculations:*").exit_code == 0
+    get_manager().reset()  # as the next process would read config.json
+    assert run("caching").output.split() == [add]
+    assert run("caching", "-d").output.split() == [multiply_add]
+
+
 def test_every_command_has_help_with_an_example(registered: Profile) -> None:
     assert config.help
     for name, command in config.commands.items():
         assert "Example:" in (command.help or ""), name
         assert CliRunner().invoke(config, [name, "--help"]).exit_code == 0
-    assert set(config.commands) >= {"list", "show", "get", "set", "unset"}
+    assert set(config.commands) >= {"list", "show", "get", "set", "unset", "caching"}

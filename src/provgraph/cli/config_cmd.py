@@ -251,3 +251,22 @@ def unset(ctx: ProvgraphContext, name: str, globally: bool) -> None:
         removed = unset_option(modified, name, profile)
     where = f"for profile {profile!r}" if profile else "globally"
     click.echo(f"Unset {name} {where}." if removed else f"{name} was not set {where}; nothing changed.")
+
+
+@config.command("caching")
+@click.option("-d", "--disabled", is_flag=True, help="List the process types with caching off instead.")
+@pass_provgraph
+def caching(ctx: ProvgraphContext, disabled: bool) -> None:
+    """List the installed process types (entry points) for which caching is on for the selected profile.
+
+    Example: provgraph config caching --disabled
+    """
+    from provgraph.caching import get_use_cache
+    from provgraph.plugins.entry_point import get_entry_point_names
+
+    ctx.load_profile()
+    for group in ("aiida.calculations", "aiida.workflows"):
+        for name in get_entry_point_names(group):
+            identifier = f"{group}:{name}"
+            if get_use_cache(identifier=identifier) != disabled:
+                click.echo(identifier)
