@@ -398,9 +398,13 @@ def _absolute_file_or_empty(value: str) -> str:
 
 
 def _login_name(_: Computer) -> str:
+    """The local login name, aiida's default remote user name ('' where the system has none)."""
     import getpass
 
-    return getpass.getuser()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no USER variable and no passwd entry (some containers)
+        return ""
 
 
 _COMMON = (
