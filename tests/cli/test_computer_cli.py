@@ -222,6 +222,10 @@ def test_configure_show(registered: Profile) -> None:
     setup("bare", "--transport", "core.ssh")
     bare = table(run("configure", "show", "bare"))
     assert ["username", "-"] in bare
+    as_options = run("configure", "show", "shown", "--as-option-string").output.strip()
+    assert as_options == "--use-login-shell --safe-interval=4.0"
+    configured("copy", "core.local", *as_options.split())
+    assert load_computer("copy").get_configuration() == load_computer("shown").get_configuration()
     defaults = json.loads(run("configure", "show", "bare", "--defaults", "--json").stdout)
     assert defaults["port"] == 22
     assert defaults["key_policy"] == "RejectPolicy"

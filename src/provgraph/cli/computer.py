@@ -598,10 +598,21 @@ def _configure(
     "-u", "--user", "email", metavar="EMAIL", help="Show this user's settings (default: the default user)."
 )
 @click.option("--defaults", is_flag=True, help="Show the default settings instead of the stored ones.")
+@click.option(
+    "--as-option-string",
+    is_flag=True,
+    help="Print the settings as options for `computer configure` (to copy them to another computer).",
+)
 @format_option
 @pass_provgraph
 def configure_show(
-    ctx: ProvgraphContext, identifier: str, email: str | None, defaults: bool, style: OutputStyle
+    ctx: ProvgraphContext,
+    identifier: str,
+    email: str | None,
+    *,
+    defaults: bool,
+    as_option_string: bool,
+    style: OutputStyle,
 ) -> None:
     """Show how COMPUTER is configured for the default user (or -u USER); '-' marks unset settings.
 
@@ -614,11 +625,28 @@ def configure_show(
         stored = {param.name: param.default_for(chosen) for param in params}
     else:
         stored = chosen.get_configuration(_user(storage, email))
+    if as_option_string:
+        click.echo(" ".join(_as_options(params, stored)))
+        return
     names = [param.name for param in params] + sorted(set(stored) - {param.name for param in params})
     if style.structured:
         print_mapping({name: stored.get(name) for name in names}, style)
     else:
         print_mapping({name: stored.get(name, "-") for name in names}, style)
+
+
+def _as_options(params: Sequence[AuthParam], stored: dict[str, Any]) -> list[str]:
+    """``--port=22 --no-compress ...``: the stored settings as `computer configure` options, shell-quoted."""
+    words = []
+    for param in params:
+        if param.name not in stored:
+            continue
+        value = stored[param.name]
+        if param.switch:
+            words.append(param.flag if value else f"--no-{param.flag[2:]}")
+        else:
+            words.append(f"{param.flag}={shlex.quote(str(value))}")
+    return words
 
 
 # -- test ---------------------------------------------------------------------------------------
