@@ -221,7 +221,7 @@ def test_delete(registered: Profile) -> None:
     refused = run("delete", "pw@cluster")
     assert refused.exit_code == 2
     assert "pass --force" in refused.output
-    assert "Usage: code delete" in refused.output
+    assert "(see 'code delete --help')" in refused.output
     assert "Dry run" in run("delete", "pw@cluster", "--dry-run").output
     assert AbstractCode.collection.count() == 2
     result = run("delete", "pw@cluster", "--force")

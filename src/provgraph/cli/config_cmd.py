@@ -262,7 +262,7 @@ def caching(ctx: ProvgraphContext, disabled: bool) -> None:
     Example: provgraph config caching --disabled
     """
     from provgraph.caching import get_use_cache
-    from provgraph.plugins.entry_point import get_entry_point_names
+    from provgraph.orm.entry_points import get_entry_point_names
 
     ctx.load_profile()
     for group in ("aiida.calculations", "aiida.workflows"):
