@@ -33,6 +33,7 @@ __all__ = [
     "DISABLED_FOR_OPTION",
     "ENABLED_FOR_OPTION",
     "CachingOptions",
+    "check_pattern",
     "disable_caching",
     "enable_caching",
     "get_caching_options",
@@ -94,7 +95,7 @@ def _overridden(enabled: bool, identifier: str | None) -> Iterator[None]:
     if identifier is None:
         changed = _Overrides(default=enabled)
     else:
-        _check_pattern(identifier, "identifier")
+        check_pattern(identifier, "identifier")
         changed = _with_identifier(current, identifier, enabled)
     token = _OVERRIDES.set(changed)
     try:
@@ -138,7 +139,7 @@ def _option_patterns(value: Any, option: str) -> tuple[str, ...]:
     if not isinstance(value, Sequence) or isinstance(value, str):
         raise ConfigurationError(f"option {option!r} must be a list of process types, got {value!r}")
     for item in value:
-        _check_pattern(item, f"an entry of option {option!r}", ConfigurationError)
+        check_pattern(item, f"an entry of option {option!r}", ConfigurationError)
     return tuple(value)
 
 
@@ -191,7 +192,7 @@ def _matches(text: str, pattern: str) -> bool:
 _PART = re.compile(r"[A-Za-z_*][A-Za-z0-9_*]*")
 
 
-def _check_pattern(
+def check_pattern(
     pattern: Any, what: str, error: type[InputValidationError | ConfigurationError] = InputValidationError
 ) -> None:
     """Refuse what can match no process type: an entry point string (``group:name``) or a dotted

@@ -176,3 +176,21 @@ def test_every_command_has_help_with_an_example(registered: Profile) -> None:
         assert "Example:" in (command.help or ""), name
         assert CliRunner().invoke(config, [name, "--help"]).exit_code == 0
     assert set(config.commands) >= {"list", "show", "get", "set", "unset", "caching"}
+
+
+def test_global_sandbox_option_is_used_by_unstored_nodes(
+    registered: Profile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provgraph.orm import FolderData
+    from provgraph.repository import sandbox as sandbox_module
+
+    monkeypatch.setattr(sandbox_module, "SPILL_THRESHOLD", 0)  # every file on disk, as big ones are
+    root = tmp_path / "global-sandbox"
+    result = run("set", "--global", "storage.sandbox", str(root))
+    assert result.exit_code == 0, result.output
+    get_manager().reset()
+    get_manager().load_profile(registered.name)
+    folder = FolderData()
+    folder.base.repository.put_object_from_bytes(b"content", "file.txt")
+    assert root.is_dir()
+    assert any(root.rglob("*")), "the unstored node's file is not under the global sandbox folder"

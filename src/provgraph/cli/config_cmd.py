@@ -224,11 +224,11 @@ def _check_caching_patterns(option: ConfigOption, value: Any) -> None:
     """A caching list must hold patterns that can match a process type (the caching module's rule)."""
     if not option.name.startswith("caching.") or option.kind != "list":
         return
-    from provgraph.caching import _check_pattern  # the one definition of a valid pattern
+    from provgraph.caching import check_pattern  # the one definition of a valid pattern
     from provgraph.exceptions import ConfigurationError
 
     for item in value:
-        _check_pattern(item, f"an entry of option {option.name!r}", ConfigurationError)
+        check_pattern(item, f"an entry of option {option.name!r}", ConfigurationError)
 
 
 @config.command("unset")

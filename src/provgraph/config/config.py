@@ -84,6 +84,9 @@ def _check_version(data: Mapping[str, Any], filepath: Path) -> None:
         )
 
 
+_UNSET = object()
+
+
 class Config:
     """The contents of one ``config.json``; changes stay in memory until written.
 
@@ -272,6 +275,18 @@ class Config:
             self._options[name] = value
         else:
             self.get_profile(profile).set_option(name, value)
+
+    def unset_option(self, name: str, profile: str | None = None) -> bool:
+        """Remove a global option, or one of the named profile's; whether it was set."""
+        if profile is None:
+            return self._options.pop(name, _UNSET) is not _UNSET
+        owner = self.get_profile(profile)
+        if name not in owner.options:
+            return False
+        attributes = owner.to_dict()
+        del attributes["options"][name]
+        self.update_profile(Profile(profile, attributes))
+        return True
 
     def __repr__(self) -> str:
         return f"Config(filepath={str(self._filepath)!r}, profiles={self.profile_names!r})"

@@ -188,18 +188,4 @@ def unset_option(config: Config, name: str, profile: str | None) -> bool:
 
     Call it on the config that :meth:`Config.modify` yields, so the change is written under the lock.
     """
-    from provgraph.config.profile import Profile
-
-    if profile is not None:
-        stored = config.get_profile(profile)
-        if name not in stored.options:
-            return False
-        attributes = stored.to_dict()
-        del attributes["options"][name]
-        config.update_profile(Profile(profile, attributes))
-        return True
-    options = config._options  # Config has no public remover yet (same package)
-    if name not in options:
-        return False
-    del options[name]
-    return True
+    return config.unset_option(name, profile)

@@ -122,7 +122,8 @@ class NodeRepository:
                 self._stored = Repository.from_serialized(self._node.backend.get_repository(), metadata)
             return self._stored
         if self._sandbox is None:
-            folder = self._node.backend.profile.get_option(SANDBOX_OPTION) or None
+            # the node's profile's own setting, else the global one (``config set --global``)
+            folder = self._node.backend.profile.get_option(SANDBOX_OPTION) or _global_sandbox_option()
             self._sandbox = Repository(SandboxRepositoryBackend(folder))
         return self._sandbox
 
@@ -332,3 +333,11 @@ class NodeRepository:
         """Remove every file and directory."""
         self._check_mutable()
         self._after_store()  # the same cleanup: drop the sandbox folder and its tree
+
+
+def _global_sandbox_option() -> str | None:
+    """``storage.sandbox`` from the config's global options (None when unset or no config file)."""
+    from provgraph.manager import get_manager
+
+    value = get_manager().get_option(SANDBOX_OPTION)
+    return str(value) if value else None
