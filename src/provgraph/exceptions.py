@@ -110,6 +110,7 @@ __all__ = [
     "OutputParsingError",
     "ParsingError",
     "PluginInternalError",
+    "ProcessMayBeRunningError",
     "ProfileAccessError",
     "ProfileConfigurationError",
     "ProfileExistsError",
@@ -169,6 +170,10 @@ class MissingConfigurationError(ConfigurationError):
 
 class InvalidOperation(ProvgraphError):
     """A valid request made at a moment when it cannot be honoured."""
+
+
+class ProcessMayBeRunningError(InvalidOperation):
+    """Killing a process whose runner may still be alive: refused unless forced (or confirmed)."""
 
 
 class ProfileAccessError(ProvgraphError):

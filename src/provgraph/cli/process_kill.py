@@ -19,16 +19,13 @@ from provgraph.cli import prompts
 from provgraph.cli.completion import complete_node_pks
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
 from provgraph.cli.listing import plural
-from provgraph.exceptions import InvalidOperation
+from provgraph.exceptions import ProcessMayBeRunningError
 
 if TYPE_CHECKING:
     from provgraph.storage.abstract import StorageBackend
     from provgraph.tools.integrity import KillResult
 
 __all__ = ["kill"]
-
-#: How :func:`kill_processes` says that a runner may still be alive (the case --force is for).
-_MAY_BE_RUNNING = "may still be running"
 
 
 @click.command("kill")
@@ -85,9 +82,7 @@ def _kill_named(storage: StorageBackend, identifiers: tuple[str, ...], force: bo
         return kill_processes(storage, pks, force=True)
     try:
         return kill_processes(storage, pks)
-    except InvalidOperation as error:
-        if _MAY_BE_RUNNING not in str(error):
-            raise
+    except ProcessMayBeRunningError as error:
         question = f"{str(error).partition('; pass --force')[0]}. Mark it killed anyway?"
         try:
             prompts.confirm_or_force(False, "Killing a process that may still be running", question)

@@ -30,7 +30,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from provgraph.access import ProfileAccessManager
-from provgraph.exceptions import InputValidationError, InvalidOperation, NotExistent, ReadOnlyStorageError
+from provgraph.exceptions import (
+    InputValidationError,
+    InvalidOperation,
+    NotExistent,
+    ProcessMayBeRunningError,
+    ReadOnlyStorageError,
+)
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.process.process import SEALED_KEY, ProcessNode, ProcessState
 from provgraph.orm.querybuilder import QueryBuilder
@@ -250,6 +256,7 @@ def kill_processes(backend: StorageBackend, pks: Sequence[int], *, force: bool =
     node counts as stale). Every node is checked before anything is written: a pk that is no
     process, or a process terminated already, is refused (``NotExistent``,
     ``InputValidationError``, ``InvalidOperation``); so is a process that may still be running
+    (``ProcessMayBeRunningError``)
     (its runner is alive on this host, ran elsewhere, or other processes use the profile) unless
     ``force``, which marks it killed anyway and warns. Killing a node does not stop an OS process.
 
@@ -269,7 +276,7 @@ def kill_processes(backend: StorageBackend, pks: Sequence[int], *, force: bool =
         found = StaleProcess(pk, str(state), runner, judge.liveness(runner))
         if not found.liveness.is_stale:
             if not force:
-                raise InvalidOperation(
+                raise ProcessMayBeRunningError(
                     f"process pk={pk} may still be running: {found.reason()}; "
                     "pass --force (force=True) if you know it is gone"
                 )
