@@ -424,7 +424,7 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
         moment = datetime.fromisoformat(iso)
     except ValueError:
         raise InputValidationError(
-            f"cannot read {text!r} as a time: give a date (2020-01-01), a date and time "
+            f"{text!r} is not a time: give a date (2020-01-01), a date and time "
             "(2020-01-01T10:00, local unless +02:00 or Z is added) or a time ago (-3d; units s, m, h, d, w)"
         ) from None
     return moment if moment.tzinfo is not None else moment.astimezone()
