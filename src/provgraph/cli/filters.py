@@ -96,10 +96,10 @@ description, node_type, process_type, ctime, mtime, user, computer) or attribute
 extras.PATH. OPERATOR is one of == = != < <= > >= or the words like ilike in has_key
 contains of_type of_length longer shorter (prefix ! to negate). VALUE is JSON (5, 2.5, true,
 null, "text", [1, 2]), 'single-quoted text' or plain text; quote a number to compare it as
-text, and quote text that starts with = < > or !. ctime/mtime take a date (2020-01-01), a
-local date and time (2020-01-01T10:00, +02:00 or Z for another zone) or a time ago (-3d;
-units s m h d w). Examples: 'attributes.value>2', 'label like calc%', 'extras.tag ==
-"done"', 'attributes.kinds of_length 2', 'ctime>=2020-01-01', 'mtime>-3d'.
+text in attributes/extras, and quote text that starts with = < > or !. ctime/mtime take a
+date (2020-01-01), a local date and time (2020-01-01T10:00, +02:00 or Z for another zone)
+or a time ago (-3d; units s m h d w). Examples: 'attributes.value>2', 'label like calc%',
+'extras.tag == "done"', 'attributes.kinds of_length 2', 'ctime>=2020-01-01', 'mtime>-3d'.
 """
 
 TYPE_HELP = """\
