@@ -9,20 +9,26 @@ Load a profile, then work with its storage::
 Read an AiiDA archive without importing it (read-only)::
 
     provgraph.load_profile(provgraph.profile_from_archive("export.aiida"))
+
+The names below are imported on first use (PEP 562), so that importing a light submodule such as
+``provgraph.exceptions`` or the command line's ``--help`` does not pay for the ORM, the storage
+layer and SQLAlchemy.
 """
 
 from __future__ import annotations
 
-from provgraph import orm
-from provgraph.caching import enable_caching
-from provgraph.common.version import installed_version
-from provgraph.exceptions import ProvgraphError
-from provgraph.manager import get_manager, get_profile, load_profile, unload_profile
-from provgraph.orm import QueryBuilder, load_node
-from provgraph.profiles import profile_from_archive
-from provgraph.provenance import ExitCode, calcfunction, workfunction
+from typing import TYPE_CHECKING
 
-__version__ = installed_version()
+from provgraph.common.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from provgraph import orm
+    from provgraph.caching import enable_caching
+    from provgraph.exceptions import ProvgraphError
+    from provgraph.manager import get_manager, get_profile, load_profile, unload_profile
+    from provgraph.orm import QueryBuilder, load_node
+    from provgraph.profiles import profile_from_archive
+    from provgraph.provenance import ExitCode, calcfunction, workfunction
 
 __all__ = [
     "ExitCode",
@@ -40,3 +46,25 @@ __all__ = [
     "unload_profile",
     "workfunction",
 ]
+
+#: Where each public name lives: (module, attribute); attribute None means the module itself.
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "ExitCode": ("provgraph.provenance", "ExitCode"),
+    "ProvgraphError": ("provgraph.exceptions", "ProvgraphError"),
+    "QueryBuilder": ("provgraph.orm", "QueryBuilder"),
+    "calcfunction": ("provgraph.provenance", "calcfunction"),
+    "enable_caching": ("provgraph.caching", "enable_caching"),
+    "get_manager": ("provgraph.manager", "get_manager"),
+    "get_profile": ("provgraph.manager", "get_profile"),
+    "load_node": ("provgraph.orm", "load_node"),
+    "load_profile": ("provgraph.manager", "load_profile"),
+    "orm": ("provgraph.orm", None),
+    "profile_from_archive": ("provgraph.profiles", "profile_from_archive"),
+    "unload_profile": ("provgraph.manager", "unload_profile"),
+    "workfunction": ("provgraph.provenance", "workfunction"),
+}
+
+
+__getattr__, __dir__ = lazy_exports(
+    "provgraph", {**_LAZY, "__version__": ("provgraph.common.version", "__version__")}, globals()
+)

@@ -99,3 +99,13 @@ def test_migrate_draws_progress_on_a_terminal(tmp_path: Path, monkeypatch: pytes
     result = run("migrate", str(LEGACY_ARCHIVES / "export_0.4_simple.tar.gz"), str(tmp_path / "new.aiida"))
     assert result.exit_code == 0, result.output
     assert read_version(tmp_path / "new.aiida") == "main_0001"
+
+
+def test_info_as_json() -> None:
+    import json
+
+    result = run("info", "--json", str(SMALL_ARCHIVE))
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert found["entities"]["Nodes"]["count"] > 0
+    assert "export_version" in found["metadata"]

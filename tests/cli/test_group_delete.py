@@ -54,7 +54,7 @@ def test_delete_nodes_lists_then_refuses_without_a_terminal(
     )
     for pk in graph.pks(*GROUP_NODES):
         assert f"\n {pk} " in result.output or result.output.startswith(f" {pk} ")
-    assert "Deleting a group and its nodes needs confirmation: pass --force." in result.output
+    assert "Deleting a group and its nodes needs confirmation: pass --force" in result.output
     assert snapshot(storage) == before
 
 

@@ -66,7 +66,7 @@ def test_lists_then_refuses_without_a_terminal(graph: RuleGraph, storage: Storag
     before = snapshot(storage)
     result = run(str(graph.a))
     assert result.exit_code == 2, result.output
-    assert "Deleting nodes needs confirmation: pass --force." in result.output
+    assert "Deleting nodes needs confirmation: pass --force" in result.output
     assert "7 nodes will be deleted:" in result.output
     counts = {line.split()[0]: line.split()[1:] for line in result.output.splitlines() if line.strip()}
     assert counts["Int"] == ["data.core.int.Int.", "3"]

@@ -33,7 +33,7 @@ def run(*args: str) -> Result:
 def listed(*args: str) -> list[dict[str, object]]:
     result = run(*args, "--json")
     assert result.exit_code == 0, result.output
-    parsed: list[dict[str, object]] = json.loads(result.output)
+    parsed: list[dict[str, object]] = json.loads(result.stdout)
     return parsed
 
 

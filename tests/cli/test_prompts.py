@@ -25,7 +25,7 @@ def test_without_a_terminal_nothing_is_asked() -> None:
     assert "Missing option '--name NAME'." in missing.output
     unconfirmed = CliRunner().invoke(ask, ["--name", "x"])
     assert unconfirmed.exit_code == 2
-    assert "Naming needs confirmation: pass --force." in unconfirmed.output
+    assert "Naming needs confirmation: pass --force (or pipe the answer 'y')." in unconfirmed.output
     assert CliRunner().invoke(ask, ["--name", "", "--force"]).output == "named ''\n"  # given, if empty
 
 
@@ -39,3 +39,12 @@ def test_on_a_terminal_missing_values_and_confirmations_are_asked(monkeypatch: p
     assert "Aborted" in declined.output
     refused = CliRunner().invoke(ask, ["--non-interactive", "--force"])
     assert refused.exit_code == 2  # --non-interactive wins over the terminal
+
+
+def test_a_piped_answer_confirms_or_declines() -> None:
+    assert CliRunner().invoke(ask, ["--name", "x"], input="y\n").output == "named 'x'\n"
+    assert CliRunner().invoke(ask, ["--name", "x"], input="YES\n").exit_code == 0
+    declined = CliRunner().invoke(ask, ["--name", "x"], input="n\n")
+    assert declined.exit_code == 1
+    assert "named" not in declined.output
+    assert CliRunner().invoke(ask, ["--name", "x"], input="\n").exit_code == 2  # an empty line is no answer

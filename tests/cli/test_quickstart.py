@@ -19,7 +19,7 @@ def test_quickstart_creates_default_profile_once(provgraph_path: Path) -> None:
     assert "Created profile 'default'" in first.output
     assert "Users:" in first.output
     assert "Recorded an example workflow" in first.output
-    for expected in ("analyse<", "normalise<", "summarise<", "report: SinglefileData<", "finished [0]"):
+    for expected in ("analyse<", "normalise<", "summarise<", "report: SinglefileData<", "Finished [0]"):
         assert expected in first.output
     config = Config.load()
     assert config.default_profile_name == "default"
@@ -49,3 +49,26 @@ def test_quickstart_console_script_with_a_new_home(tmp_path: Path) -> None:
     assert oct((config_dir / "config.json").stat().st_mode & 0o777) == oct(0o600)
     assert oct((config_dir / "repository").stat().st_mode & 0o777) == oct(0o700)
     assert "Profile 'default' is ready." in result.stdout
+
+
+def test_quickstart_profile_name_beside_an_existing_default(provgraph_path: Path) -> None:
+    from provgraph.manager import get_manager
+
+    assert CliRunner().invoke(cli, ["quickstart"]).exit_code == 0
+    get_manager().reset()
+    named = CliRunner().invoke(cli, ["quickstart", "--profile-name", "scratch"])
+    assert named.exit_code == 0, named.output
+    assert "Created profile 'scratch' on core.sqlite_dos; the default profile is unchanged" in named.stdout
+    assert "Profile 'scratch' is ready." in named.stdout
+    config = Config.load()
+    assert config.profile_names == ["default", "scratch"]
+    assert config.default_profile_name == "default"
+    get_manager().reset()
+    again = CliRunner().invoke(cli, ["quickstart", "--profile-name", "scratch"])
+    assert again.exit_code == 0, again.output
+    assert "Created profile" not in again.stdout
+    assert "Profile 'scratch' is ready." in again.stdout
+    get_manager().reset()
+    clash = CliRunner().invoke(cli, ["-p", "default", "quickstart", "--profile-name", "scratch"])
+    assert clash.exit_code == 2
+    assert clash.stderr.startswith("Error: -p default contradicts --profile-name scratch")

@@ -79,3 +79,15 @@ def test_info_with_unknown_backend_name(registered: Profile) -> None:
     assert result.exit_code == 1
     assert "core.nosuch" in result.output
     assert "core.sqlite_dos" in result.output  # names the backends that exist
+
+
+def test_info_as_json_and_yaml(registered: Profile) -> None:
+    import json
+
+    import yaml
+
+    as_json = json.loads(run("storage", "info", "--json").stdout)
+    as_yaml = yaml.safe_load(run("storage", "info", "--format", "yaml").stdout)
+    assert as_json == as_yaml
+    assert as_json["profile"] == registered.name
+    assert as_json["entities"]["Nodes"]["count"] == 0

@@ -9,6 +9,7 @@ import click
 
 from provgraph.cli.archive_create import create
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
+from provgraph.cli.listing import OutputStyle, format_option, print_mapping
 
 __all__ = ["archive"]
 
@@ -164,12 +165,22 @@ def _print_import_summary(summary: Any) -> None:
 @click.option(
     "--detailed", is_flag=True, help="Also list users, computers, group types and the full metadata."
 )
-def info(path: Path, detailed: bool) -> None:
-    """Summarise an archive: version, creation parameters, counts, node and process types."""
+@format_option
+def info(path: Path, detailed: bool, style: OutputStyle) -> None:
+    """Summarise an archive: version, creation parameters, counts, node and process types.
+
+    \b
+    Examples:
+      provgraph archive info export.aiida
+      provgraph archive info export.aiida --detailed --format json
+    """
     from provgraph.cli.output import make_table, print_rich, render_mapping
     from provgraph.tools.archive.inspect import archive_info
 
     found = archive_info(path, detailed=detailed)
+    if style.structured:
+        print_mapping(found, style)
+        return
     click.echo(render_mapping({"metadata": found["metadata"]}))
     counts = make_table("entity", "count")
     for name, entity in found["entities"].items():

@@ -1,13 +1,17 @@
-"""What every command shares: the selected profile, and turning library errors into one line."""
+"""What every command shares: the selected profile, lazily loaded subcommands, one-line errors."""
 
 from __future__ import annotations
 
+import difflib
+import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from provgraph.exceptions import ProvgraphError
+from provgraph.cli.errors import CommandFailed, ExitCode, describe, exit_code_for, one_line, wants_traceback
 
 if TYPE_CHECKING:
     from provgraph.config.profile import Profile
@@ -17,20 +21,86 @@ __all__ = ["ProvgraphContext", "ProvgraphGroup", "pass_provgraph"]
 
 
 class ProvgraphGroup(click.Group):
-    """A group that reports :class:`ProvgraphError` as ``Error: ...`` and exit code 1.
+    """A command group whose failures end in one ``Error: ...`` line and a documented exit code.
 
-    User errors are expected outcomes, not bugs, so they get one line and no traceback.
+    User errors are expected outcomes, not bugs, so they get one line and no traceback
+    (:mod:`provgraph.cli.errors` has the exit codes). Subcommands may be given as
+    ``lazy_commands={"name": "module:attribute"}``: their module is imported only when the command
+    runs or when ``--help`` lists it, so ``provgraph node list`` never imports the archive code.
+
+    >>> @click.group(cls=ProvgraphGroup, lazy_commands={"show": "provgraph.cli.node:show"})
+    ... def tool() -> None: ...
+    >>> tool.list_commands(click.Context(tool))
+    ['show']
     """
+
+    def __init__(self, *args: Any, lazy_commands: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in self.lazy_commands:
+            module_name, _, attribute = self.lazy_commands[cmd_name].partition(":")
+            command = getattr(import_module(module_name), attribute)
+            assert isinstance(command, click.Command), self.lazy_commands[cmd_name]
+            self.add_command(command, cmd_name)
+        return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = click.utils.make_str(args[0]) if args else ""
+        if args and self.get_command(ctx, name) is None and not name.startswith("-"):
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=3)
+            hint = f" Did you mean {' or '.join(repr(match) for match in close)}?" if close else ""
+            ctx.fail(f"No such command {name!r}.{hint}")
+        return super().resolve_command(ctx, args)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run as a program: every failure, usage errors included, is one ``Error: ...`` line.
+
+        click would print a usage block before a usage error; one line that says where the help is
+        reads better in a terminal and in a log. Only the root group's ``main`` runs.
+        """
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            outcome = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            where = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
+            click.echo(f"Error: {one_line(error.format_message())}{where}", err=True)
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except click.Abort as error:
+            interrupted = isinstance(error.__cause__, KeyboardInterrupt)  # click's own, while parsing
+            click.echo("Error: Interrupted." if interrupted else "Aborted.", err=True)
+            sys.exit(int(ExitCode.INTERRUPTED) if interrupted else 1)
+        sys.exit(outcome if isinstance(outcome, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except ProvgraphError as exc:
-            raise click.ClickException(_one_line(str(exc))) from exc
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split()) or "unknown error"
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except (Exception, KeyboardInterrupt) as error:
+            if wants_traceback(ctx):
+                raise
+            if isinstance(error, KeyboardInterrupt):
+                click.echo(err=True)  # end the line the terminal's ^C was printed on
+            raise CommandFailed(describe(error), exit_code_for(error)) from error
 
 
 @dataclass

@@ -7,16 +7,17 @@ Python script with ``QueryBuilder``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from provgraph.cli.completion import complete_group_labels
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
 from provgraph.cli.filters import (
+    NODE_COLUMNS,
     PROJECT_HELP,
     TYPE_HELP,
     WHERE_HELP,
@@ -27,15 +28,17 @@ from provgraph.cli.filters import (
     parse_where,
     resolve_node_type,
 )
-from provgraph.cli.output import make_table, print_rich
+from provgraph.cli.listing import OutputStyle, emit_rows, format_option, note
 from provgraph.exceptions import InputValidationError
 
 if TYPE_CHECKING:
+    from provgraph.orm import QueryBuilder
     from provgraph.orm.nodes.node import Node
 
 __all__ = ["WhereClause", "list_nodes", "parse_where"]
 
 DEFAULT_PROJECTION = ("pk", "uuid", "node_type", "label", "ctime")
+_COLUMNS = NODE_COLUMNS
 
 
 def _field_name(field: str, option: str = "--where") -> str:
@@ -73,24 +76,22 @@ def _type_selection(storage: Any, type_name: str) -> NodeTypeSelection:
     return resolve_node_type(type_name, "--type", present)
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, (dict, list, bool)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def _json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+#: What ``--order-by`` accepts (node columns; pk and id are the same).
+ORDER_FIELDS = ("pk", "id", "uuid", "ctime", "mtime", "label", "node_type", "process_type")
+_DEFAULT_LIMIT = 100
 
 
 @click.command("list")
 @click.option("-t", "--type", "type_name", metavar="TYPE", help=TYPE_HELP)
 @click.option("-L", "--label", metavar="PATTERN", help="Label pattern: % matches any run, _ one character.")
-@click.option("-g", "--group", "group_label", metavar="LABEL", help="Only members of this group.")
+@click.option(
+    "-g",
+    "--group",
+    "group_label",
+    metavar="LABEL",
+    shell_complete=complete_group_labels,
+    help="Only members of this group.",
+)
 @click.option("-w", "--where", "where", multiple=True, metavar="EXPR", help=WHERE_HELP)
 @click.option(
     "-P",
@@ -102,9 +103,37 @@ def _json_value(value: Any) -> Any:
     help=PROJECT_HELP,
 )
 @click.option(
-    "-l", "--limit", type=click.IntRange(min=1), default=100, show_default=True, help="Show at most N nodes."
+    "-p",
+    "--past-days",
+    type=click.IntRange(min=1),
+    metavar="DAYS",
+    help="Only nodes created in the last DAYS days.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of objects instead of a table.")
+@click.option(
+    "-O",
+    "--order-by",
+    type=click.Choice(ORDER_FIELDS),
+    default="pk",
+    show_default=True,
+    help="Field to sort by.",
+)
+@click.option(
+    "-D",
+    "--order-direction",
+    type=click.Choice(("asc", "desc")),
+    default="asc",
+    show_default=True,
+    help="Sort direction.",
+)
+@click.option(
+    "-l",
+    "--limit",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help=f"Show at most N nodes [default: {_DEFAULT_LIMIT}, or all with --all].",
+)
+@click.option("-a", "--all", "all_nodes", is_flag=True, help="Show every matching node (no limit).")
+@format_option
 @pass_provgraph
 def list_nodes(  # noqa: PLR0917 (click passes every option)
     ctx: ProvgraphContext,
@@ -113,11 +142,17 @@ def list_nodes(  # noqa: PLR0917 (click passes every option)
     group_label: str | None,
     where: tuple[str, ...],
     project: str,
-    limit: int,
-    as_json: bool,
+    past_days: int | None,
+    order_by: str,
+    order_direction: str,
+    limit: int | None,
+    all_nodes: bool,
+    style: OutputStyle,
 ) -> None:
-    """List nodes matching filters, in pk order.
+    """List nodes matching filters, streamed as the database returns them.
 
+    Rows appear at once even on millions of nodes; pipe to other tools with --format tsv (full
+    values, tab-separated, one header line) or read --format json / yaml from a program.
     --type, --where and --project refuse what they cannot read (an unknown type suggests
     close names) rather than list nothing; several --where are ANDed.
 
@@ -128,23 +163,36 @@ def list_nodes(  # noqa: PLR0917 (click passes every option)
       provgraph node list --type CalcFunctionNode --where 'mtime>-3d' --where 'label like add%'
       provgraph node list --type process.calculation --project pk,label,attributes.process_state
       provgraph node list --group results --where 'extras.score >= 0.9' --json
+      provgraph node list --all --format tsv -P pk,uuid,ctime | cut -f2
     """
+    if all_nodes and limit is not None:
+        raise click.UsageError("--all contradicts --limit: give one of them.")
     selection = _Selection(
         type_name, label, group_label, [parse_where(expression) for expression in where], _projection(project)
     )
-    fields = selection.fields
-    rows = _query(ctx.get_storage(), selection, limit)
-    if as_json:
-        objects = [dict(zip(fields, map(_json_value, row), strict=True)) for row in rows]
-        click.echo(json.dumps(objects, indent=2, ensure_ascii=False))
-        return
-    if rows:
-        table = make_table(*fields, no_wrap=("pk", "id", "ctime", "mtime"))
-        for row in rows:
-            table.add_row(*(_cell(value) for value in row))
-        print_rich(table)
-    more = " (the limit; raise it with --limit)" if len(rows) == limit else ""
-    click.echo(f"Total results: {len(rows)}{more}")
+    ordering = _Ordering(order_by, order_direction, past_days)
+    cap = None if all_nodes else (limit or _DEFAULT_LIMIT)
+    storage = ctx.get_storage()
+    query = _query(storage, selection, ordering, cap)
+    count = emit_rows(selection.fields, query.iterall(batch_size=_BATCH_ROWS), style)
+    if count == 0 and group_label is not None:
+        from provgraph.orm import Group
+
+        Group.collection(storage).get(label=group_label)  # a clear error if the group does not exist
+    more = " (the limit: raise it with --limit, or show all with --all)" if count == cap else ""
+    note(f"Total results: {count}{more}", style)
+
+
+_BATCH_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class _Ordering:
+    """How the listing is sorted and how far back it reaches."""
+
+    field: str
+    direction: str
+    past_days: int | None
 
 
 @dataclass(frozen=True)
@@ -158,7 +206,7 @@ class _Selection:
     fields: Sequence[str]
 
 
-def _query(storage: Any, selection: _Selection, limit: int) -> list[list[Any]]:
+def _query(storage: Any, selection: _Selection, ordering: _Ordering, cap: int | None) -> QueryBuilder:
     from provgraph.orm import Group, Node, QueryBuilder
 
     type_name, label, group_label = selection.type_name, selection.label, selection.group_label
@@ -173,6 +221,9 @@ def _query(storage: Any, selection: _Selection, limit: int) -> list[list[Any]]:
     if label is not None:
         filters["label"] = {"like": label}
     conditions = [clause.as_filter() for clause in clauses]
+    if ordering.past_days is not None:
+        since = datetime.now(timezone.utc) - timedelta(days=ordering.past_days)
+        conditions.append({"ctime": {">=": since}})
     if conditions:
         filters["and"] = conditions
     query = QueryBuilder(backend=storage)
@@ -182,8 +233,7 @@ def _query(storage: Any, selection: _Selection, limit: int) -> list[list[Any]]:
     else:
         query.append(node_class, filters=filters, tag="node")
     query.add_projection("node", [_field_name(name) for name in fields])
-    query.order_by({"node": [{"id": {"order": "asc"}}]}).limit(limit)
-    rows = query.all()
-    if group_label is not None and not rows:
-        Group.collection(storage).get(label=group_label)  # a clear error if the group does not exist
-    return [list(row) for row in rows]
+    query.order_by({"node": [{_COLUMNS[ordering.field]: {"order": ordering.direction}}]})
+    if cap is not None:
+        query.limit(cap)
+    return query

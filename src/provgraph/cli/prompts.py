@@ -1,7 +1,9 @@
 """Asking the user: confirmations and missing values, only when a person is at a terminal.
 
 A command run from a script must never hang on a prompt, so without a terminal every question
-becomes a usage error that names the option to pass instead.
+becomes a usage error that names the option to pass instead. A confirmation is the exception
+that scripts (and verdi users) rely on: ``echo y | provgraph node delete 5`` answers it through the
+pipe; an empty or closed standard input is still an error, never a wait.
 """
 
 from __future__ import annotations
@@ -31,8 +33,25 @@ def confirm_or_force(force: bool, action: str, question: str) -> None:
     if force:
         return
     if not stdin_is_tty():
-        raise click.UsageError(f"{action} needs confirmation: pass --force.")
+        answer = _piped_answer()
+        if answer is None:
+            raise click.UsageError(f"{action} needs confirmation: pass --force (or pipe the answer 'y').")
+        if answer not in _YES:
+            raise click.Abort
+        return
     click.confirm(question, abort=True)
+
+
+_YES = frozenset({"y", "yes"})
+
+
+def _piped_answer() -> str | None:
+    """The first line piped to standard input, lower-cased; None when nothing was piped."""
+    try:
+        line = sys.stdin.readline()
+    except (OSError, ValueError):  # closed or unreadable standard input
+        return None
+    return line.strip().lower() or None
 
 
 def required_value(value: str | None, option: str, prompt: str, non_interactive: bool) -> str:

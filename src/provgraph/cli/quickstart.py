@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from provgraph.cli.context import ProvgraphContext, pass_provgraph
-from provgraph.cli.output import print_rich
+from provgraph.cli.context import ProvgraphContext
+from provgraph.cli.listing import format_state
+from provgraph.cli.output import print_rich, render_mapping
 
 if TYPE_CHECKING:
     from rich.tree import Tree
@@ -22,37 +23,37 @@ QUICKSTART_PROFILE = "default"
     "--profile-name",
     default=QUICKSTART_PROFILE,
     show_default=True,
-    help="Name of the profile to create when there is no default profile.",
+    help="Name of the profile to use: created on SQLite when it does not exist yet.",
 )
 @click.option("--email", help="Email of the default user (default: provgraph@localhost).")
-@pass_provgraph
-def quickstart(ctx: ProvgraphContext, profile_name: str, email: str | None) -> None:
-    """Create a default profile on SQLite if there is none, record an example workflow, show it.
+@click.pass_context
+def quickstart(click_ctx: click.Context, profile_name: str, email: str | None) -> None:
+    """Create a profile on SQLite if needed, record an example workflow, show it.
 
     Needs no server: the profile keeps an SQLite database and a file repository under the
-    config folder (PROVGRAPH_PATH, default ~/.provgraph). Running it again reuses the profile
-    and records the example once more.
+    config folder (PROVGRAPH_PATH, default ~/.provgraph). Without options it uses the default
+    profile, creating one named 'default' when there is none. With --profile-name it uses that
+    profile, creating it when it does not exist (it becomes the default only when there is no
+    default yet). Running it again reuses the profile and records the example once more.
+
+    \b
+    Examples:
+      provgraph quickstart
+      provgraph quickstart --profile-name scratch
     """
-    import uuid
-
-    from provgraph.cli.output import render_mapping
     from provgraph.config import Config
-    from provgraph.config.profile import DEFAULT_USER_EMAIL
-    from provgraph.profiles import create_profile, default_storage_location
 
-    config = Config.load(create=True)
-    if ctx.profile_name is None and config.default_profile_name is None:
-        profile_uuid = uuid.uuid4().hex
-        storage_config = {"filepath": default_storage_location("core.sqlite_dos", profile_uuid)}
-        create_profile(
-            profile_name,
-            "core.sqlite_dos",
-            storage_config,
-            email or DEFAULT_USER_EMAIL,
-            set_default=True,
-            profile_uuid=profile_uuid,
+    ctx = click_ctx.ensure_object(ProvgraphContext)
+    named = click_ctx.get_parameter_source("profile_name") is not click.core.ParameterSource.DEFAULT
+    if named and ctx.profile_name is not None and ctx.profile_name != profile_name:
+        raise click.UsageError(
+            f"-p {ctx.profile_name} contradicts --profile-name {profile_name}: give one of them."
         )
-        click.echo(f"Created profile {profile_name!r} on core.sqlite_dos (now the default profile).")
+    config = Config.load(create=True)
+    if named or (ctx.profile_name is None and config.default_profile_name is None):
+        if profile_name not in config.profile_names:
+            _create_sqlite_profile(profile_name, email, set_default=config.default_profile_name is None)
+        ctx.profile_name = profile_name
     storage = ctx.get_storage()
     profile = storage.profile
     click.echo(f"Profile {profile.name!r} is ready.")
@@ -74,6 +75,31 @@ def quickstart(ctx: ProvgraphContext, profile_name: str, email: str | None) -> N
     click.echo("  provgraph process list --all       every recorded process")
     click.echo("  provgraph storage info --detailed  what the storage holds")
     click.echo("  provgraph --help                   every command")
+
+
+def _create_sqlite_profile(name: str, email: str | None, *, set_default: bool) -> None:
+    import uuid
+
+    from provgraph.config.profile import DEFAULT_USER_EMAIL
+    from provgraph.profiles import create_profile, default_storage_location
+
+    profile_uuid = uuid.uuid4().hex
+    storage_config = {"filepath": default_storage_location("core.sqlite_dos", profile_uuid)}
+    create_profile(
+        name,
+        "core.sqlite_dos",
+        storage_config,
+        email or DEFAULT_USER_EMAIL,
+        set_default=set_default,
+        profile_uuid=profile_uuid,
+    )
+    if set_default:
+        click.echo(f"Created profile {name!r} on core.sqlite_dos (now the default profile).")
+    else:
+        click.echo(
+            f"Created profile {name!r} on core.sqlite_dos; the default profile is unchanged "
+            f"(use -p {name}, or make it the default with `provgraph profile set-default {name}`)."
+        )
 
 
 def provenance_tree(process: Any) -> Tree:
@@ -107,9 +133,7 @@ def _describe(node: Any) -> str:
     text = f"{name}<{node.pk}>"
     state = getattr(node, "process_state", None)
     if state is not None:
-        text += f" {getattr(state, 'value', state)}"
-        if getattr(node, "exit_status", None) is not None:
-            text += f" [{node.exit_status}]"
+        text += " " + format_state(str(getattr(state, "value", state)), getattr(node, "exit_status", None))
     elif type(node).__name__ != name:
         text = f"{type(node).__name__}<{node.pk}>"
     return text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
+from provgraph.cli.listing import OutputStyle, format_option, print_mapping
 from provgraph.cli.prompts import confirm_or_force
 from provgraph.cli.storage_backup import backup, restore
 from provgraph.cli.storage_integrity import integrity
@@ -26,12 +27,23 @@ storage.add_command(restore)
 
 @storage.command("info")
 @click.option("--detailed", is_flag=True, help="Also list users, computers, node and group types.")
+@format_option
 @pass_provgraph
-def info(ctx: ProvgraphContext, detailed: bool) -> None:
-    """Summarise what the profile's storage holds."""
+def info(ctx: ProvgraphContext, detailed: bool, style: OutputStyle) -> None:
+    """Summarise what the profile's storage holds.
+
+    \b
+    Examples:
+      provgraph storage info
+      provgraph storage info --detailed --format yaml
+    """
     from provgraph.cli.output import render_mapping
 
     backend = ctx.get_storage()
+    if style.structured:
+        details = backend.get_info(detailed=detailed)
+        print_mapping({"profile": backend.profile.name, "storage": str(backend), **details}, style)
+        return
     click.echo(f"Profile: {backend.profile.name}")
     click.echo(f"Storage: {backend}")
     click.echo(render_mapping(backend.get_info(detailed=detailed)))

@@ -24,3 +24,10 @@ def installed_version() -> str:
         return version("provgraph")
     except PackageNotFoundError:
         return "0.0.0"
+
+
+def __getattr__(name: str) -> str:
+    """``__version__``, read from the metadata only when asked for (the package root re-exports it)."""
+    if name == "__version__":
+        return installed_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

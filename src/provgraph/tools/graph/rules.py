@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
+from provgraph.common.links import LinkType
 from provgraph.exceptions import InputValidationError
-from provgraph.orm.nodes.link_types import LinkType
 
 __all__ = [
     "RULE_NAMES",

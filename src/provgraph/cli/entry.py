@@ -1,0 +1,25 @@
+"""The installed ``provgraph`` console script: Ctrl-C at any moment ends with one line and code 130.
+
+The console script imports this tiny module first, so an interrupt while the command modules are
+still being imported (a slow file system, a cold cache) is caught here rather than printing a
+traceback from the middle of an import.
+"""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["main"]
+
+_INTERRUPTED = 130
+
+
+def main() -> None:
+    """Run the ``provgraph`` command line."""
+    try:
+        from provgraph.cli.main import cli
+
+        cli(prog_name="provgraph")
+    except KeyboardInterrupt:
+        sys.stderr.write("\nError: Interrupted.\n")
+        sys.exit(_INTERRUPTED)
