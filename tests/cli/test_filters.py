@@ -270,3 +270,13 @@ def test_types_found_in_the_storage_are_known() -> None:
 def test_like_prefixes_are_escaped() -> None:
     chosen = resolve_node_type("data.my_plugin", present=lambda: ["data.my_plugin.thing.Thing."])
     assert dict(chosen.filters) == {"node_type": {"like": "data.my\\_plugin.%"}}
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    from provgraph.cli import filters
+
+    result = doctest.testmod(filters, optionflags=doctest.ELLIPSIS, report=False)
+    assert result.attempted >= 10
+    assert result.failed == 0
