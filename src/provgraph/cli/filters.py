@@ -323,10 +323,13 @@ class _Parser:
         """Refuse a value the operator cannot take, before any query is built."""
         base = clause.operator.lstrip("!")
         problem = _value_problem(base, raw, clause.value, clause.field)
-        if problem is None and column in _INT_COLUMNS and base != "like":
-            items = clause.value if base == "in" else [clause.value]
-            if any(item is not None and not _is_int(item) for item in items):
+        if problem is None and column is not None:
+            values = clause.value if base == "in" else [clause.value]
+            items = [item for item in values if item is not None]
+            if column in _INT_COLUMNS and base != "like" and not all(map(_is_int, items)):
                 problem = f"{clause.field} is a whole number, e.g. {clause.field} == 12"
+            elif column not in _INT_COLUMNS and not all(isinstance(item, str) for item in items):
+                problem = f'{clause.field} is text: write the list as ["a", "b"]'
         if problem is not None:
             raise _Unreadable(at, problem)
 
