@@ -8,6 +8,7 @@ from click.testing import CliRunner, Result
 
 from provgraph.cli import prompts
 from provgraph.cli.group import group
+from provgraph.cli.listing import format_time
 from provgraph.config.profile import Profile
 from provgraph.orm.groups import Group, load_group
 from provgraph.orm.nodes.data.data import Data
@@ -80,8 +81,10 @@ def test_show(registered: Profile) -> None:
     for fragment in ("shown", chosen.uuid, "what it holds", registered.default_user_email, "core"):
         assert fragment in result.output
     rows = {line.split()[1]: line.split() for line in result.output.splitlines() if len(line.split()) > 2}
-    assert rows[data.uuid] == [str(data.pk), data.uuid, "Data", "the", "data"]
-    assert rows[calc.uuid] == [str(calc.pk), calc.uuid, "CalcFunctionNode"]
+    day, second = format_time(data.ctime).split()
+    assert rows[data.uuid] == [str(data.pk), data.uuid, "Data", "the", "data", day, second]
+    day, second = format_time(calc.ctime).split()
+    assert rows[calc.uuid] == [str(calc.pk), calc.uuid, "CalcFunctionNode", day, second]
     limited = run("show", str(chosen.pk), "--limit", "1").output
     assert calc.uuid in limited  # members come in pk order
     assert data.uuid not in limited

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
@@ -114,3 +115,17 @@ def test_print_mapping_in_every_format(capsys: pytest.CaptureFixture[str]) -> No
     text = capsys.readouterr().out
     assert format_time(WHEN) in text
     assert "  value: 5" in text
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "Europe/Berlin", "America/Santiago"])
+def test_listing_times_are_local_in_any_zone(zone: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path (a fixed offset where the zone has no DST) agrees with the C library's local time."""
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        cell = listing.cell_formatter()
+        for moment in (WHEN, WHEN.replace(month=7), WHEN.replace(month=11, day=1, hour=1)):
+            assert cell(moment) == moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") == format_time(moment)
+    finally:
+        monkeypatch.undo()
+        time.tzset()

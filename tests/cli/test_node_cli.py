@@ -6,11 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
+from provgraph.cli.listing import format_time
+from provgraph.cli.main import cli
 from provgraph.cli.node import node
 from provgraph.config.profile import Profile
 from provgraph.manager import get_manager
+from provgraph.orm.groups import Group
 from provgraph.orm.nodes.data.data import Data
 from provgraph.orm.nodes.link_types import LinkType
 from provgraph.orm.nodes.process import CalcFunctionNode
@@ -51,12 +55,51 @@ def test_show(registered: Profile) -> None:
     assert "input_calc" in result.output
     assert "create" in result.output
     assert registered.default_user_email in result.output
-    lines = {line.split()[0]: line for line in result.output.splitlines() if line.strip()}
-    assert lines["pk"].split()[1] == str(calc.pk)
+    fields = {}
+    for line in result.output.split("\n\n")[0].splitlines():
+        key, _, value = line.partition(" ")
+        fields[key] = value.strip()
+    assert fields["pk"] == str(calc.pk)
+    assert fields["ctime"] == format_time(calc.ctime)  # local time to the second, as every command
+    assert "Groups" not in result.output
     result = run("show", out.uuid[:12], source.uuid)
     assert result.exit_code == 0, result.output
     assert "Outgoing links: none" in result.output
-    assert result.output.count("Property") == 2
+    assert result.output.count("node_type") == 2
+    raw = run("show", str(calc.pk), "--raw-times")
+    assert calc.ctime.isoformat() in raw.output
+
+
+def test_show_structured_and_groups(registered: Profile) -> None:
+    source, calc, out = _graph()
+    first, second = Group("first").store(), Group("second", type_string="core.import").store()
+    first.add_nodes(calc)
+    second.add_nodes(calc)
+    result = run("show", str(calc.pk), "--print-groups")
+    assert result.exit_code == 0, result.output
+    groups = result.output.split("Groups:\n")[1].splitlines()
+    assert groups[0].split() == ["pk", "label", "type_string"]
+    assert [line.split() for line in groups[1:]] == [
+        [str(first.pk), "first", "core"],
+        [str(second.pk), "second", "core.import"],
+    ]
+    assert "Groups: none" in run("show", str(source.pk), "--print-groups").output
+    record = json.loads(run("show", str(calc.pk), "--print-groups", "--json").output)
+    assert record["pk"] == calc.pk
+    assert record["ctime"] == calc.ctime.isoformat()
+    assert record["incoming"] == [
+        {"pk": source.pk, "type": "Data", "link_type": "input_calc", "link_label": "x"}
+    ]
+    assert record["outgoing"] == [
+        {"pk": out.pk, "type": "Data", "link_type": "create", "link_label": "result"}
+    ]
+    assert [group["label"] for group in record["groups"]] == ["first", "second"]
+    several = yaml.safe_load(run("show", str(calc.pk), str(out.pk), "-F", "yaml").output)
+    assert [item["pk"] for item in several] == [calc.pk, out.pk]
+    assert "groups" not in several[0]
+    tsv = run("show", str(out.pk), "-F", "tsv").output.splitlines()
+    assert tsv[0] == "key\tvalue"
+    assert f"uuid\t{out.uuid}" in tsv
 
 
 def test_show_errors(registered: Profile) -> None:
@@ -79,22 +122,40 @@ def test_show_errors(registered: Profile) -> None:
 
 def test_attributes_and_extras(registered: Profile) -> None:
     *_, out = _graph()
-    result = run("attributes", str(out.pk))
+    result = run("attributes", str(out.pk), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"value": {"a": [1, 2]}}
-    result = run("extras", out.uuid)
+    assert run("attributes", str(out.pk)).output.splitlines() == ["value:", "  a: [1, 2]"]
+    result = run("extras", out.uuid, "-F", "json")
     assert json.loads(result.output) == {"tag": "ünï", "_aiida_hash": out.base.caching.get_hash()}
-    result = run("attributes", str(out.pk), "-k", "value")
+    assert yaml.safe_load(run("extras", out.uuid, "-k", "tag", "-F", "yaml").output) == {"tag": "ünï"}
+    result = run("attributes", str(out.pk), "-k", "value", "--json")
     assert json.loads(result.output) == {"value": {"a": [1, 2]}}
-    result = run("attributes", str(out.pk), "-k", "missing")
-    assert result.exit_code != 0
+    result = run("extras", str(out.pk), "-k", "tag", "_aiida_hash", "--json")
+    assert list(json.loads(result.output)) == ["tag", "_aiida_hash"]
+
+
+@pytest.mark.parametrize("command", ["attributes", "extras"])
+def test_missing_key_is_one_line(registered: Profile, command: str) -> None:
+    *_, out = _graph()
+    kind, present = {"attributes": ("attribute", "value"), "extras": ("extra", "tag")}[command]
+    for args in (["-k", "nosuch"], ["-k", present, "-k", "nosuch"], ["-k", present, "nosuch"]):
+        result = CliRunner().invoke(cli, ["node", command, str(out.pk), *args])
+        assert result.exit_code == 1, result.output
+        assert result.output == f"Error: node {out.pk} has no {kind} 'nosuch'\n"
 
 
 def test_repo_ls_cat_dump(registered: Profile, tmp_path: Path) -> None:
     *_, out = _graph()
     result = run("repo", "ls", str(out.pk))
-    assert result.output.split() == ["hello.txt", "sub"]
-    assert run("repo", "ls", str(out.pk), "sub").output.split() == ["blob.bin"]
+    assert result.output.splitlines() == ["name       type", "hello.txt  file", "sub        directory"]
+    assert run("repo", "ls", str(out.pk), "sub", "-F", "tsv").output == "name\ttype\nblob.bin\tfile\n"
+    assert json.loads(run("repo", "ls", str(out.pk), "sub", "--json").output) == [
+        {"name": "blob.bin", "type": "file"}
+    ]
+    missing = run("repo", "ls", str(out.pk), "nope")
+    assert missing.exit_code == 1
+    assert missing.output.startswith(f"Error: node {out.pk} has no folder 'nope'")
     result = CliRunner().invoke(node, ["repo", "cat", str(out.pk), "sub/blob.bin"])
     assert result.exit_code == 0
     assert result.stdout_bytes == b"\x00\x01binary"
@@ -115,14 +176,28 @@ def test_comments(registered: Profile) -> None:
     assert result.exit_code == 0, result.output
     (comment,) = source.base.comments.all()
     result = run("comment", "show", str(source.pk))
-    assert "first note" in result.output
-    assert registered.default_user_email in result.output
+    assert result.output.splitlines()[0].split() == ["pk", "user", "ctime", "content"]
+    assert result.output.splitlines()[1].split() == [
+        str(comment.pk),
+        registered.default_user_email,
+        *format_time(comment.ctime).split(),
+        "first",
+        "note",
+    ]
+    (shown,) = json.loads(run("comment", "show", str(source.pk), "--json").output)
+    assert shown == {
+        "pk": comment.pk,
+        "user": registered.default_user_email,
+        "ctime": comment.ctime.isoformat(),
+        "content": "first note",
+    }
     assert run("comment", "update", str(comment.pk), "changed").exit_code == 0
     assert [c.content for c in source.base.comments.all()] == ["changed"]
     assert run("comment", "remove", str(comment.pk)).exit_code == 2  # not a terminal: needs --force
     assert run("comment", "remove", str(comment.pk), "--force").exit_code == 0
     assert source.base.comments.all() == []
-    assert "no comments" in run("comment", "show", str(source.pk)).output
+    assert run("comment", "show", str(source.pk)).output == f"Node {source.pk} has no comments.\n"
+    assert json.loads(run("comment", "show", str(source.pk), "--json").stdout) == []
     assert run("comment", "update", "99999", "x").exit_code == 1
 
 
@@ -133,6 +208,8 @@ def test_every_command_has_help() -> None:
         ["repo", "--help"],
         ["repo", "dump", "--help"],
         ["comment", "--help"],
+        ["label", "--help"],
+        ["description", "--help"],
     ):
         result = CliRunner().invoke(node, args)
         assert result.exit_code == 0

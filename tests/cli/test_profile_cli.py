@@ -110,6 +110,37 @@ def test_list_marks_default(tmp_path: Path) -> None:
     assert lines["two"][0] == "two"
 
 
+def test_list_formats_and_long_locations_are_never_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "40")  # a narrow terminal width must not matter in a pipe
+    deep = tmp_path / ("a-rather-long-folder-name-" * 4) / "store"
+    assert run("profile", "setup", "core.sqlite_dos", "--profile", "one", "--filepath", str(deep),
+               "--non-interactive").exit_code == 0  # fmt: skip
+    setup_sqlite("two", tmp_path)
+    table = run("profile", "list").stdout.splitlines()
+    assert table[0].split() == ["default", "name", "backend", "location"]
+    assert table[1].split() == ["*", "one", "core.sqlite_dos", str(deep.resolve())]
+    tsv = run("profile", "list", "--format", "tsv").stdout.splitlines()
+    assert tsv == [
+        "default\tname\tbackend\tlocation",
+        f"*\tone\tcore.sqlite_dos\t{deep.resolve()}",
+        f"\ttwo\tcore.sqlite_dos\t{(tmp_path / 'two').resolve()}",
+    ]
+    as_json = json.loads(run("profile", "list", "--json").stdout)
+    assert [(item["name"], item["default"]) for item in as_json] == [("one", True), ("two", False)]
+    import yaml
+
+    assert yaml.safe_load(run("profile", "list", "-F", "yaml").stdout)[1]["name"] == "two"
+
+
+def test_list_without_profiles_in_json_is_an_empty_list() -> None:
+    result = run("profile", "list", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == []
+    assert "provgraph quickstart" in result.stderr
+
+
 def test_list_without_profiles_says_what_to_do() -> None:
     result = run("profile", "list")
     assert result.exit_code == 0
@@ -131,6 +162,28 @@ def test_show_masks_passwords(tmp_path: Path) -> None:
     assert "hunter2" not in result.output
     assert "****" in result.output
     assert "(default)" in result.output
+
+
+def test_show_formats_mask_passwords(tmp_path: Path) -> None:
+    setup_sqlite("one", tmp_path)
+    setup_sqlite("two", tmp_path)
+    with Config.modify() as config:
+        raw = config.get_profile("two").to_dict()
+        raw["storage"]["config"]["database_password"] = "hunter2"
+        from provgraph.config.profile import Profile
+
+        config.update_profile(Profile("two", raw))
+    record = json.loads(run("profile", "show", "two", "--json").stdout)
+    assert record["name"] == "two"
+    assert record["default"] is False
+    assert record["storage"]["config"]["database_password"] == "****"
+    assert record["storage"]["config"]["filepath"] == str((tmp_path / "two").resolve())
+    tsv = run("profile", "show", "two", "-F", "tsv").stdout
+    assert "storage.config.database_password\t****" in tsv
+    assert "hunter2" not in tsv
+    table = run("profile", "show").stdout
+    assert table.startswith("Profile: one (default)\n")
+    assert "hunter2" not in run("profile", "show", "two", "-F", "yaml").stdout
 
 
 def test_show_unknown_profile_lists_existing(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
+from provgraph.cli.completion import complete_group_labels, complete_node_pks
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
 from provgraph.cli.output import make_table, print_rich
 from provgraph.cli.prompts import confirm_or_force
@@ -63,7 +64,7 @@ def delete_rule_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @click.command("delete")
-@click.argument("identifiers", metavar="NODES...", nargs=-1, required=True)
+@click.argument("identifiers", metavar="NODES...", nargs=-1, required=True, shell_complete=complete_node_pks)
 @delete_rule_options
 @click.option("-n", "--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
 @click.option("-f", "--force", is_flag=True, help="Do not ask for confirmation.")
@@ -110,7 +111,7 @@ def node_delete(
 
 
 @click.command("delete")
-@click.argument("identifier", metavar="GROUP")
+@click.argument("identifier", metavar="GROUP", shell_complete=complete_group_labels)
 @click.option(
     "--delete-nodes",
     is_flag=True,

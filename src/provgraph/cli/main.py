@@ -18,13 +18,18 @@ __all__ = ["COMMANDS", "cli", "main"]
 #: Every top-level command: name -> "module:attribute".
 COMMANDS = {
     "archive": "provgraph.cli.archive:archive",
+    "code": "provgraph.cli.code:code",
     "completion": "provgraph.cli.completion:completion",
     "computer": "provgraph.cli.computer:computer",
+    "config": "provgraph.cli.config_cmd:config",
+    "data": "provgraph.cli.data:data",
     "group": "provgraph.cli.group:group",
     "node": "provgraph.cli.node:node",
     "process": "provgraph.cli.process:process",
     "profile": "provgraph.cli.profile:profile",
     "quickstart": "provgraph.cli.quickstart:quickstart",
+    "shell": "provgraph.cli.shell:shell",
+    "status": "provgraph.cli.status:status",
     "storage": "provgraph.cli.storage:storage",
     "user": "provgraph.cli.user:user",
 }

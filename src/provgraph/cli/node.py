@@ -9,15 +9,21 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import click
 
+from provgraph.cli.completion import complete_node_pks
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
 from provgraph.cli.delete import node_delete
+from provgraph.cli.listing import OutputStyle, emit_rows, format_option, note, print_mapping
+from provgraph.cli.node_edit import node_description, node_label
 from provgraph.cli.node_list import list_nodes
+from provgraph.cli.options import MultipleValueOption
 from provgraph.cli.prompts import confirm_or_force
+from provgraph.exceptions import NotExistent
 
 if TYPE_CHECKING:
     from provgraph.orm.comments import Comment
@@ -35,19 +41,10 @@ def _load(ctx: ProvgraphContext, identifier: str) -> Node:
     return load_node(identifier, backend=ctx.get_storage())
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Plain aligned columns (stable for scripts and tests; no terminal styling)."""
-    cells = [[str(value) for value in row] for row in rows]
-    widths = [max(len(item) for item in column) for column in zip(headers, *cells, strict=False)]
-    lines = [headers, ["-" * width for width in widths], *cells]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        for line in lines
-    )
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, indent=4, sort_keys=True, ensure_ascii=False, default=str)
+def _type_name(node_type: str) -> str:
+    """The class part of a node_type (``data.core.int.Int.`` -> ``Int``), as verdi shows it."""
+    parts = node_type.rstrip(".").rsplit(".", 1)
+    return parts[-1] or node_type
 
 
 @click.group(cls=ProvgraphGroup)
@@ -57,75 +54,163 @@ def node() -> None:
 
 node.add_command(list_nodes)
 node.add_command(node_delete)
+node.add_command(node_label)
+node.add_command(node_description)
 
 
 @node.command("show")
-@click.argument("identifiers", metavar="NODE...", nargs=-1, required=True)
+@click.argument("identifiers", metavar="NODES...", nargs=-1, required=True, shell_complete=complete_node_pks)
+@click.option("--print-groups", is_flag=True, help="Also list the groups each node belongs to.")
+@format_option
 @pass_provgraph
-def show(ctx: ProvgraphContext, identifiers: tuple[str, ...]) -> None:
-    """Show the fields and the links of nodes."""
-    for index, identifier in enumerate(identifiers):
+def show(ctx: ProvgraphContext, identifiers: tuple[str, ...], print_groups: bool, style: OutputStyle) -> None:
+    """Show the fields, the links and (with --print-groups) the groups of nodes.
+
+    \b
+    Example:
+      provgraph node show 12 3f2a9c1e --print-groups
+      provgraph node show 12 --json        # one JSON object (a list for several nodes)
+    """
+    found = [_load(ctx, identifier) for identifier in identifiers]
+    if style.structured:
+        records = [_record(item, print_groups) for item in found]
+        print_mapping(records[0], style) if len(records) == 1 else _print_records(records, style)
+        return
+    for index, item in enumerate(found):
         if index:
             click.echo("")
-        click.echo(_describe(_load(ctx, identifier)))
+        print_mapping(_fields(item), style)
+        _section("Incoming links", _link_rows(item.base.links.get_incoming().all()), _LINK_COLUMNS, style)
+        _section("Outgoing links", _link_rows(item.base.links.get_outgoing().all()), _LINK_COLUMNS, style)
+        if print_groups:
+            _section("Groups", _group_rows(item), _GROUP_COLUMNS, style)
 
 
-def _describe(found: Node) -> str:
+_LINK_COLUMNS = ("pk", "type", "link_type", "link_label")
+_GROUP_COLUMNS = ("pk", "label", "type_string")
+
+
+def _fields(found: Node) -> dict[str, Any]:
     computer = found.computer
-    fields: list[tuple[str, Any]] = [
-        ("type", type(found).__name__),
-        ("node_type", found.node_type),
-        ("pk", found.pk),
-        ("uuid", found.uuid),
-        ("label", found.label),
-        ("description", found.description),
-        ("ctime", found.ctime.isoformat()),
-        ("mtime", found.mtime.isoformat()),
-        ("user", found.user.email),
-        ("computer", computer.label if computer is not None else ""),
-    ]
+    fields: dict[str, Any] = {"type": type(found).__name__, "node_type": found.node_type}
     if found.process_type is not None:
-        fields.insert(2, ("process_type", found.process_type))
+        fields["process_type"] = found.process_type
+    fields.update(
+        pk=found.pk,
+        uuid=found.uuid,
+        label=found.label,
+        description=found.description,
+        ctime=found.ctime,
+        mtime=found.mtime,
+        user=found.user.email,
+        computer=computer.label if computer is not None else "",
+    )
+    return fields
+
+
+def _record(found: Node, print_groups: bool) -> dict[str, Any]:
+    """Everything ``show`` prints about one node, as one mapping for json/yaml/tsv."""
+    record = _fields(found)
     links = found.base.links
-    parts = [
-        _table(("Property", "Value"), fields),
-        _links("Incoming links", links.get_incoming().all()),
-        _links("Outgoing links", links.get_outgoing().all()),
-    ]
-    return "\n\n".join(parts)
+    for key, triples in (("incoming", links.get_incoming().all()), ("outgoing", links.get_outgoing().all())):
+        record[key] = [dict(zip(_LINK_COLUMNS, row, strict=True)) for row in _link_rows(triples)]
+    if print_groups:
+        record["groups"] = [dict(zip(_GROUP_COLUMNS, row, strict=True)) for row in _group_rows(found)]
+    return record
 
 
-def _links(title: str, triples: list[LinkTriple]) -> str:
-    if not triples:
-        return f"{title}: none"
+def _print_records(records: list[dict[str, Any]], style: OutputStyle) -> None:
+    """Several nodes: one json/yaml list; tsv gets one key/value block per node."""
+    if style.format == "tsv":
+        for record in records:
+            print_mapping(record, style)
+        return
+    values = [_isoformat_times(record) for record in records]
+    if style.format == "json":
+        click.echo(json.dumps(values, indent=2, ensure_ascii=False, default=str))
+    else:
+        import yaml
+
+        click.echo(yaml.safe_dump(values, sort_keys=False, allow_unicode=True).rstrip())
+
+
+def _isoformat_times(record: dict[str, Any]) -> dict[str, Any]:
+    return {key: value.isoformat() if isinstance(value, datetime) else value for key, value in record.items()}
+
+
+def _section(title: str, rows: list[tuple[Any, ...]], columns: Sequence[str], style: OutputStyle) -> None:
+    click.echo("")
+    if not rows:
+        click.echo(f"{title}: none")
+        return
+    click.echo(f"{title}:")
+    emit_rows(columns, rows, style)
+
+
+def _link_rows(triples: list[LinkTriple]) -> list[tuple[Any, ...]]:
     rows = [
         (triple.node.pk, type(triple.node).__name__, triple.link_type.value, triple.link_label)
         for triple in triples
     ]
-    return f"{title}:\n" + _table(("PK", "Type", "Link type", "Link label"), rows)
+    return sorted(rows, key=lambda row: (row[3], row[0]))
+
+
+def _group_rows(found: Node) -> list[tuple[Any, ...]]:
+    from provgraph.orm.groups import Group
+    from provgraph.orm.nodes.node import Node
+    from provgraph.orm.querybuilder import QueryBuilder
+
+    query = QueryBuilder(backend=found.backend)
+    query.append(Node, filters={"id": found.pk}, tag="node")
+    query.append(Group, with_node="node", project=["id", "label", "type_string"], tag="group")
+    query.order_by({"group": "id"})
+    return [tuple(row) for row in query.iterall()]
 
 
 @node.command("attributes")
-@click.argument("identifier", metavar="NODE")
-@click.option("-k", "--keys", multiple=True, help="Only these attributes (repeat the option for several).")
+@click.argument("identifier", metavar="NODE", shell_complete=complete_node_pks)
+@click.option(
+    "-k", "--keys", cls=MultipleValueOption, help="Only these attributes: -k KEY [KEY...] (as verdi)."
+)
+@format_option
 @pass_provgraph
-def attributes(ctx: ProvgraphContext, identifier: str, keys: tuple[str, ...]) -> None:
-    """Print the attributes of a node as JSON."""
-    _echo_values(_load(ctx, identifier).base.attributes, keys)
+def attributes(ctx: ProvgraphContext, identifier: str, keys: tuple[str, ...], style: OutputStyle) -> None:
+    """Show the attributes of a node (all, or those named with -k).
+
+    \b
+    Example:
+      provgraph node attributes 12 -k value --json
+    """
+    found = _load(ctx, identifier)
+    print_mapping(_values(found, found.base.attributes, keys, "attribute"), style)
 
 
 @node.command("extras")
-@click.argument("identifier", metavar="NODE")
-@click.option("-k", "--keys", multiple=True, help="Only these extras (repeat the option for several).")
+@click.argument("identifier", metavar="NODE", shell_complete=complete_node_pks)
+@click.option("-k", "--keys", cls=MultipleValueOption, help="Only these extras: -k KEY [KEY...] (as verdi).")
+@format_option
 @pass_provgraph
-def extras(ctx: ProvgraphContext, identifier: str, keys: tuple[str, ...]) -> None:
-    """Print the extras of a node as JSON."""
-    _echo_values(_load(ctx, identifier).base.extras, keys)
+def extras(ctx: ProvgraphContext, identifier: str, keys: tuple[str, ...], style: OutputStyle) -> None:
+    """Show the extras of a node (all, or those named with -k).
+
+    \b
+    Example:
+      provgraph node extras 12 -k tag -F yaml
+    """
+    found = _load(ctx, identifier)
+    print_mapping(_values(found, found.base.extras, keys, "extra"), style)
 
 
-def _echo_values(values: NodeAttributes | NodeExtras, keys: tuple[str, ...]) -> None:
-    """The ``keys`` of the attributes or extras (all of them if none are named) as JSON."""
-    click.echo(_json(dict(zip(keys, values.get_many(keys), strict=True)) if keys else values.all))
+def _values(
+    found: Node, values: NodeAttributes | NodeExtras, keys: tuple[str, ...], kind: str
+) -> dict[str, Any]:
+    """The ``keys`` of the attributes or extras (all if none are named); a missing key is a user error."""
+    if not keys:
+        return values.all
+    for key in keys:
+        if key not in values:
+            raise NotExistent(f"node {found.pk} has no {kind} {key!r}")
+    return dict(zip(keys, values.get_many(keys), strict=True))
 
 
 # -- files ----------------------------------------------------------------------------------------
@@ -137,22 +222,28 @@ def repo() -> None:
 
 
 @repo.command("ls")
-@click.argument("identifier", metavar="NODE")
+@click.argument("identifier", metavar="NODE", shell_complete=complete_node_pks)
 @click.argument("path", required=False, default=None)
+@format_option
 @pass_provgraph
-def repo_ls(ctx: ProvgraphContext, identifier: str, path: str | None) -> None:
-    """List the files and folders of a node at PATH (default: the top folder)."""
+def repo_ls(ctx: ProvgraphContext, identifier: str, path: str | None, style: OutputStyle) -> None:
+    """List the files and folders of a node at PATH (default: the top folder), sorted by name.
+
+    \b
+    Example:
+      provgraph node repo ls 12 sub/dir
+      provgraph node repo ls 12 -F tsv | cut -f1
+    """
     repository = _load(ctx, identifier).base.repository
     try:
-        names = repository.list_object_names(path)
+        entries = repository.list_objects(path)
     except (FileNotFoundError, NotADirectoryError) as exc:
-        raise click.ClickException(f"node {identifier} has no folder {path!r}: {exc}") from exc
-    for name in names:
-        click.echo(name)
+        raise NotExistent(f"node {identifier} has no folder {path!r}: {exc}") from exc
+    emit_rows(["name", "type"], ((entry.name, entry.file_type.name.lower()) for entry in entries), style)
 
 
 @repo.command("cat")
-@click.argument("identifier", metavar="NODE")
+@click.argument("identifier", metavar="NODE", shell_complete=complete_node_pks)
 @click.argument("path")
 @pass_provgraph
 def repo_cat(ctx: ProvgraphContext, identifier: str, path: str) -> None:
@@ -165,12 +256,12 @@ def repo_cat(ctx: ProvgraphContext, identifier: str, path: str) -> None:
             while chunk := handle.read(1 << 20):
                 stdout.write(chunk)
     except (FileNotFoundError, IsADirectoryError) as exc:
-        raise click.ClickException(f"node {identifier} has no file {path!r}: {exc}") from exc
+        raise NotExistent(f"node {identifier} has no file {path!r}: {exc}") from exc
     stdout.flush()
 
 
 @repo.command("dump")
-@click.argument("identifier", metavar="NODE")
+@click.argument("identifier", metavar="NODE", shell_complete=complete_node_pks)
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
 @pass_provgraph
 def repo_dump(ctx: ProvgraphContext, identifier: str, dest: Path) -> None:
@@ -192,7 +283,7 @@ def comment() -> None:
 
 
 @comment.command("add")
-@click.argument("identifier", metavar="NODE")
+@click.argument("identifier", metavar="NODE", shell_complete=complete_node_pks)
 @click.argument("content")
 @pass_provgraph
 def comment_add(ctx: ProvgraphContext, identifier: str, content: str) -> None:
@@ -202,19 +293,20 @@ def comment_add(ctx: ProvgraphContext, identifier: str, content: str) -> None:
 
 
 @comment.command("show")
-@click.argument("identifier", metavar="NODE")
+@click.argument("identifier", metavar="NODE", shell_complete=complete_node_pks)
+@format_option
 @pass_provgraph
-def comment_show(ctx: ProvgraphContext, identifier: str) -> None:
-    """Show the comments of a node, oldest first."""
+def comment_show(ctx: ProvgraphContext, identifier: str, style: OutputStyle) -> None:
+    """Show the comments of a node, oldest first.
+
+    \b
+    Example:
+      provgraph node comment show 12 --json
+    """
     comments = _load(ctx, identifier).base.comments.all()
-    if not comments:
-        click.echo(f"Node {identifier} has no comments")
-        return
-    for index, item in enumerate(comments):
-        if index:
-            click.echo("")
-        click.echo(f"Comment {item.pk} by {item.user.email} on {item.ctime:%Y-%m-%d %H:%M:%S}")
-        click.echo(item.content)
+    rows = ((item.pk, item.user.email, item.ctime, item.content) for item in comments)
+    if not emit_rows(["pk", "user", "ctime", "content"], rows, style):
+        note(f"Node {identifier} has no comments.", style)
 
 
 def _comment(ctx: ProvgraphContext, pk: int) -> Comment:
@@ -251,7 +343,7 @@ def comment_remove(ctx: ProvgraphContext, comment_pk: int, force: bool) -> None:
 
 
 @node.command("rehash")
-@click.argument("identifiers", metavar="[NODES]...", nargs=-1)
+@click.argument("identifiers", metavar="[NODES]...", nargs=-1, shell_complete=complete_node_pks)
 @click.option(
     "-e",
     "--entry-point",

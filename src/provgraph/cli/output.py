@@ -30,10 +30,10 @@ MASK = "****"
 
 
 def make_table(*columns: str, no_wrap: Iterable[str] = ()) -> Table:
-    """A borderless table with bold headers, as the list and show commands print.
+    """A borderless table with bold headers, for small tables (listings use ``cli/listing.py``).
 
     A ``uuid`` column is never wrapped, so it can be copied whole; ``no_wrap`` names more such
-    columns.
+    columns. Other cells fold onto more lines rather than being cut with an ellipsis.
     """
     from rich.table import Table
 
@@ -44,15 +44,27 @@ def make_table(*columns: str, no_wrap: Iterable[str] = ()) -> Table:
             column,
             no_wrap=column in unwrapped,
             min_width=_UUID_WIDTH if column == "uuid" else None,
+            overflow="fold",
         )
     return table
 
 
+#: Width given to rich when standard output is a pipe or a file: wide enough that nothing folds.
+_PIPE_WIDTH = 100_000
+
+
 def print_rich(renderable: Any) -> None:
-    """Print a rich table (or other renderable) to standard output."""
+    """Print a rich table (or other renderable) to standard output, never cutting a value.
+
+    On a terminal rich fits the table to the screen (cells fold); in a pipe it would assume 80
+    columns, so it gets a width no row reaches and every value comes out whole on its line.
+    """
     from rich.console import Console
 
-    Console().print(renderable)
+    if sys.stdout.isatty():
+        Console().print(renderable)
+    else:
+        Console(width=_PIPE_WIDTH).print(renderable, crop=False)
 
 
 def mask_secrets(value: Any) -> Any:

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from provgraph.cli.completion import complete_profile_names
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
+from provgraph.cli.listing import OutputStyle, format_option
 from provgraph.cli.prompts import confirm_or_force, is_interactive, required_value
 
 if TYPE_CHECKING:
@@ -200,31 +202,56 @@ def setup_sqlite_zip(
 
 
 @profile.command("list")
-def list_profiles() -> None:
-    """List the profiles; the default one is marked with `*`."""
-    from provgraph.cli.output import make_table, print_rich
+@format_option
+def list_profiles(style: OutputStyle) -> None:
+    """List the profiles; the default one is marked with `*` (json: "default": true).
+
+    \b
+    Examples:
+      provgraph profile list
+      provgraph profile list --format tsv | cut -f2
+    """
+    from provgraph.cli.listing import emit_rows, note
     from provgraph.config import Config
     from provgraph.profiles import setup_records
 
     config = Config.load(create=True)
     records = [record for record in setup_records() if record.name not in config.profile_names]
     if not config.profile_names and not records:
-        click.echo("No profiles yet. Create one with `provgraph quickstart`.")
+        if style.structured:
+            emit_rows(_PROFILE_COLUMNS, [], style)
+        note("No profiles yet. Create one with `provgraph quickstart`.", style)
         return
     if config.profile_names:
-        table = make_table("", "name", "backend", "location")
-        for item in config.profiles:
-            marker = "*" if item.name == config.default_profile_name else ""
-            table.add_row(marker, item.name, item.storage_backend, _location(item.storage_config))
-        print_rich(table)
+        rows = (
+            (
+                _default_cell(item.name == config.default_profile_name, style),
+                item.name,
+                item.storage_backend,
+                _location(item.storage_config),
+            )
+            for item in config.profiles
+        )
+        emit_rows(_PROFILE_COLUMNS, rows, style)
     for record in records:
         if record.is_running():
-            click.echo(f"Profile {record.name!r} is being set up ({record.describe()}).")
+            note(f"Profile {record.name!r} is being set up ({record.describe()}).", style)
         else:
-            click.echo(
+            note(
                 f"Profile {record.name!r} is half made: its setup was interrupted ({record.describe()}); "
-                f"remove what it left with `provgraph profile delete {record.name}`."
+                f"remove what it left with `provgraph profile delete {record.name}`.",
+                style,
             )
+
+
+_PROFILE_COLUMNS = ["default", "name", "backend", "location"]
+
+
+def _default_cell(is_default: bool, style: OutputStyle) -> str | bool:
+    """``*`` or nothing for people and tsv, a boolean for json and yaml."""
+    if style.format in ("json", "yaml"):
+        return is_default
+    return "*" if is_default else ""
 
 
 def _location(storage_config: dict[str, Any]) -> str:
@@ -238,18 +265,30 @@ def _location(storage_config: dict[str, Any]) -> str:
 
 
 @profile.command("show")
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete_profile_names)
+@format_option
 @pass_provgraph
-def show(ctx: ProvgraphContext, name: str | None) -> None:
-    """Show a profile's settings (passwords masked); default: the selected profile."""
-    from provgraph.cli.output import mask_secrets, render_mapping
+def show(ctx: ProvgraphContext, name: str | None, style: OutputStyle) -> None:
+    """Show a profile's settings (passwords masked); default: the selected profile.
+
+    \b
+    Examples:
+      provgraph profile show
+      provgraph profile show work --format json
+    """
+    from provgraph.cli.listing import print_mapping
+    from provgraph.cli.output import mask_secrets
     from provgraph.config import Config
 
     config = Config.load()
     chosen = config.get_profile(name or ctx.profile_name)
-    default_marker = " (default)" if chosen.name == config.default_profile_name else ""
-    click.echo(f"Profile: {chosen.name}{default_marker}")
-    click.echo(render_mapping(mask_secrets(chosen.to_dict())))
+    is_default = chosen.name == config.default_profile_name
+    settings = mask_secrets(chosen.to_dict())
+    if style.structured:
+        print_mapping({"name": chosen.name, "default": is_default, **settings}, style)
+        return
+    click.echo(f"Profile: {chosen.name}" + (" (default)" if is_default else ""))
+    print_mapping(settings, style)
 
 
 @profile.command("set-default")

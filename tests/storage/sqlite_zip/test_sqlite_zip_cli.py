@@ -82,7 +82,7 @@ def test_node_show_and_list(archive_profile: str, manifest: dict[str, Any]) -> N
     assert "Dict" in result.output
     result = run("node", "list", "--json")
     assert result.exit_code == 0, result.output
-    listed = json.loads(result.output)
+    listed = json.loads(result.stdout)
     assert len(listed) == manifest["totals"]["nodes"]
     assert expected["uuid"] in {item["uuid"] for item in listed}
 
