@@ -596,16 +596,16 @@ def _aiida_only_spellings() -> Spellings:
 
 
 def _entry_point_spellings() -> Spellings:
-    """Installed plugins' entry points (read from package metadata, nothing imported)."""
-    from importlib.metadata import entry_points
+    """Plugins' entry points (read from package metadata, nothing imported)."""
+    from provgraph.orm.entry_points import get_entry_points
 
     table: Spellings = {}
-    for entry in entry_points(group="provgraph.data"):
+    for entry in get_entry_points("provgraph.data"):
         target = _Target(prefix=f"data.{entry.name}.")
         for spelling in (entry.name, f"aiida.data:{entry.name}", f"provgraph.data:{entry.name}"):
             _add(table, spelling, target)
     for kind in ("calculations", "workflows"):
-        for entry in entry_points(group=f"provgraph.{kind}"):
+        for entry in get_entry_points(f"provgraph.{kind}"):
             target = _Target(process_type=f"aiida.{kind}:{entry.name}")
             for spelling in (entry.name, f"aiida.{kind}:{entry.name}", f"provgraph.{kind}:{entry.name}"):
                 _add(table, spelling, target)
