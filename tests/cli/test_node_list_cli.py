@@ -1,17 +1,29 @@
-"""``provgraph node list``: filters, projections and the --where mini-language, both backends."""
+"""``provgraph node list``: filters, projections and the --where mini-language, both backends.
+
+The parsers themselves are tested in ``test_filters.py``; here they meet the storage: every
+spelling of --type finds the same nodes, times compare as instants on SQLite and PostgreSQL,
+and a filter the command cannot read is one ``Error:`` line, never an empty listing.
+"""
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from tests.broken_rows import write_unchecked
 
 from provgraph.cli.node import node
-from provgraph.cli.node_list import parse_where
+from provgraph.cli.node_list import _node_class, _projection, parse_where
 from provgraph.config.profile import Profile
 from provgraph.exceptions import InputValidationError
-from provgraph.orm import Dict, Group, Int, Str
+from provgraph.manager import get_manager
+from provgraph.orm import Dict, Float, Group, Int, Str
+from provgraph.provenance.functions import calcfunction, workfunction
 
 
 def run(*args: str) -> Result:
@@ -74,23 +86,32 @@ def test_table_output(graph: dict[str, list[int]]) -> None:
     assert "Total results: 1" in result.output
 
 
-@pytest.mark.parametrize(
-    ("arguments", "message"),
-    [
-        (["--where", "attributes.x"], "FIELD OPERATOR VALUE"),
-        (["--where", "colour == red"], "unknown field 'colour'"),
-        (["--where", "attributes.x in 5"], "needs a JSON list"),
-        (["--where", "attributes.x like 5"], "like"),
-        (["--type", "NoSuchClass"], "unknown node type"),
-        (["--project", "pk,nonsense"], "unknown field 'nonsense'"),
-        (["--group", "missing"], "missing"),
-    ],
-)
-def test_bad_input_is_one_clear_line(graph: dict[str, list[int]], arguments: list[str], message: str) -> None:
-    result = run(*arguments)
-    assert result.exit_code != 0
-    assert message in result.output
-    assert "Traceback" not in result.output
+BAD_INPUT = [
+    (["--where", "attributes.x"], "FIELD OPERATOR VALUE"),
+    (["--where", "colour == red"], "unknown field 'colour'"),
+    (["--where", "attributes.x in 5"], "'in' needs a non-empty JSON list"),
+    (["--where", "attributes.x like 5"], "'like' takes a text pattern"),
+    (["--where", "attributes.value >> 2"], "cannot read --where 'attributes.value >> 2' at position 19"),
+    (
+        ["-w", "ctime > last week"],
+        "cannot read --where 'ctime > last week' at position 9: 'last week' is not a time",
+    ),
+    (["--type", "NoSuchClass"], "unknown type 'NoSuchClass' in --type"),
+    (["-t", "Intt"], "unknown type 'Intt' in --type; did you mean 'Int'?"),
+    (["--project", "pk,nonsense"], "unknown field 'nonsense' in --project"),
+    (["-P", "pk,lable"], "unknown field 'lable' in --project; did you mean 'label'?"),
+    (["--group", "missing"], "missing"),
+]
+
+
+def test_bad_input_is_one_clear_line(graph: dict[str, list[int]]) -> None:
+    for arguments, message in BAD_INPUT:
+        result = CliRunner().invoke(node, ["list", *arguments])
+        assert result.exit_code != 0, arguments
+        assert message in result.output, arguments
+        assert result.output.startswith("Error: ")
+        assert result.output.count("\n") == 1
+        assert "Traceback" not in result.output
 
 
 def test_where_parser() -> None:
@@ -104,8 +125,148 @@ def test_where_parser() -> None:
         parse_where("pk ==")
 
 
-def test_help_documents_the_where_syntax() -> None:
+def test_help_documents_the_filters() -> None:
     result = run("--help")
     assert result.exit_code == 0
-    assert "FIELD OPERATOR VALUE" in result.output
-    assert "of_length" in result.output
+    text = " ".join(result.output.split())
+    for expected in (
+        "FIELD OPERATOR VALUE",
+        "of_length",
+        "core.int",
+        "orm.Int",
+        "CalcFunctionNode",
+        "process.calculation",
+        "2020-01-01T10:00",
+        "-3d",
+        "units s m h d w",
+        "quote text that starts with",
+        "--where 'ctime>=2024-01-31'",
+        "--where 'mtime>-3d'",
+    ):
+        assert expected in text, expected
+
+
+def test_old_helpers_keep_their_shapes() -> None:
+    """``_node_class`` and ``_projection`` are called as before (the lead's rewrite of list_nodes)."""
+    assert _node_class("core.int")[0] is Int
+    assert _node_class("data.core") == (None, "data.core")
+    assert _projection("pk,attributes.value") == ["pk", "attributes.value"]
+    with pytest.raises(InputValidationError, match="in --project"):
+        _projection("pk,nope")
+
+
+@calcfunction
+def add(x: Any, y: Any) -> Any:
+    return Int(x.value + y.value)
+
+
+@workfunction
+def add_twice(x: Any, y: Any) -> Any:
+    return {"sum": add(add(x, y), y)}
+
+
+@pytest.fixture
+def processes(registered_profile: Profile) -> dict[str, list[int]]:
+    node = add_twice.run_get_node(Int(1), Int(2))[1]
+    calls = sorted(n.pk for n in node.called)
+    ints = [row["pk"] for row in listed("--type", "Int")]
+    return {"work": [node.pk], "calcs": calls, "ints": ints}
+
+
+TYPE_SPELLINGS = [
+    (
+        [
+            "Int",
+            "int",
+            "orm.Int",
+            "core.int",
+            "aiida.data:core.int",
+            "data.core.int.Int.",
+            "data.core.int",
+        ],
+        "ints",
+    ),
+    (["CalcFunctionNode", "process.calculation", "process.calculation.calcfunction"], "calcs"),
+    (["WorkFunctionNode", "orm.WorkFunctionNode", "process.workflow"], "work"),
+    (["ProcessNode", "process.", "process"], "processes"),
+    (["Data", "data", "data.core"], "ints"),
+]
+
+
+def test_every_type_spelling_finds_the_same_nodes(processes: dict[str, list[int]]) -> None:
+    for spellings, kind in TYPE_SPELLINGS:
+        expected = sorted(processes["work"] + processes["calcs"]) if kind == "processes" else processes[kind]
+        assert len(expected) == {"ints": 4, "calcs": 2, "work": 1, "processes": 3}[kind]
+        for spelling in spellings:
+            assert [row["pk"] for row in listed("--type", spelling, "-P", "pk")] == expected, spelling
+
+
+def test_types_only_the_storage_knows(graph: dict[str, list[int]]) -> None:
+    """A plugin's node type, not installed here, is known by the rows that carry it."""
+    storage: Any = get_manager().get_profile_storage()
+    pk = graph["words"][0]
+    write_unchecked(
+        storage, f"UPDATE db_dbnode SET node_type = 'data.my_plugin.bar.BarData.' WHERE id = {pk}"
+    )
+    for spelling in ("BarData", "data.my_plugin.bar.BarData.", "data.my_plugin"):
+        assert [row["pk"] for row in listed("--type", spelling, "-P", "pk")] == [pk], spelling
+    result = run("--type", "BarDta")
+    assert result.exit_code != 0
+    assert "did you mean 'BarData'" in result.output
+    assert listed("--type", "core.array.bands") == []  # aiida-core's type: known, none stored
+
+
+@pytest.fixture
+def local_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[timezone]:
+    """Local time far from UTC (+14:00), so that reading a local time as UTC would show."""
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")
+    time.tzset()
+    yield timezone(timedelta(hours=14))
+    monkeypatch.undo()
+    time.tzset()
+
+
+def _set_time(column: str, pk: int, moment: datetime) -> None:
+    storage: Any = get_manager().get_profile_storage()
+    utc = moment.astimezone(timezone.utc)
+    if storage.profile.storage_backend == "core.sqlite_dos":
+        literal = utc.strftime("%Y-%m-%d %H:%M:%S.%f")  # naive UTC text, AiiDA's SQLite layout
+    else:
+        literal = utc.isoformat()
+    write_unchecked(storage, f"UPDATE db_dbnode SET {column} = '{literal}' WHERE id = {pk}")
+
+
+def test_dates_and_times_ago(graph: dict[str, list[int]], local_zone: timezone) -> None:
+    ints = graph["ints"]
+    old, older = ints[0], ints[1]
+    _set_time("ctime", old, datetime(2020, 6, 1, 12, tzinfo=timezone.utc))
+    _set_time("ctime", older, datetime(2019, 12, 31, 23, tzinfo=timezone.utc))  # 2020-01-01 13:00 local
+    _set_time("mtime", old, datetime.now(timezone.utc) - timedelta(days=5))
+
+    def pks(*where: str) -> list[int]:
+        arguments = [item for expression in where for item in ("-w", expression)]
+        return [row["pk"] for row in listed("--type", "Int", "-P", "pk", *arguments)]
+
+    assert pks("ctime<2021-01-01") == [old, older]
+    assert pks("ctime>2020-01-01", "ctime<2021-01-01") == [old, older]  # local midnight, not UTC's
+    assert pks("ctime>2020-01-01T13:00", "ctime<2021-01-01") == [old]
+    assert pks("ctime>=2020-01-01T13:00", "ctime<2021-01-01") == [old, older]
+    assert pks("ctime < 2020-01-01T00:00Z") == [older]
+    assert pks("ctime<'2020-06-01T14:00+02:00'") == [older]
+    assert pks('ctime<="2020-06-01T14:00+02:00"') == [old, older]
+    assert pks("ctime>-1h") == ints[2:]
+    assert pks("ctime<-2h") == [old, older]
+    assert pks("mtime>-3d") == ints[1:]
+    assert pks("mtime<-4d", "mtime>-6d") == [old]
+    assert pks("mtime<-1w") == []
+    local_now = datetime.now(local_zone).replace(tzinfo=None)
+    assert pks(f"ctime>{(local_now - timedelta(minutes=5)).isoformat(timespec='seconds')}") == ints[2:]
+    assert pks(f"ctime>{(local_now + timedelta(minutes=5)).isoformat(timespec='seconds')}") == []
+
+
+def test_readme_query_after_float_values(registered_profile: Profile) -> None:
+    """The README's query shape, on the kind of data quickstart records (Floats, no Int)."""
+    small, large = Float(1.5).store(), Float(4.0).store()
+    assert [row["pk"] for row in listed("--type", "Float", "--where", "attributes.value>2")] == [large.pk]
+    assert [row["pk"] for row in listed("--type", "core.float", "-w", "attributes.value<2")] == [small.pk]
+    assert listed("--type", "Int", "--where", "attributes.value>2") == []

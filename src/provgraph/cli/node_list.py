@@ -1,15 +1,12 @@
 """``provgraph node list``: a quick look around the graph, built on the QueryBuilder.
 
-The ``--where`` mini-language is deliberately small: ``FIELD OPERATOR VALUE``, where FIELD is a
-node column or a dotted path into ``attributes`` / ``extras``, and VALUE is JSON when it parses as
-JSON (``5``, ``2.5``, ``true``, ``null``, ``"text"``, ``[1, 2]``) and a plain string otherwise.
-Anything richer belongs in a Python script with ``QueryBuilder``.
+The filters (``--type``, ``--where``, ``--project``) are parsed by :mod:`provgraph.cli.filters`:
+``--where`` is a deliberately small ``FIELD OPERATOR VALUE``; anything richer belongs in a
+Python script with ``QueryBuilder``.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -19,6 +16,18 @@ import click
 
 from provgraph.cli.completion import complete_group_labels
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
+from provgraph.cli.filters import (
+    NODE_COLUMNS,
+    PROJECT_HELP,
+    TYPE_HELP,
+    WHERE_HELP,
+    NodeTypeSelection,
+    WhereClause,
+    field_name,
+    parse_projection,
+    parse_where,
+    resolve_node_type,
+)
 from provgraph.cli.listing import OutputStyle, emit_rows, format_option, note
 from provgraph.exceptions import InputValidationError
 
@@ -28,127 +37,43 @@ if TYPE_CHECKING:
 
 __all__ = ["WhereClause", "list_nodes", "parse_where"]
 
-#: Symbolic operators, longest first so that ``>=`` is not read as ``>``.
-_SYMBOLS = {"==": "==", "!=": "!==", ">=": ">=", "<=": "<=", "=": "==", ">": ">", "<": "<"}
-#: Word operators (each may be negated with a leading ``!``).
-_WORDS = ("like", "ilike", "in", "has_key", "contains", "of_type", "of_length", "longer", "shorter")
-
-_FIELD = r"(?P<field>[A-Za-z_][A-Za-z0-9_]*(?:\.[^\s.=!<>]+)*)"
-_SYMBOL = "|".join(re.escape(symbol) for symbol in sorted(_SYMBOLS, key=len, reverse=True))
-_WORD = r"!?(?:" + "|".join(_WORDS) + r")"
-_CLAUSE = re.compile(
-    rf"^\s*{_FIELD}\s*(?:(?P<symbol>{_SYMBOL})|\s(?P<word>{_WORD})\s)\s*(?P<value>.*?)\s*$", re.DOTALL
-)
-
 DEFAULT_PROJECTION = ("pk", "uuid", "node_type", "label", "ctime")
-_COLUMNS = {
-    "pk": "id",
-    "id": "id",
-    "uuid": "uuid",
-    "node_type": "node_type",
-    "process_type": "process_type",
-    "label": "label",
-    "description": "description",
-    "ctime": "ctime",
-    "mtime": "mtime",
-    "user": "user_id",
-    "user_id": "user_id",
-    "computer": "dbcomputer_id",
-    "dbcomputer_id": "dbcomputer_id",
-}
-_JSON_ROOTS = ("attributes", "extras")
-
-WHERE_HELP = """\
-Filter: FIELD OPERATOR VALUE, e.g. 'attributes.x>5', 'label like calc%',
-'extras.tag == "done"', 'attributes.kinds of_length 2'. Repeat to AND several.
-FIELD is a column (pk, uuid, label, description, node_type, process_type, ctime, mtime)
-or attributes.PATH / extras.PATH. OPERATOR is one of == = != < <= > >= or the words
-like ilike in has_key contains of_type of_length longer shorter (prefix ! to negate).
-VALUE is read as JSON when it is JSON (5, 2.5, true, null, "text", [1, 2]), else as
-plain text; quote a number with "..." to compare it as text.
-"""
+_COLUMNS = NODE_COLUMNS
 
 
-@dataclass(frozen=True)
-class WhereClause:
-    """One parsed ``--where`` expression."""
-
-    field: str
-    operator: str
-    value: Any
-
-    def as_filter(self) -> dict[str, Any]:
-        """The QueryBuilder filter ``{field: {operator: value}}``."""
-        return {_field_name(self.field): {self.operator: self.value}}
-
-
-def _field_name(field: str) -> str:
-    if field.split(".", 1)[0] in _JSON_ROOTS:
-        return field
-    if field in _COLUMNS:
-        return _COLUMNS[field]
-    known = ", ".join([*sorted(_COLUMNS), "attributes.PATH", "extras.PATH"])
-    raise InputValidationError(f"unknown field {field!r} in --where; use one of {known}")
-
-
-def _value(text: str) -> Any:
-    if text == "":
-        raise InputValidationError("missing value")
-    if len(text) >= 2 and text[0] == text[-1] == "'":
-        return text[1:-1]
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def parse_where(expression: str) -> WhereClause:
-    """Parse ``FIELD OPERATOR VALUE``; ``InputValidationError`` says what is wrong and how to write it."""
-    match = _CLAUSE.match(expression)
-    if match is None:
-        raise InputValidationError(
-            f"cannot read --where {expression!r}: write FIELD OPERATOR VALUE, e.g. 'attributes.x>5' "
-            "or 'label like calc%' (see provgraph node list --help)"
-        )
-    field = match["field"]
-    operator = _SYMBOLS[match["symbol"]] if match["symbol"] else match["word"]
-    try:
-        value = _value(match["value"])
-        _field_name(field)
-    except InputValidationError as exc:
-        raise InputValidationError(f"cannot read --where {expression!r}: {exc}") from None
-    if operator.lstrip("!") == "in" and not isinstance(value, list):
-        raise InputValidationError(f"--where {expression!r}: 'in' needs a JSON list, e.g. [1, 2]")
-    return WhereClause(field, operator, value)
+def _field_name(field: str, option: str = "--where") -> str:
+    return field_name(field, option)
 
 
 def _projection(spec: str) -> list[str]:
-    names = [name.strip() for name in spec.split(",") if name.strip()]
-    if not names:
-        raise InputValidationError("--project needs at least one field")
-    for name in names:
-        _field_name(name)
-    return names
+    """The ``--project`` fields, checked (errors speak of --project)."""
+    return parse_projection(spec, "--project")
 
 
 def _node_class(type_name: str) -> tuple[type[Node] | None, str | None]:
-    """A node class for a class name (``Int``), or a node_type prefix (``data.core.int``)."""
-    from provgraph.orm.nodes.types import registered_node_types
+    """Kept for callers of the old shape: (class, None) or (None, node_type prefix without its dot).
 
-    by_name: dict[str, type[Node]] = {}
-    for node_type, node_class in registered_node_types().items():
-        by_name.setdefault(node_class.__name__.lower(), node_class)
-        by_name.setdefault(node_type.lower(), node_class)
-    found = by_name.get(type_name.lower())
-    if found is not None:
-        return found, None
-    if "." in type_name:
-        return None, type_name.rstrip(".")
-    names = sorted({cls.__name__ for cls in registered_node_types().values()})
-    raise InputValidationError(
-        f"unknown node type {type_name!r}: give a class name ({', '.join(names)}) or a node_type prefix "
-        "such as data.core.int or process.calculation"
-    )
+    New code uses :func:`provgraph.cli.filters.resolve_node_type`, which also covers process
+    entry points (a process_type filter) and node types found only in the storage.
+    """
+    chosen = resolve_node_type(type_name)
+    if chosen.prefix is not None:
+        return None, chosen.prefix.rstrip(".")
+    if chosen.filters:
+        raise InputValidationError(f"--type {type_name!r} selects by process_type; use resolve_node_type()")
+    return chosen.node_class, None
+
+
+def _type_selection(storage: Any, type_name: str) -> NodeTypeSelection:
+    """What ``--type`` selects; node types stored in the profile count as known too."""
+
+    def present() -> list[str]:
+        from provgraph.orm import Node, QueryBuilder
+
+        query = QueryBuilder(backend=storage).append(Node, project="node_type").distinct()
+        return [str(node_type) for (node_type,) in query.iterall()]
+
+    return resolve_node_type(type_name, "--type", present)
 
 
 #: What ``--order-by`` accepts (node columns; pk and id are the same).
@@ -157,7 +82,7 @@ _DEFAULT_LIMIT = 100
 
 
 @click.command("list")
-@click.option("-t", "--type", "type_name", metavar="TYPE", help="Class name (Int, Dict) or node_type prefix.")
+@click.option("-t", "--type", "type_name", metavar="TYPE", help=TYPE_HELP)
 @click.option("-L", "--label", metavar="PATTERN", help="Label pattern: % matches any run, _ one character.")
 @click.option(
     "-g",
@@ -175,7 +100,7 @@ _DEFAULT_LIMIT = 100
     default=",".join(DEFAULT_PROJECTION),
     show_default=True,
     metavar="FIELDS",
-    help="Comma-separated fields to show (columns or attributes.PATH / extras.PATH).",
+    help=PROJECT_HELP,
 )
 @click.option(
     "-p",
@@ -228,10 +153,14 @@ def list_nodes(  # noqa: PLR0917 (click passes every option)
 
     Rows appear at once even on millions of nodes; pipe to other tools with --format tsv (full
     values, tab-separated, one header line) or read --format json / yaml from a program.
+    --type, --where and --project refuse what they cannot read (an unknown type suggests
+    close names) rather than list nothing; several --where are ANDed.
 
     \b
     Examples:
       provgraph node list --type Int --where 'attributes.value>5'
+      provgraph node list --type core.array --where 'ctime>=2024-01-31'
+      provgraph node list --type CalcFunctionNode --where 'mtime>-3d' --where 'label like add%'
       provgraph node list --type process.calculation --project pk,label,attributes.process_state
       provgraph node list --group results --where 'extras.score >= 0.9' --json
       provgraph node list --all --format tsv -P pk,uuid,ctime | cut -f2
@@ -286,11 +215,9 @@ def _query(storage: Any, selection: _Selection, ordering: _Ordering, cap: int | 
     node_class: type[Node] = Node
     filters: dict[str, Any] = {}
     if type_name is not None:
-        found, prefix = _node_class(type_name)
-        if found is not None:
-            node_class = found
-        else:
-            filters["node_type"] = {"like": f"{prefix}.%"}
+        chosen = _type_selection(storage, type_name)
+        node_class = chosen.node_class
+        filters.update(chosen.filters)
     if label is not None:
         filters["label"] = {"like": label}
     conditions = [clause.as_filter() for clause in clauses]
