@@ -58,6 +58,13 @@ CLAIMS: dict[str, Callable[[str], str | None]] = {
     "node list --type": _finds_nodes,
     "storage info --detailed": _contains("Nodes:", "count: 8", "node_types:"),
     "profile setup core.psql_dos --profile team": _profile_created("team"),
+    "node list --all --format tsv": _contains(
+        "pk\tuuid\tnode_type\tctime", "data.core.float.Float.", "Total results: 8"
+    ),
+    "node list --type process. --where": _contains("analyse", "normalise", "summarise", "Total results: 3"),
+    "process list --all -P": _contains('"process_label": "analyse"', '"state": "Finished [0]"'),
+    "status": _contains("profile:", "storage:", "(8 nodes)", "schema:"),
+    "completion bash": _contains("_PROVGRAPH_COMPLETE=bash_complete"),
     "--help": _contains("archive", "group", "node", "process", "profile", "quickstart", "storage"),
 }
 
