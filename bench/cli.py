@@ -316,6 +316,7 @@ def plain_sql_rate(dataset: Dataset) -> dict[str, float]:
         else:
             with (
                 _postgres_connect(dataset["database"]) as connection,
+                connection.transaction(),  # a server-side cursor lives in a transaction
                 connection.cursor(name="bench") as cursor,
             ):
                 cursor.execute(statement)
@@ -471,12 +472,14 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="100,000 nodes instead of 1,000,000")
+    parser.add_argument("--nodes", type=int, help="another dataset size (a smoke test of the script itself)")
     parser.add_argument("--no-aiida", action="store_true", help="skip aiida-core's side")
     parser.add_argument("--backend", default="core.sqlite_dos", choices=["core.sqlite_dos", "core.psql_dos"])
-    parser.add_argument("--repeat", type=int, default=5, help="runs per start-up / first-row figure")
+    parser.add_argument("--repeat", type=int, default=7, help="runs per start-up figure")
+    parser.add_argument("--first-row-repeat", type=int, default=3, help="runs per first-row figure")
     parser.add_argument("--timeout", type=float, default=900, help="seconds before a listing is killed")
     args = parser.parse_args()
-    n_nodes = 100_000 if args.quick else 1_000_000
+    n_nodes = args.nodes or (100_000 if args.quick else 1_000_000)
     started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     print(f"# CLI benchmark, {started}, {os.cpu_count()} cores, python {sys.version.split()[0]}\n")
     with ExitStack() as cleanup:
@@ -501,12 +504,14 @@ def main() -> None:
         print()
         print(
             "\n".join(
-                first_rows(dataset, copy if compared is dataset else None, helps, args.repeat, args.timeout)
+                first_rows(
+                    dataset, copy if compared is dataset else None, helps, args.first_row_repeat, args.timeout
+                )
             )
         )
         print()
         if compared is not dataset:
-            print("\n".join(first_rows(compared, copy, helps, args.repeat, args.timeout)))
+            print("\n".join(first_rows(compared, copy, helps, args.first_row_repeat, args.timeout)))
             print()
         print("\n".join(listing_rate(dataset)))
 
