@@ -17,10 +17,10 @@ the same run:
 2. First row: the time from launching `node list`, `process list -a`, `group show GROUP` (a group
    of N / 10 members) and `node repo ls NODE` (a node with N / 100 files) until the first data row
    arrives on the pipe (a command that block-buffers its piped output shows its first row late:
-   that is what a `| head` sees), the median of ``--first-row-repeat`` runs; beside it the command's own `--help`
-   start-up, so that "first row within 200 ms of the query starting" reads as first row minus
-   start-up; and verdi's equivalents on aiida-core's copy of the same data (verdi has no
-   `node list`).
+   that is what a `| head` sees), the median of ``--first-row-repeat`` runs; beside it the
+   command's own `--help` start-up, so that "first row within 200 ms of the query starting"
+   reads as first row minus start-up; and verdi's equivalents on aiida-core's copy of the same
+   data (verdi has no `node list`).
 3. Full listing: `node list` of every node as TSV (the spellings of "TSV" and "no limit" the
    command offers are read from its --help, so the script runs before and after issue 14's
    changes), rows per second, as a share of the same QueryBuilder ``iterall`` (the same columns)
