@@ -481,6 +481,7 @@ def main() -> None:
     parser.add_argument("--backend", default="core.sqlite_dos", choices=["core.sqlite_dos", "core.psql_dos"])
     parser.add_argument("--repeat", type=int, default=7, help="runs per start-up figure")
     parser.add_argument("--first-row-repeat", type=int, default=3, help="runs per first-row figure")
+    parser.add_argument("--parts", default="startup,first-row,listing", help="which of the three to run")
     parser.add_argument("--timeout", type=float, default=900, help="seconds before a listing is killed")
     args = parser.parse_args()
     n_nodes = args.nodes or (100_000 if args.quick else 1_000_000)
@@ -500,22 +501,22 @@ def main() -> None:
                 f"\naiida-core's copy holds the {compared['nodes']:,}-node dataset ({copy['why']}): "
                 "verdi is compared on that one, and provgraph is measured on both."
             )
-        print()
-        lines, helps = startup(dataset, copy, args.repeat)
-        print("\n".join(lines))
-        print()
-        print(
-            "\n".join(
-                first_rows(
-                    dataset, copy if compared is dataset else None, helps, args.first_row_repeat, args.timeout
-                )
+        print(flush=True)
+        parts = set(args.parts.split(","))
+        helps: dict[str, float] = {}
+        if "startup" in parts:
+            lines, helps = startup(dataset, copy, args.repeat)
+            print("\n".join(lines) + "\n", flush=True)
+        if "first-row" in parts:
+            mine = first_rows(
+                dataset, copy if compared is dataset else None, helps, args.first_row_repeat, args.timeout
             )
-        )
-        print()
-        if compared is not dataset:
-            print("\n".join(first_rows(compared, copy, helps, args.first_row_repeat, args.timeout)))
-            print()
-        print("\n".join(listing_rate(dataset)))
+            print("\n".join(mine) + "\n", flush=True)
+            if compared is not dataset:
+                theirs = first_rows(compared, copy, helps, args.first_row_repeat, args.timeout)
+                print("\n".join(theirs) + "\n", flush=True)
+        if "listing" in parts:
+            print("\n".join(listing_rate(dataset)), flush=True)
 
 
 def aiida_dataset_within_budget(
