@@ -124,7 +124,10 @@ def test_listing_times_are_local_in_any_zone(zone: str, monkeypatch: pytest.Monk
     time.tzset()
     try:
         cell = listing.cell_formatter()
-        for moment in (WHEN, WHEN.replace(month=7), WHEN.replace(month=11, day=1, hour=1)):
+        start = WHEN.replace(microsecond=999_000)
+        steps = [timedelta(microseconds=step) for step in (0, 500, 1_000, 1_500, 999_999, 2_000_000)]
+        seconds_apart = [start + step for step in steps]  # the reuse of a second's text, and its edges
+        for moment in (WHEN, WHEN.replace(month=7), WHEN.replace(month=11, day=1, hour=1), *seconds_apart):
             assert cell(moment) == moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") == format_time(moment)
     finally:
         monkeypatch.undo()

@@ -154,11 +154,20 @@ def cell_formatter(raw_times: bool = False, *, for_tsv: bool = False) -> Callabl
         return value if value.isprintable() and "\\" not in value else _tsv_cell(value)
 
     zone = _fixed_local_zone()
+    second_start: datetime | None = None  # the last time formatted, to the whole second
+    second_text = ""
 
     def time_text(value: datetime) -> str:
-        if raw_times or zone is None or value.tzinfo is None:
+        # Rows listed in pk order often share a second (bulk stores, batches of calculations):
+        # the text of the last second is reused, skipping the time-zone conversion.
+        nonlocal second_start, second_text
+        if raw_times or value.tzinfo is None:
             return format_time(value, raw_times)
-        return value.astimezone(zone).isoformat(sep=" ", timespec="seconds")[:19]
+        if second_start is not None and second_start <= value < second_start + _ONE_SECOND:
+            return second_text
+        local = value.astimezone(zone) if zone is not None else value.astimezone()
+        second_start, second_text = value.replace(microsecond=0), local.isoformat(" ", "seconds")[:19]
+        return second_text
 
     def other(value: Any) -> str:
         if isinstance(value, datetime):
@@ -181,6 +190,9 @@ def cell_formatter(raw_times: bool = False, *, for_tsv: bool = False) -> Callabl
         return dispatch.get(type(value), other)(value)
 
     return cell
+
+
+_ONE_SECOND = timedelta(seconds=1)
 
 
 def _fixed_local_zone() -> tzinfo | None:
