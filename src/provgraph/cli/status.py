@@ -231,15 +231,12 @@ def _report_open_storage(storage: StorageBackend, profile: Profile, head: str, r
 
 
 def _database_version(storage: StorageBackend) -> tuple[str, str]:
-    """The database server's name and version (``SQLite 3.45.1``); ``("", "")`` if not SQL."""
-    sql = getattr(storage, "sql", None)
-    engine: Any = getattr(sql, "engine", None)
-    if engine is None:
+    """The database engine's name and version (``("SQLite", "3.45.1")``); ``("", "")`` if none."""
+    described = storage.database_version()
+    if not described:
         return "", ""
-    with engine.connect() as connection:
-        info = connection.dialect.server_version_info or ()
-        names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
-        return names.get(engine.dialect.name, engine.dialect.name), ".".join(str(part) for part in info)
+    name, _, version = described.partition(" ")
+    return name, version
 
 
 def _check_access(profile: Profile, report: _Report) -> None:

@@ -554,6 +554,10 @@ class StorageBackend(abc.ABC):
         measure it). Backends without query plans raise ``NotImplementedError``."""
         raise NotImplementedError(f"{type(self).__name__} cannot explain queries")
 
+    def database_version(self) -> str | None:
+        """The database engine and its version (``SQLite 3.45.1``), or None for a backend without one."""
+        return None
+
     def query(self) -> NodeStatistics:
         """aiida's ``backend.query()``: node statistics (``get_creation_statistics``)."""
         return NodeStatistics(self)

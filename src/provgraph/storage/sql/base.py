@@ -244,6 +244,13 @@ class SqlBackend(StorageBackend):
     def query_sql(self, query: Mapping[str, Any], *, inline: bool = False) -> str:
         return self._queries.sql(query, inline)
 
+    def database_version(self) -> str | None:
+        """``SQLite 3.45.1`` / ``PostgreSQL 15.19``: the dialect's name and the server's version."""
+        store = self.sql
+        with self._driver_errors("reading the database version"), store.connection() as conn:
+            info = conn.dialect.server_version_info or ()
+        return f"{store.dialect.display_name} {'.'.join(str(part) for part in info)}".strip()
+
     def query_plan(self, query: Mapping[str, Any], *, execute: bool = True, verbose: bool = False) -> str:
         """The database's plan for ``query``: PostgreSQL's ``EXPLAIN`` (with ``ANALYZE`` when
         ``execute``, which runs the query), SQLite's ``EXPLAIN QUERY PLAN``."""

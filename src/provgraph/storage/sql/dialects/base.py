@@ -60,6 +60,9 @@ class SqlDialect(abc.ABC):
     name: ClassVar[str]
     """SQLAlchemy's name of the dialect (``Dialect.name``)."""
 
+    display_name: ClassVar[str]
+    """The database's name as people write it (``provgraph status`` shows ``SQLite 3.45.1``)."""
+
     def __init__(self, sa: Dialect) -> None:
         # weak: the registry of :func:`.dialect_for` keeps this object as long as ``sa`` lives,
         # so a strong reference back would keep both alive forever

@@ -68,6 +68,7 @@ class PostgresqlDialect(SqlDialect):
     """PostgreSQL through psycopg 3."""
 
     name = "postgresql"
+    display_name = "PostgreSQL"
 
     # -- column types -----------------------------------------------------------------------------
 

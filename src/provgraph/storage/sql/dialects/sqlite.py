@@ -65,6 +65,7 @@ class SqliteDialect(SqlDialect):
     """SQLite through the standard library's ``sqlite3`` (pysqlite)."""
 
     name = "sqlite"
+    display_name = "SQLite"
 
     def __init__(self, sa: Dialect) -> None:
         super().__init__(sa)
