@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -26,6 +26,7 @@ from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgra
 from provgraph.cli.delete import group_delete
 from provgraph.cli.group_path import group_path
 from provgraph.cli.listing import OutputStyle, emit_rows, format_option, note, plural, print_mapping
+from provgraph.cli.options import days_ago, order_options, past_days_option
 from provgraph.cli.prompts import confirm_or_force
 from provgraph.exceptions import InputValidationError, NotExistent
 
@@ -131,32 +132,11 @@ _ORDER_FIELDS = {"id": "id", "label": "label", "ctime": "time"}
     is_flag=True,
     help="Show the number of nodes of each group (always shown; kept for verdi).",
 )
-@click.option(
-    "-p",
-    "--past-days",
-    type=click.IntRange(min=0),
-    metavar="DAYS",
-    help="Only groups created in the past DAYS days.",
-)
+@past_days_option("groups")
 @click.option("-s", "--startswith", metavar="TEXT", help="Only groups whose label starts with TEXT.")
 @click.option("-e", "--endswith", metavar="TEXT", help="Only groups whose label ends with TEXT.")
 @click.option("-c", "--contains", metavar="TEXT", help="Only groups whose label contains TEXT.")
-@click.option(
-    "-O",
-    "--order-by",
-    type=click.Choice(sorted(_ORDER_FIELDS)),
-    default="label",
-    show_default=True,
-    help="Order the groups by this field.",
-)
-@click.option(
-    "-D",
-    "--order-direction",
-    type=click.Choice(["asc", "desc"]),
-    default="asc",
-    show_default=True,
-    help="Ascending or descending order.",
-)
+@order_options(sorted(_ORDER_FIELDS), "label", "groups")
 @click.option(
     "-N",
     "--node",
@@ -210,7 +190,7 @@ def list_groups(
         wanted = "core" if type_string is None else type_string
         filters["type_string"] = {"like": wanted} if ("%" in wanted or "_" in wanted) else wanted
     if past_days is not None:
-        filters["time"] = {">": datetime.now(timezone.utc) - timedelta(days=past_days)}
+        filters["time"] = {">": days_ago(past_days)}
     label_filters = [
         {"label": {"like": pattern}}
         for text, pattern in (

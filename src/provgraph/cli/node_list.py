@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -29,6 +28,7 @@ from provgraph.cli.filters import (
     resolve_node_type,
 )
 from provgraph.cli.listing import OutputStyle, emit_rows, format_option, note
+from provgraph.cli.options import days_ago, order_options, past_days_option
 from provgraph.exceptions import InputValidationError
 
 if TYPE_CHECKING:
@@ -102,29 +102,8 @@ _DEFAULT_LIMIT = 100
     metavar="FIELDS",
     help=PROJECT_HELP,
 )
-@click.option(
-    "-p",
-    "--past-days",
-    type=click.IntRange(min=1),
-    metavar="DAYS",
-    help="Only nodes created in the last DAYS days.",
-)
-@click.option(
-    "-O",
-    "--order-by",
-    type=click.Choice(ORDER_FIELDS),
-    default="pk",
-    show_default=True,
-    help="Field to sort by.",
-)
-@click.option(
-    "-D",
-    "--order-direction",
-    type=click.Choice(("asc", "desc")),
-    default="asc",
-    show_default=True,
-    help="Sort direction.",
-)
+@past_days_option("nodes")
+@order_options(ORDER_FIELDS, "pk", "nodes")
 @click.option(
     "-l",
     "--limit",
@@ -222,7 +201,7 @@ def _query(storage: Any, selection: _Selection, ordering: _Ordering, cap: int | 
         filters["label"] = {"like": label}
     conditions = [clause.as_filter() for clause in clauses]
     if ordering.past_days is not None:
-        since = datetime.now(timezone.utc) - timedelta(days=ordering.past_days)
+        since = days_ago(ordering.past_days)
         conditions.append({"ctime": {">=": since}})
     if conditions:
         filters["and"] = conditions

@@ -17,11 +17,15 @@ after ``--``, or before the option.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta, timezone
+from typing import Any, TypeVar
 
 import click
 
-__all__ = ["MultipleValueOption"]
+__all__ = ["MultipleValueOption", "days_ago", "order_options", "past_days_option"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class MultipleValueOption(click.Option):
@@ -53,3 +57,51 @@ def _greedy(process: Any, prefixes: tuple[str, ...]) -> Any:
             process(remaining.pop(0), state)
 
     return take_following
+
+
+def order_options(fields: Iterable[str], default: str, what: str) -> Callable[[F], F]:
+    """verdi's ``-O/--order-by FIELD`` and ``-D/--order-direction asc|desc`` (also ``--order-dir``).
+
+    The command receives ``order_by`` and ``order_direction``; ``what`` names the listed things
+    in the help ("nodes", "groups").
+    """
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "-D",
+            "--order-direction",
+            "--order-dir",
+            "order_direction",
+            type=click.Choice(("asc", "desc")),
+            default="asc",
+            show_default=True,
+            help=f"List the {what} in ascending or descending order.",
+        )(func)
+        return click.option(
+            "-O",
+            "--order-by",
+            "order_by",
+            type=click.Choice(tuple(fields)),
+            default=default,
+            show_default=True,
+            help=f"Order the {what} by this field.",
+        )(func)
+
+    return decorate
+
+
+def past_days_option(what: str) -> Callable[[F], F]:
+    """verdi's ``-p/--past-days DAYS``: the command receives ``past_days`` (None: no limit)."""
+    return click.option(
+        "-p",
+        "--past-days",
+        "past_days",
+        type=click.IntRange(min=0),
+        metavar="DAYS",
+        help=f"Only {what} created in the last DAYS days.",
+    )
+
+
+def days_ago(days: int) -> datetime:
+    """The moment ``days`` days before now (aware, UTC), where a ``--past-days`` listing starts."""
+    return datetime.now(timezone.utc) - timedelta(days=days)

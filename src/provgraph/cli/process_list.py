@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +22,7 @@ import click
 
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
 from provgraph.cli.listing import OutputStyle, cell_formatter, emit_rows, format_option, format_state, note
-from provgraph.cli.options import MultipleValueOption
+from provgraph.cli.options import MultipleValueOption, days_ago, order_options, past_days_option
 
 if TYPE_CHECKING:
     from provgraph.orm.querybuilder import QueryBuilder
@@ -175,7 +174,7 @@ def _filters(  # noqa: PLR0917 (one per option of the command)
         filters[_STATE] = {"==": "finished"}
         filters[_EXIT_STATUS] = {"==": exit_status}
     if past_days is not None:
-        filters["ctime"] = {">": datetime.now(timezone.utc) - timedelta(days=past_days)}
+        filters["ctime"] = {">": days_ago(past_days)}
     return filters
 
 
@@ -238,24 +237,7 @@ _BATCH = 1000
     help=f"Columns to show, in order (several after one -P). Default: {' '.join(DEFAULT_PROJECTIONS)}. "
     f"Choices: {', '.join(PROJECTIONS)}.",
 )
-@click.option(
-    "-O",
-    "--order-by",
-    type=click.Choice(tuple(_ORDER_FIELDS)),
-    default="ctime",
-    show_default=True,
-    help="Order the entries by this field (ties by pk).",
-)
-@click.option(
-    "-D",
-    "--order-direction",
-    "--order-dir",
-    "order_dir",
-    type=click.Choice(("asc", "desc")),
-    default="asc",
-    show_default=True,
-    help="List the entries in ascending or descending order.",
-)
+@order_options(tuple(_ORDER_FIELDS), "ctime", "processes (ties by pk)")
 @click.option(
     "-G", "--group", "group", metavar="GROUP", help="Only processes in this group (pk, UUID or label)."
 )
@@ -285,13 +267,7 @@ _BATCH = 1000
 @click.option(
     "-X", "--failed", is_flag=True, help="Only failed processes: finished with a nonzero exit status."
 )
-@click.option(
-    "-p",
-    "--past-days",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Only processes created in the last N days.",
-)
+@past_days_option("processes")
 @click.option(
     "-l",
     "--limit",
@@ -311,7 +287,7 @@ def list_processes(  # noqa: PLR0917 (click passes every option)
     ctx: ProvgraphContext,
     projections: tuple[str, ...],
     order_by: str,
-    order_dir: str,
+    order_direction: str,
     group: str | None,
     all_entries: bool,
     process_states: tuple[str, ...],
@@ -342,8 +318,8 @@ def list_processes(  # noqa: PLR0917 (click passes every option)
     filters = _filters(all_entries, process_states, process_label, paused, exit_status, failed, past_days)
     listing = _Listing.build(names, human=style.format == "table")
     # --limit keeps the last N of the ordering: query from that end, and turn the N rows around.
-    from_the_end = limit is not None and order_dir == "asc"
-    descending = order_dir == "desc" or from_the_end
+    from_the_end = limit is not None and order_direction == "asc"
+    descending = order_direction == "desc" or from_the_end
     query = build_query(
         storage,
         listing.fields,

@@ -28,7 +28,7 @@ import click
 from provgraph.cli.completion import complete_group_labels, complete_node_pks
 from provgraph.cli.context import ProvgraphContext
 from provgraph.cli.listing import FORMATS, OutputStyle, stdout_is_terminal
-from provgraph.cli.options import MultipleValueOption
+from provgraph.cli.options import MultipleValueOption, days_ago, past_days_option
 from provgraph.exceptions import InvalidOperation
 
 if TYPE_CHECKING:
@@ -198,13 +198,7 @@ def list_options(func: F) -> F:
             shell_complete=complete_group_labels,
             help="Only nodes in one of these groups (pk, UUID or label).",
         ),
-        click.option(
-            "-p",
-            "--past-days",
-            type=click.IntRange(min=0),
-            metavar="DAYS",
-            help="Only nodes created in the last DAYS days.",
-        ),
+        past_days_option("nodes"),
         click.option(
             "-A", "--all-users", is_flag=True, help="Nodes of every user, not only the default user's."
         ),
@@ -228,7 +222,6 @@ def list_query(
 
     ``project`` starts with ``id`` (see :func:`unique_rows`, which reads the query's rows).
     """
-    from datetime import datetime, timedelta, timezone
 
     from provgraph.orm import Group, QueryBuilder, User
     from provgraph.orm.groups import load_group
@@ -236,7 +229,7 @@ def list_query(
     storage = ctx.get_storage()
     filters: dict[str, Any] = {}
     if past_days is not None:
-        filters["ctime"] = {">=": datetime.now(timezone.utc) - timedelta(days=past_days)}
+        filters["ctime"] = {">=": days_ago(past_days)}
     query = QueryBuilder(backend=storage)
     if all_users:
         query.append(node_class, tag="data", filters=filters, project=list(project))
