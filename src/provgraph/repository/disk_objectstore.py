@@ -17,6 +17,7 @@ import dataclasses
 import fcntl
 import hashlib
 import io
+import json
 import logging
 import os
 import shutil
@@ -25,13 +26,14 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, BinaryIO, cast
-
-from disk_objectstore import CompressMode, Container
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from provgraph.common.maintenance import MaintenanceProgress, MaintenanceStep
 from provgraph.repository.abstract import RepositoryBackend
 from provgraph.repository.common import is_sha256_key
+
+if TYPE_CHECKING:
+    from disk_objectstore import CompressMode, Container
 
 __all__ = ["CONTAINER_DEFAULTS", "DiskObjectStoreRepository"]
 
@@ -47,23 +49,58 @@ CONTAINER_DEFAULTS: dict[str, Any] = {
 
 _BYTES_TO_MB = 1 / 1024**2
 
+_CONTAINER_FOLDERS = ("packs", "loose", "duplicates", "sandbox")
+"""The folders of an initialised container (disk-objectstore's layout, as AiiDA has it)."""
+
 
 class DiskObjectStoreRepository(RepositoryBackend):
     """Objects in a disk-objectstore container at ``container_path``, keyed by sha256."""
 
     def __init__(self, container_path: str | Path) -> None:
         self._path = Path(container_path)
-        self._container = Container(self._path)
+        self._opened: Container | None = None
         self._loose_prefix_len: int | None = None
         self._hash_type: str | None = None
+
+    @property
+    def _container(self) -> Container:
+        """disk-objectstore's container object, made on first use.
+
+        Importing disk-objectstore costs about 70 ms (it brings SQLAlchemy's ORM), which a
+        command that lists nodes and never touches a file should not pay: opening a storage only
+        reads the container's ``config.json`` (:meth:`_config`).
+        """
+        if self._opened is None:
+            from disk_objectstore import Container
+
+            self._opened = Container(self._path)
+        return self._opened
+
+    def _config(self) -> dict[str, Any] | None:
+        """The container's settings, None where it is not initialised.
+
+        The test disk-objectstore's ``Container.is_initialised`` makes, without importing it: a
+        readable JSON ``config.json`` and the four folders the container writes into.
+        """
+        try:
+            config = json.loads((self._path / "config.json").read_text(encoding="utf8"))
+        except (ValueError, OSError):
+            return None
+        if not isinstance(config, dict):
+            return None
+        if not all((self._path / folder).is_dir() for folder in _CONTAINER_FOLDERS):
+            return None
+        return config
 
     def _loose_path(self, key: str) -> Path | None:
         """Where ``key`` would lie as a loose object, or None for a key that cannot be one."""
         if not is_sha256_key(key):
             return None
         if self._loose_prefix_len is None:
-            with self._container as container:
-                self._loose_prefix_len = int(container.loose_prefix_len)
+            config = self._config()
+            if config is None:
+                return None
+            self._loose_prefix_len = int(config["loose_prefix_len"])
         cut = self._loose_prefix_len
         folder = self._path / "loose"
         return folder / key[:cut] / key[cut:] if cut else folder / key
@@ -77,18 +114,16 @@ class DiskObjectStoreRepository(RepositoryBackend):
 
     @property
     def uuid(self) -> str | None:
-        if not self.is_initialised:
-            return None
-        with self._container as container:
-            return container.container_id
+        config = self._config()
+        return None if config is None else str(config["container_id"])
 
     @property
     def key_format(self) -> str | None:
         # Remembered once known: a container's hash type never changes after initialisation,
         # and asking the container costs an open of its configuration on every node hash.
-        if self._hash_type is None and self.is_initialised:
-            with self._container as container:
-                self._hash_type = container.hash_type
+        if self._hash_type is None:
+            config = self._config()
+            self._hash_type = None if config is None else str(config["hash_type"])
         return self._hash_type
 
     def initialise(self, **kwargs: Any) -> None:
@@ -101,16 +136,16 @@ class DiskObjectStoreRepository(RepositoryBackend):
 
     @property
     def is_initialised(self) -> bool:
-        with self._container as container:
-            return container.is_initialised
+        return self._config() is not None
 
     def erase(self) -> None:
         self._loose_prefix_len = None
         self._hash_type = None
-        self._container.close()
+        if self._opened is not None:
+            self._opened.close()
+            self._opened = None  # the old object caches the erased config
         if self._path.exists():
             shutil.rmtree(self._path)
-        self._container = Container(self._path)  # the old object caches the erased config
 
     def put_object_from_filelike(self, handle: BinaryIO) -> str:
         if not hasattr(handle, "read") or isinstance(handle.read(0), str):
@@ -318,6 +353,8 @@ class DiskObjectStoreRepository(RepositoryBackend):
                 )
                 steps.append(MaintenanceStep("pack loose objects", detail))
             elif pack_loose:
+                from disk_objectstore import CompressMode
+
                 mode = CompressMode.AUTO if compress else CompressMode.NO
                 steps.append(self._pack_loose(container, dry_run, mode, incremental_cleanup, progress))
             if do_repack:

@@ -30,7 +30,7 @@ from provgraph.config.profile import Profile
 from provgraph.exceptions import StorageMigrationError
 from provgraph.manager import get_manager
 from provgraph.storage import get_storage_class
-from provgraph.storage.sql import migrator
+from provgraph.storage.sql import migrator, revisions
 from provgraph.storage.sql.dialects import SqliteDialect
 from provgraph.storage.sql.engines import schema_transaction
 
@@ -92,6 +92,9 @@ def extra_revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         migrator._scripts.cache_clear()
 
     monkeypatch.setattr(migrator, "_alembic_config", with_extra_versions)
+    # the code's own history (storage/sql/revisions.py) knows the extra revision too
+    monkeypatch.setattr(revisions, "REVISIONS", (*revisions.REVISIONS, "main_0003"))
+    monkeypatch.setattr(revisions, "HEAD", "main_0003")
     migrator._scripts.cache_clear()
     try:
         yield add

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import Connection, insert, inspect, select, text
 
 from provgraph.config.profile import Profile
-from provgraph.exceptions import IncompatibleStorageSchema, StorageMigrationError
+from provgraph.exceptions import CorruptStorage, IncompatibleStorageSchema, StorageMigrationError
 from provgraph.repository.disk_objectstore import DiskObjectStoreRepository
 from provgraph.storage import get_storage_class
+from provgraph.storage.sql import revisions
 from provgraph.storage.sql.backend import SqlDosBackend
 from provgraph.storage.sql.dos import write_repository_uuid
 from provgraph.storage.sql.migrator import Migrator
@@ -200,3 +201,49 @@ def test_uninitialised_database_is_refused_then_migrate_creates_it(
     cls.migrate(profile)
     with cls(profile) as storage:
         assert storage.version() == "main_0002"
+
+
+def test_the_revision_constants_are_the_shipped_scripts() -> None:
+    """Opening a storage reads revisions.py, not alembic: both must name the same history."""
+    assert Migrator.shipped_revisions() == list(revisions.REVISIONS)
+    assert revisions.REVISIONS[-1] == revisions.HEAD
+
+
+def test_the_revision_is_read_as_alembic_reads_it(profile: Profile) -> None:
+    """revisions.current_revision agrees with alembic's MigrationContext on a real database."""
+    from alembic.runtime.migration import MigrationContext
+
+    engine = backend_class(profile).location(profile).create_engine()
+    try:
+        with engine.connect() as connection:
+            expected = MigrationContext.configure(connection).get_current_revision()
+            assert revisions.current_revision(connection) == expected == revisions.HEAD
+            connection.execute(text("DELETE FROM alembic_version"))
+            assert revisions.current_revision(connection) is None
+            connection.rollback()
+            connection.execute(text("INSERT INTO alembic_version (version_num) VALUES ('main_0001')"))
+            with pytest.raises(CorruptStorage, match="several schema revisions"):
+                revisions.current_revision(connection)
+            connection.rollback()
+            connection.execute(text("DROP TABLE alembic_version"))
+            assert revisions.current_revision(connection) is None
+            connection.rollback()
+    finally:
+        engine.dispose()
+
+
+def test_opening_a_storage_imports_no_alembic(registered_profile: Profile) -> None:
+    """The schema check at open costs a SELECT, not alembic's 0.1 s of imports (a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, provgraph\n"
+        f"provgraph.load_profile({registered_profile.name!r})\n"
+        "from provgraph.manager import get_manager\n"
+        "get_manager().get_profile_storage()\n"
+        "heavy = ('alembic', 'mako', 'disk_objectstore')\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

@@ -21,12 +21,11 @@ from provgraph.config.profile import Profile
 from provgraph.exceptions import CorruptStorage, StorageError
 from provgraph.repository.disk_objectstore import DiskObjectStoreRepository
 from provgraph.storage.abstract import EntityTypes, StoragePart
-from provgraph.storage.sql import dos, graph, removal, rows
+from provgraph.storage.sql import dos, graph, removal, revisions, rows
 from provgraph.storage.sql.backup import run as backups
 from provgraph.storage.sql.backup.database import DatabaseBackup
 from provgraph.storage.sql.base import SqlBackend
 from provgraph.storage.sql.location import DosLocation
-from provgraph.storage.sql.migrator import Migrator
 from provgraph.storage.sql.store import SqlStore, translate_errors
 
 __all__ = ["SqlDosBackend"]
@@ -53,7 +52,7 @@ class SqlDosBackend(SqlBackend):
 
     @classmethod
     def version_head(cls) -> str:
-        return Migrator.head()
+        return revisions.HEAD
 
     @classmethod
     def version_profile(cls, profile: Profile) -> str | None:

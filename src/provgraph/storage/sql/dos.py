@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy.exc import DBAPIError
@@ -18,11 +18,13 @@ from sqlalchemy.exc import DBAPIError
 from provgraph.common.pause import pause_point
 from provgraph.exceptions import CorruptStorage, IncompatibleStorageSchema, UnreachableStorage
 from provgraph.repository.disk_objectstore import DiskObjectStoreRepository
-from provgraph.storage.sql import removal
+from provgraph.storage.sql import removal, revisions
 from provgraph.storage.sql.location import DosLocation
-from provgraph.storage.sql.migrator import Migrator
 from provgraph.storage.sql.store import SqlStore
 from provgraph.storage.sql.tables import nodes, settings
+
+if TYPE_CHECKING:
+    from provgraph.storage.sql.migrator import Migrator
 
 __all__ = [
     "REPOSITORY_UUID_KEY",
@@ -50,7 +52,7 @@ def _engine(location: DosLocation) -> Iterator[Engine]:
 def _current_revision(engine: Engine, location: DosLocation) -> str | None:
     """The schema revision, turning a failure to connect into ``UnreachableStorage``."""
     try:
-        return Migrator(engine, location.describe()).current()
+        return revisions.current_revision(engine)
     except DBAPIError as exc:
         reason = location.mask(" ".join(str(exc.orig).split()))
         raise UnreachableStorage(
@@ -94,13 +96,17 @@ def migrate(location: DosLocation) -> None:
 
 
 def _upgrade(engine: Engine, location: DosLocation) -> None:
-    migrator = Migrator(engine, location.describe())
-    if migrator.current() == Migrator.head():
-        LOGGER.info(
-            "the storage at %s is already at schema revision %s", location.describe(), Migrator.head()
-        )
+    if revisions.current_revision(engine) == revisions.HEAD:
+        LOGGER.info("the storage at %s is already at schema revision %s", location.describe(), revisions.HEAD)
         return
-    migrator.upgrade()
+    _migrator(engine, location).upgrade()
+
+
+def _migrator(engine: Engine, location: DosLocation) -> Migrator:
+    """The schema changer, imported only here: alembic is not needed to open a storage."""
+    from provgraph.storage.sql.migrator import Migrator
+
+    return Migrator(engine, location.describe())
 
 
 def _create_schema(engine: Engine, location: DosLocation) -> None:
@@ -113,7 +119,7 @@ def _create_schema(engine: Engine, location: DosLocation) -> None:
     def record_pairing(connection: Connection) -> None:
         write_repository_uuid(connection, container_id)
 
-    Migrator(engine, location.describe()).upgrade(then=record_pairing)
+    _migrator(engine, location).upgrade(then=record_pairing)
     LOGGER.info("created the storage at %s", location.describe())
     pause_point("schema-created")
 
@@ -141,7 +147,7 @@ def open_storage(location: DosLocation) -> tuple[SqlStore, DiskObjectStoreReposi
 
 
 def _check_revision(revision: str | None, location: DosLocation) -> None:
-    head = Migrator.head()
+    head = revisions.HEAD
     where = location.describe()
     if revision == head:
         return
@@ -150,7 +156,7 @@ def _check_revision(revision: str | None, location: DosLocation) -> None:
             f"the storage at {where} is not initialised (no schema revision found, this code needs "
             f"{head!r}); run `provgraph storage migrate` to initialise it"
         )
-    if not Migrator.is_known(revision):
+    if not revisions.is_known(revision):
         raise IncompatibleStorageSchema(
             f"the storage at {where} has schema revision {revision!r}, written by a newer version than "
             f"this one (which knows up to {head!r}); it is refused: upgrade provgraph to use it"

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine
@@ -25,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from provgraph.common.pause import pause_point
 from provgraph.exceptions import StorageMigrationError
+from provgraph.storage.sql import revisions
 from provgraph.storage.sql.dialects import dialect_for
 from provgraph.storage.sql.engines import schema_transaction, write_transaction
 
@@ -57,18 +57,17 @@ class Migrator:
     @staticmethod
     def head() -> str:
         """The newest revision this code knows (AiiDA's ``main_0002``)."""
-        head = _scripts().get_current_head()
-        if head is None:  # pragma: no cover - the package always ships migrations
-            raise RuntimeError(f"no migrations found in {MIGRATIONS_DIR}")
-        return head
+        return revisions.HEAD
 
     @staticmethod
     def is_known(revision: str) -> bool:
         """Whether ``revision`` belongs to this code's history (False: written by newer code)."""
-        try:
-            return _scripts().get_revision(revision) is not None
-        except CommandError:
-            return False
+        return revisions.is_known(revision)
+
+    @staticmethod
+    def shipped_revisions() -> list[str]:
+        """The revisions of the migration scripts in the package, oldest first (alembic's view)."""
+        return [script.revision for script in reversed(list(_scripts().walk_revisions()))]
 
     def current(self) -> str | None:
         """The database's revision, or None if it has never been initialised."""
@@ -78,7 +77,7 @@ class Migrator:
     @staticmethod
     def current_on(connection: Connection) -> str | None:
         """The revision seen by ``connection`` (inside its transaction, if it has one)."""
-        return MigrationContext.configure(connection).get_current_revision()
+        return revisions.current_revision(connection)
 
     def upgrade(self, target: str = "head", then: Callable[[Connection], None] | None = None) -> None:
         """Upgrade to ``target`` and run ``then`` in the same transaction; all or nothing.

@@ -26,7 +26,7 @@ from provgraph.exceptions import StorageError
 from provgraph.storage.sql import removal
 from provgraph.storage.sql.backup.files import FileWriter
 from provgraph.storage.sql.location import DosLocation
-from provgraph.storage.sql.migrator import Migrator
+from provgraph.storage.sql.revisions import current_revision
 from provgraph.storage.sql.summary import entity_counts
 
 __all__ = ["DatabaseBackup", "DatabaseSnapshot"]
@@ -61,7 +61,7 @@ class DatabaseBackup(abc.ABC):
 
     def snapshot(self, connection: Connection) -> DatabaseSnapshot:
         """What the database holds as ``connection`` sees it (inside its transaction, if any)."""
-        version = Migrator.current_on(connection)
+        version = current_revision(connection)
         if version is None:
             raise AssertionError("a storage that could be opened has a schema revision")
         return DatabaseSnapshot(version, entity_counts(connection), self.referenced_keys(connection))

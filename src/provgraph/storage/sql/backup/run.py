@@ -46,13 +46,13 @@ from provgraph.config import CONFIG_FILENAME, Config
 from provgraph.config.profile import Profile
 from provgraph.exceptions import InputValidationError, StorageBackupError, StorageError, StorageRestoreError
 from provgraph.repository.disk_objectstore import DiskObjectStoreRepository
+from provgraph.storage.sql import revisions
 from provgraph.storage.sql.backup.checks import consistency_problems
 from provgraph.storage.sql.backup.container import back_up_container, loose_keys, missing_objects
 from provgraph.storage.sql.backup.database import DatabaseBackup
 from provgraph.storage.sql.backup.files import FileWriter, oserror_message, sqlite_error_message
 from provgraph.storage.sql.backup.folders import BackupDestination
 from provgraph.storage.sql.dos import open_storage
-from provgraph.storage.sql.migrator import Migrator
 
 __all__ = ["CONTAINER", "back_up", "restore"]
 
@@ -199,10 +199,10 @@ def restore(
         raise StorageRestoreError(
             f"the backup {folder} is of a {manifest.backend} storage and cannot be restored as {backend}"
         )
-    if manifest.schema_version != Migrator.head():
+    if manifest.schema_version != revisions.HEAD:
         raise StorageRestoreError(
             f"the backup {folder} has schema revision {manifest.schema_version!r}, this provgraph needs "
-            f"{Migrator.head()!r}; restore it with provgraph {manifest.provgraph_version or '(its version)'}"
+            f"{revisions.HEAD!r}; restore it with provgraph {manifest.provgraph_version or '(its version)'}"
         )
     final.check_free()
     with _one_line_errors(StorageRestoreError, final.container_root, lambda: 0):
