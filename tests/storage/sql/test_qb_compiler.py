@@ -888,3 +888,63 @@ def test_invalid_descriptions_are_refused_before_any_sql(
         storage.query_count(description)
     with pytest.raises(InputValidationError, match=message):
         storage.query_sql(description)
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 1000])
+def test_sorted_json_projections_come_in_order_with_every_type(
+    storage: SqlDosBackend, batch_size: int
+) -> None:
+    """A sorted one-vertex query projecting JSON: on SQLite the ids are sorted alone and each row
+    read by id after (``SqlDialect.rows_after_sorted_keys``); the rows, their order, types,
+    ties, windows and directions are those of sorting the projected rows themselves."""
+    user = storage.bulk_insert(EntityTypes.USER, [{"email": "s@x"}], allow_defaults=True)[0]
+    documents: list[dict[str, Any]] = [{"v": value} for value in JSON_VALUES] + [{}]
+    labels = [f"l{index % 4}" for index in range(len(documents))]  # ties, broken by id
+    node_rows = [_node(user, label, DICT, doc) for label, doc in zip(labels, documents, strict=True)]
+    ids = storage.bulk_insert(EntityTypes.NODE, node_rows, allow_defaults=True)
+    by_id = {pk: (doc.get("v"), label) for pk, doc, label in zip(ids, documents, labels, strict=True)}
+    for descending in (False, True):
+        ordered = sorted(ids, key=lambda pk: (by_id[pk][1], pk), reverse=descending)
+        direction = "desc" if descending else "asc"
+        order = [{"n": [{"label": {"order": direction}}, {"id": {"order": direction}}]}]
+        for limit, offset in ((None, None), (5, None), (None, 7), (4, 3)):
+            description = query(
+                vertex("n"),
+                project={"n": ["id", "attributes.v", "label"]},
+                order_by=order,
+                limit=limit,
+                offset=offset,
+            )
+            found = list(storage.query_rows(description, batch_size=batch_size))
+            window = ordered[offset or 0 :][:limit] if limit is not None else ordered[offset or 0 :]
+            expected = [(pk, *by_id[pk]) for pk in window]
+            assert found == expected, (direction, limit, offset)
+            assert [tuple(map(type, row)) for row in found] == [tuple(map(type, row)) for row in expected]
+    sorted_by_text = query(vertex("n"), project={"n": ["attributes.v"]}, order_by=[{"n": ["description"]}])
+    if storage.sql.dialect.name == "sqlite":
+        assert "CROSS JOIN" in storage.query_sql(sorted_by_text)
+        plan = storage.query_plan(sorted_by_text)
+        assert plan.count("TEMP B-TREE") == 1, plan  # the ids are sorted (no index), the rows never are
+        assert "TEMP B-TREE" not in plan.split("SCAN ordered")[1], plan
+    else:
+        assert "CROSS JOIN" not in storage.query_sql(sorted_by_text)
+
+
+def test_sorted_queries_that_gain_nothing_sort_their_rows_directly(storage: SqlDosBackend) -> None:
+    """No id-first plan where the order is the id's own, nothing JSON is projected, or the query
+    joins, aggregates or is distinct."""
+    by_label = [{"n": ["label"]}]
+    plain = [
+        query(vertex("n"), project={"n": ["attributes.v"]}, order_by=[{"n": ["id"]}]),
+        query(vertex("n"), project={"n": ["label", "ctime"]}, order_by=[{"n": ["ctime"]}]),
+        query(vertex("n"), project={"n": ["attributes.v", "label"]}, order_by=by_label, distinct=True),
+        query(
+            vertex("n"),
+            vertex("u", "user", "with_node", "n"),
+            project={"n": ["attributes.v"]},
+            order_by=by_label,
+        ),
+        query(vertex("n"), project={"n": [{"attributes.v": {"func": "count"}}]}, order_by=by_label),
+    ]
+    for description in plain:
+        assert "CROSS JOIN" not in storage.query_sql(description)

@@ -179,6 +179,20 @@ class SqlDialect(abc.ABC):
     def lazy_row_decoding(self) -> bool:
         """Whether JSON and timestamp columns of plain row reads are best fetched raw and decoded lazily."""
 
+    def rows_after_sorted_keys(
+        self, keys: Select[Any], target: FromClause, key: ColumnElement[int], *, limited: bool
+    ) -> FromClause | None:
+        """A FROM clause that sorts only the ``keys`` query, then reads each ``target`` row by key.
+
+        ``keys`` selects one column, ``key``, the ids of ``target``'s rows, already ordered and
+        windowed (``limited``: it has a LIMIT); the clause must yield the rows in ``keys``' order
+        without sorting again. A database that computes a row's projected values before it sorts
+        (SQLite) then returns a sorted result's first row without computing every row's JSON
+        values first. ``None`` (the default): sort the projected rows as they are (PostgreSQL
+        returns its first sorted row in about the time it would take to read the rows by key).
+        """
+        return None
+
     @abc.abstractmethod
     def timestamp_as_text(self, column: ColumnElement[Any]) -> tuple[ColumnElement[Any], TextDecoder] | None:
         """A timestamp column as raw text and its decoder, or ``None`` to let the driver convert it."""

@@ -8,6 +8,7 @@ choosing new ids ahead of an insert safe here.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -37,7 +38,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.expression import FromClause
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import FromClause, Join
 from sqlalchemy.types import TypeEngine
 
 from provgraph.common.maintenance import MaintenanceStep
@@ -49,6 +52,26 @@ if TYPE_CHECKING:
     from provgraph.storage.sql.querybuilder.json_paths import JsonValue
 
 __all__ = ["SqliteDialect"]
+
+
+class _KeysFirstJoin(Join):
+    """An inner join SQLite runs with its left side as the outer loop: rendered ``CROSS JOIN``."""
+
+    inherit_cache = True
+
+
+@compiles(_KeysFirstJoin, "sqlite")
+def _render_keys_first_join(join: _KeysFirstJoin, compiler: SQLCompiler, **kw: Any) -> str:
+    linter = kw.get("from_linter")
+    if linter is not None:  # the two sides are joined (SQLAlchemy's cartesian-product check)
+        linter.edges.update(itertools.product(join.left._from_objects, join.right._from_objects))
+    kw["asfrom"] = True
+    left = join.left._compiler_dispatch(compiler, **kw)
+    right = join.right._compiler_dispatch(compiler, **kw)
+    kw.pop("asfrom")
+    assert join.onclause is not None  # rows_after_sorted_keys always gives one
+    return f"{left} CROSS JOIN {right} ON {join.onclause._compiler_dispatch(compiler, **kw)}"
+
 
 # The largest rowid SQLite can store; past it SQLite picks free ids at random.
 _MAX_ROWID = 2**63 - 1
@@ -238,6 +261,19 @@ class SqliteDialect(SqlDialect):
     def lazy_row_decoding(self) -> bool:
         """Yes: JSON and timestamps arrive as text, and parsing them is most of a row's cost."""
         return True
+
+    def rows_after_sorted_keys(
+        self, keys: Select[Any], target: FromClause, key: ColumnElement[int], *, limited: bool
+    ) -> FromClause | None:
+        """``(keys) CROSS JOIN target ON target.id = key``: SQLite never reorders a CROSS JOIN, so
+        the ordered keys stay the outer loop and each row is read by its primary key as the keys
+        arrive. SQLite keeps a subquery with a LIMIT as it is (a co-routine, in order) instead of
+        merging it into the outer query, so a keys query without one gets ``LIMIT -1`` (no limit).
+        """
+        if not limited:
+            keys = keys.limit(-1)
+        ordered = keys.subquery("ordered")
+        return _KeysFirstJoin(ordered, target, target.c.id == ordered.c[key.name])
 
     def timestamp_as_text(self, column: ColumnElement[Any]) -> tuple[ColumnElement[Any], TextDecoder] | None:
         """The stored text, parsed by ``decode_sqlite_datetime`` (faster than SQLAlchemy's parser)."""
