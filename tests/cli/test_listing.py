@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import json
 import os
 import time
@@ -10,6 +11,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from provgraph.cli import listing
 from provgraph.cli.listing import OutputStyle, emit_rows, format_state, format_time, plural, print_mapping
@@ -85,12 +88,13 @@ def test_rows_are_written_before_the_source_is_exhausted(stdout: Captured) -> No
     seen_when_asked: list[int] = []
 
     def rows() -> Iterator[tuple[int]]:
-        for pk in range(1000):
+        for pk in range(5000):
             seen_when_asked.append(len(stdout.getvalue().splitlines()))
             yield (pk,)
 
     emit_rows(["pk"], rows(), OutputStyle("tsv"))
-    assert seen_when_asked[-1] > 500  # most rows were already out while the last one was fetched
+    assert seen_when_asked[101] == 1 + 100  # the header and a first page of 100, at once
+    assert seen_when_asked[-1] > 4000  # most rows were already out while the last one was fetched
 
 
 def test_times_states_and_plurals() -> None:
@@ -132,3 +136,33 @@ def test_listing_times_are_local_in_any_zone(zone: str, monkeypatch: pytest.Monk
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+_CELLS = st.one_of(
+    st.integers(),
+    st.text(alphabet=st.sampled_from(["a", "é", " ", "\t", "\n", "\r", "\\", "x", "\x00", "\u2028"])),
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=False),
+    st.datetimes(timezones=st.just(timezone.utc)),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=4).flatmap(
+        lambda width: st.lists(st.lists(_CELLS, min_size=width, max_size=width), min_size=1, max_size=30)
+    )
+)
+def test_a_page_converted_by_column_is_the_page_converted_by_cell(page: list[list[object]]) -> None:
+    """TsvPageFormatter's column-wise shortcuts give exactly the text of the value-by-value way."""
+    cell = listing.cell_formatter(False, for_tsv=True)
+    expected = "".join("\t".join(cell(value) for value in row) + "\n" for row in page)
+    assert listing.TsvPageFormatter(raw_times=False).lines(page) == expected
+
+
+def test_the_module_examples_run() -> None:
+    result = doctest.testmod(listing, optionflags=doctest.ELLIPSIS, report=False)
+    assert result.failed == 0
+    assert result.attempted >= 8

@@ -66,7 +66,8 @@ def cli(ctx: click.Context, profile_name: str | None, traceback: bool) -> None:
     4 file system error, 70 internal error (a bug), 130 interrupted.
     """
     del traceback  # read from the root context's parameters by the error handler
-    ctx.obj = ProvgraphContext(profile_name=profile_name)
+    owns_process = isinstance(ctx.obj, ProvgraphContext) and ctx.obj.owns_process  # given by entry.py
+    ctx.obj = ProvgraphContext(profile_name=profile_name, owns_process=owns_process)
 
 
 def main() -> None:
