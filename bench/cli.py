@@ -483,7 +483,8 @@ def compile_bytecode() -> str:
     import importlib.util
 
     spec = importlib.util.find_spec("provgraph")
-    assert spec is not None and spec.submodule_search_locations
+    assert spec is not None
+    assert spec.submodule_search_locations
     folder = Path(next(iter(spec.submodule_search_locations)))
     ok = compileall.compile_dir(str(folder), quiet=1)
     flag = "set" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "not set"
