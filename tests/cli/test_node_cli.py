@@ -135,6 +135,36 @@ def test_attributes_and_extras(registered: Profile) -> None:
     assert list(json.loads(result.output)) == ["tag", "_aiida_hash"]
 
 
+def test_attributes_and_extras_of_several_nodes(registered: Profile) -> None:
+    """As verdi: each node headed by its pk; json/yaml one mapping keyed by pk; tsv a pk column."""
+    source = Data(label="a")
+    source.base.attributes.set("value", 1)
+    source.store()
+    *_, out = _graph()
+    pks = [str(source.pk), str(out.pk)]
+    assert run("attributes", *pks).output.splitlines() == [
+        f"PK: {source.pk}",
+        "value  1",
+        "",
+        f"PK: {out.pk}",
+        "value:",
+        "  a: [1, 2]",
+    ]
+    result = run("attributes", *pks, "-k", "value", "--json")
+    assert json.loads(result.stdout) == {str(source.pk): {"value": 1}, str(out.pk): {"value": {"a": [1, 2]}}}
+    result = run("attributes", *pks, "-F", "tsv")
+    assert result.stdout.splitlines() == [
+        "pk\tkey\tvalue",
+        f"{source.pk}\tvalue\t1",
+        f"{out.pk}\tvalue.a\t[1, 2]",
+    ]
+    assert list(yaml.safe_load(run("extras", *pks, "-F", "yaml").stdout)[str(source.pk)]) == ["_aiida_hash"]
+    missing = CliRunner().invoke(cli, ["node", "attributes", *pks, "-k", "value", "nosuch"])
+    assert missing.exit_code == 1
+    assert missing.output == f"Error: node {source.pk} has no attribute 'nosuch'\n"  # before any output
+    assert run("attributes").exit_code == 2
+
+
 @pytest.mark.parametrize("command", ["attributes", "extras"])
 def test_missing_key_is_one_line(registered: Profile, command: str) -> None:
     *_, out = _graph()

@@ -37,8 +37,10 @@ import click
 __all__ = [
     "FORMATS",
     "OutputStyle",
+    "TsvPageFormatter",
     "cell_formatter",
     "emit_rows",
+    "flat_items",
     "format_cell",
     "format_option",
     "format_state",
@@ -448,6 +450,15 @@ def print_mapping(mapping: Mapping[str, Any], style: OutputStyle) -> None:
                     click.echo(f"  {sub_key}: {format_cell(item, style.raw_times)}")
             else:
                 click.echo(f"{str(key).ljust(width)}  {format_cell(value, style.raw_times)}".rstrip())
+
+
+def flat_items(mapping: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """Nested mappings as ``(dotted.key, value)`` pairs, as the tsv form of ``print_mapping`` lists them.
+
+    >>> list(flat_items({"a": 1, "b": {"c": 2, "d": {}}}))
+    [('a', 1), ('b.c', 2), ('b.d', {})]
+    """
+    return _flatten(mapping, "")
 
 
 def _flatten(mapping: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:

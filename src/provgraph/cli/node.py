@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -18,7 +18,7 @@ import click
 from provgraph.cli.completion import complete_node_pks
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
 from provgraph.cli.delete import node_delete
-from provgraph.cli.listing import OutputStyle, emit_rows, format_option, note, print_mapping
+from provgraph.cli.listing import OutputStyle, emit_rows, flat_items, format_option, note, print_mapping
 from provgraph.cli.node_edit import node_description, node_label
 from provgraph.cli.node_list import list_nodes
 from provgraph.cli.options import MultipleValueOption
@@ -168,37 +168,68 @@ def _group_rows(found: Node) -> list[tuple[Any, ...]]:
 
 
 @node.command("attributes")
-@click.argument("identifier", metavar="NODE", shell_complete=complete_node_pks)
+@click.argument("identifiers", metavar="NODES...", nargs=-1, required=True, shell_complete=complete_node_pks)
 @click.option(
     "-k", "--keys", cls=MultipleValueOption, help="Only these attributes: -k KEY [KEY...] (as verdi)."
 )
 @format_option
 @pass_provgraph
-def attributes(ctx: ProvgraphContext, identifier: str, keys: tuple[str, ...], style: OutputStyle) -> None:
-    """Show the attributes of a node (all, or those named with -k).
+def attributes(
+    ctx: ProvgraphContext, identifiers: tuple[str, ...], keys: tuple[str, ...], style: OutputStyle
+) -> None:
+    """Show the attributes of one or more nodes (all, or those named with -k).
+
+    With several nodes each is headed by its pk (json and yaml: one mapping keyed by pk; tsv: a
+    pk column).
 
     \b
-    Example:
+    Examples:
       provgraph node attributes 12 -k value --json
+      provgraph node attributes 12 13 14 -k value -F tsv
     """
-    found = _load(ctx, identifier)
-    print_mapping(_values(found, found.base.attributes, keys, "attribute"), style)
+    found = [_load(ctx, identifier) for identifier in identifiers]
+    _print_per_node(found, lambda one: _values(one, one.base.attributes, keys, "attribute"), style)
 
 
 @node.command("extras")
-@click.argument("identifier", metavar="NODE", shell_complete=complete_node_pks)
+@click.argument("identifiers", metavar="NODES...", nargs=-1, required=True, shell_complete=complete_node_pks)
 @click.option("-k", "--keys", cls=MultipleValueOption, help="Only these extras: -k KEY [KEY...] (as verdi).")
 @format_option
 @pass_provgraph
-def extras(ctx: ProvgraphContext, identifier: str, keys: tuple[str, ...], style: OutputStyle) -> None:
-    """Show the extras of a node (all, or those named with -k).
+def extras(
+    ctx: ProvgraphContext, identifiers: tuple[str, ...], keys: tuple[str, ...], style: OutputStyle
+) -> None:
+    """Show the extras of one or more nodes (all, or those named with -k).
+
+    With several nodes each is headed by its pk (json and yaml: one mapping keyed by pk; tsv: a
+    pk column).
 
     \b
-    Example:
+    Examples:
       provgraph node extras 12 -k tag -F yaml
+      provgraph node extras 12 13 -k tag
     """
-    found = _load(ctx, identifier)
-    print_mapping(_values(found, found.base.extras, keys, "extra"), style)
+    found = [_load(ctx, identifier) for identifier in identifiers]
+    _print_per_node(found, lambda one: _values(one, one.base.extras, keys, "extra"), style)
+
+
+def _print_per_node(
+    found: list[Node], values_of: Callable[[Node], dict[str, Any]], style: OutputStyle
+) -> None:
+    """One node's mapping as it is; several as verdi shows them (``PK: 12`` before each)."""
+    if len(found) == 1:
+        print_mapping(values_of(found[0]), style)
+        return
+    mappings = [(one.pk, values_of(one)) for one in found]  # every missing key reported before output
+    if style.format in ("json", "yaml"):
+        print_mapping({str(pk): values for pk, values in mappings}, style)
+    elif style.format == "tsv":
+        rows = [(pk, key, value) for pk, values in mappings for key, value in flat_items(values)]
+        emit_rows(["pk", "key", "value"], rows, style)
+    else:
+        for index, (pk, values) in enumerate(mappings):
+            click.echo(("\n" if index else "") + f"PK: {pk}")
+            print_mapping(values, style)
 
 
 def _values(
