@@ -323,11 +323,14 @@ def plain_sql_rate(dataset: Dataset) -> dict[str, float]:
             finally:
                 connection.close()
         else:  # the server formats the TSV itself (COPY): the client only moves the bytes
-            with _postgres_connect(dataset["database"]) as connection, connection.cursor() as cursor:
-                with cursor.copy(f"COPY ({statement}) TO STDOUT") as copy:
-                    for chunk in copy:
-                        sink.write(bytes(chunk).decode())
-                        rows += bytes(chunk).count(b"\n")
+            with (
+                _postgres_connect(dataset["database"]) as connection,
+                connection.cursor() as cursor,
+                cursor.copy(f"COPY ({statement}) TO STDOUT") as copy,
+            ):
+                for chunk in copy:
+                    sink.write(bytes(chunk).decode())
+                    rows += bytes(chunk).count(b"\n")
     return {"rows": rows, "seconds": time.perf_counter() - start}
 
 
