@@ -28,6 +28,7 @@ __all__ = [
     "In",
     "JsonText",
     "Like",
+    "LinkWalk",
     "NodeStatistics",
     "RowFilters",
     "StorageBackend",
@@ -88,6 +89,21 @@ class StoragePart:
     """What and where, for messages (never a password), e.g. ``PostgreSQL database h:5432/x``."""
     removal_hint: str
     """How to remove it by hand, e.g. ``rm -r /path/container`` (a shell command)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LinkWalk:
+    """What :meth:`StorageBackend.walk_links` found.
+
+    ``distances``: each node reached (origins only when a path leads back to them) and the
+    number of links on its shortest path, 0 when the walk had no depth; ``links``: every link
+    followed, as ``(input_id, output_id, type, label)``; ``exceeded``: more nodes than the
+    ``limit`` were reached, the walk stopped counting and read no link.
+    """
+
+    distances: dict[int, int]
+    links: list[tuple[int, int, str, str]]
+    exceeded: bool
 
 
 #: Column name -> value for equality, ``None`` for IS NULL, or an :class:`In` / :class:`Like`.
@@ -438,6 +454,25 @@ class StorageBackend(abc.ABC):
         A node reaches itself. Used to refuse links that would close a cycle, so it sees the
         links written by this thread's open transaction. ``InputValidationError`` for ids
         that are not ints.
+        """
+
+    @abc.abstractmethod
+    def walk_links(
+        self,
+        origins: Sequence[int],
+        link_types: Sequence[str],
+        *,
+        backward: bool,
+        depth: int | None = None,
+        limit: int | None = None,
+    ) -> LinkWalk:
+        """The nodes up to ``depth`` links (None: any number) from ``origins`` along ``link_types``.
+
+        ``backward`` walks from outputs to inputs (ancestors), else forwards (descendants). A
+        few statements whatever the size (a recursive query, then the links followed), never a
+        query per node: pictures of the graph around a node are drawn from it. With ``limit``
+        the walk stops past ``limit`` nodes (``LinkWalk.exceeded``). ``InputValidationError``
+        for ids that are not ints, unknown link types or a negative depth.
         """
 
     @abc.abstractmethod

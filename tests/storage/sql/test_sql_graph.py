@@ -8,7 +8,7 @@ import time
 import pytest
 from tests.storage.sql.rowdata import add_group, add_links, add_nodes, add_user
 
-from provgraph.exceptions import NotExistent
+from provgraph.exceptions import InputValidationError, NotExistent
 from provgraph.storage import EntityTypes
 from provgraph.storage.sql.backend import SqlDosBackend
 
@@ -155,3 +155,78 @@ def test_membership_changes_roll_back_with_their_transaction(storage: SqlDosBack
     with pytest.raises(RuntimeError, match="roll back"):
         change_then_fail()
     assert members(storage, group) == nodes[:1]
+
+
+# -- walks along links (pictures of the graph) ---------------------------------------------------
+
+
+def _typed_links(storage: SqlDosBackend, links: list[tuple[int, int, str, str]]) -> None:
+    rows = [{"input_id": a, "output_id": b, "type": kind, "label": label} for a, b, kind, label in links]
+    storage.bulk_insert(EntityTypes.LINK, rows)
+
+
+def test_walks_follow_the_given_link_types_to_the_given_depth(storage: SqlDosBackend) -> None:
+    """x -> calc -> y -> calc2 -> z, a workflow calling both calcs and returning z."""
+    user = add_user(storage)
+    x, calc, y, calc2, z, work, other = add_nodes(storage, user, 7)
+    followed = [
+        (x, calc, "input_calc", "x"),
+        (calc, y, "create", "result"),
+        (y, calc2, "input_calc", "y"),
+        (calc2, z, "create", "result"),
+    ]
+    calls = [
+        (work, calc, "call_calc", "step1"),
+        (work, calc2, "call_calc", "step2"),
+        (work, z, "return", "z"),
+    ]
+    _typed_links(
+        storage, [*followed, *calls, (x, work, "input_work", "x"), (other, calc2, "input_calc", "o")]
+    )
+    chain = ["input_calc", "create"]
+    down = storage.walk_links([x], chain, backward=False)
+    assert down.distances == {calc: 0, y: 0, calc2: 0, z: 0}
+    assert sorted(down.links) == sorted(followed)
+    two = storage.walk_links([x], chain, backward=False, depth=2)
+    assert two.distances == {calc: 1, y: 2}
+    assert sorted(two.links) == sorted(followed[:2])
+    up = storage.walk_links([z], chain, backward=True, depth=2)
+    assert up.distances == {calc2: 1, y: 2, other: 2}
+    assert (other, calc2, "input_calc", "o") in up.links
+    called = storage.walk_links([work], ["call_calc", "return"], backward=False)
+    assert set(called.distances) == {calc, calc2, z}
+    assert storage.walk_links([x], chain, backward=False, depth=0).distances == {}
+    assert storage.walk_links([lone := add_nodes(storage, user, 1)[0]], chain, backward=False).distances == {}
+    assert lone not in down.distances
+
+
+def test_a_walk_past_its_limit_stops_counting_and_reads_no_link(storage: SqlDosBackend) -> None:
+    user = add_user(storage)
+    hub, *spokes = add_nodes(storage, user, 51)
+    _typed_links(storage, [(hub, spoke, "create", f"s{index}") for index, spoke in enumerate(spokes)])
+    walk = storage.walk_links([hub], ["create"], backward=False, limit=10)
+    assert walk.exceeded
+    assert len(walk.distances) == 11
+    assert walk.links == []
+    assert not storage.walk_links([hub], ["create"], backward=False, limit=50).exceeded
+
+
+def test_walks_end_on_cyclic_data_and_on_dense_layers(storage: SqlDosBackend) -> None:
+    user = add_user(storage)
+    a, b, c = add_nodes(storage, user, 3)
+    add_links(storage, [(a, b), (b, c), (c, a)])
+    assert storage.walk_links([a], ["create"], backward=False).distances == {a: 0, b: 0, c: 0}
+    assert storage.walk_links([a], ["create"], backward=False, depth=5).distances == {b: 1, c: 2, a: 3}
+    layers = [add_nodes(storage, user, 2) for _ in range(30)]  # 2**30 paths, 60 nodes
+    add_links(storage, [(s, t) for upper, lower in itertools.pairwise(layers) for s in upper for t in lower])
+    start = time.perf_counter()
+    walk = storage.walk_links(layers[0][:1], ["create"], backward=False, depth=40)
+    assert len(walk.distances) == 58
+    assert time.perf_counter() - start < 10
+
+
+def test_walk_arguments_are_checked(storage: SqlDosBackend) -> None:
+    for bad in ({"origins": ["1"]}, {"link_types": ["nosuch"]}, {"depth": -1}, {"depth": True}):
+        arguments = {"origins": [1], "link_types": ["create"], "backward": False, **bad}
+        with pytest.raises(InputValidationError):
+            storage.walk_links(**arguments)  # type: ignore[arg-type]

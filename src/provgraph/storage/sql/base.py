@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Executable
 
 from provgraph.exceptions import InputValidationError, StorageError
-from provgraph.storage.abstract import EntityTypes, RowFilters, StorageBackend
+from provgraph.storage.abstract import EntityTypes, LinkWalk, RowFilters, StorageBackend
 from provgraph.storage.sql import graph, hashes, integrity, rows
 from provgraph.storage.sql.dialects import dialect_for
 from provgraph.storage.sql.querybuilder.compiler import CompiledQuery, QueryCompiler
@@ -119,6 +119,18 @@ class SqlBackend(StorageBackend):
     def is_reachable(self, source_id: int, target_id: int) -> bool:
         with translate_errors(f"following links from node {source_id}"), self.sql.connection() as conn:
             return graph.is_reachable(conn, source_id, target_id)
+
+    def walk_links(
+        self,
+        origins: Sequence[int],
+        link_types: Sequence[str],
+        *,
+        backward: bool,
+        depth: int | None = None,
+        limit: int | None = None,
+    ) -> LinkWalk:
+        with translate_errors("following links"), self.sql.connection() as conn:
+            return graph.walk_links(conn, origins, link_types, backward=backward, depth=depth, limit=limit)
 
     def find_nodes_by_hash(self, node_type: str, node_hash: str) -> list[int]:
         return hashes.find_nodes_by_hash(self.sql, node_type, node_hash)

@@ -8,13 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import Connection, Insert, delete, exists, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Insert,
+    Integer,
+    delete,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 
+from provgraph.common.links import LinkType
 from provgraph.exceptions import InputValidationError, NotExistent
+from provgraph.storage.abstract import LinkWalk
 from provgraph.storage.sql.dialects import dialect_for
 from provgraph.storage.sql.tables import group_nodes, groups, links, nodes
 
-__all__ = ["add_group_nodes", "is_reachable", "remove_group_nodes"]
+__all__ = ["add_group_nodes", "is_reachable", "remove_group_nodes", "walk_links"]
 
 # Node ids per statement, well below the bound-parameter limits of both dialects.
 _CHUNK = 5000
@@ -53,6 +66,84 @@ def is_reachable(conn: Connection, source_id: int, target_id: int) -> bool:
     reached = reached.union(step)
     statement = select(literal(1)).select_from(reached).where(reached.c.id == target_id).limit(1)
     return conn.execute(statement).first() is not None
+
+
+def walk_links(
+    conn: Connection,
+    origins: Sequence[int],
+    link_types: Sequence[str],
+    *,
+    backward: bool,
+    depth: int | None,
+    limit: int | None,
+) -> LinkWalk:
+    """The nodes ``depth`` links (or any number) away from ``origins`` along ``link_types``.
+
+    Two statements whatever the graph's size: a recursive CTE finds every node with its
+    distance (``UNION``: each (node, distance) once; without a depth each node once, so diamonds
+    and cycles cannot multiply the work), and one SELECT reads the links that were followed (the
+    links of the given types whose near end is an origin or a node closer than ``depth``).
+    With ``limit``, the walk stops counting at ``limit + 1`` nodes and reads no link when it
+    went past: the caller reports the excess without paying for it.
+    """
+    starts = _checked_ids(list(origins), "node ids")
+    if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool) or depth < 0):
+        raise InputValidationError(f"depth must be an int >= 0 or None, got {depth!r}")
+    kinds: list[ColumnElement[str]] = [
+        literal_column(f"'{kind}'") for kind in _checked_link_types(link_types)
+    ]
+    toward, away = ("output_id", "input_id") if backward else ("input_id", "output_id")
+    if not starts or not kinds or depth == 0:
+        return LinkWalk(distances={}, links=[], exceeded=False)
+    dialect = dialect_for(conn)
+    seed_link = links.alias("walk_seed")
+    seed = select(seed_link.c[away].label("node"), literal(1, Integer).label("distance")).where(
+        seed_link.c[toward].in_(starts), seed_link.c.type.in_(kinds)
+    )
+    if depth is None:
+        seed = select(seed_link.c[away].label("node")).where(
+            seed_link.c[toward].in_(starts), seed_link.c.type.in_(kinds)
+        )
+    walk = seed.cte("walked", recursive=True)
+    step_link = links.alias("walk_step")
+    conditions: list[ColumnElement[bool]] = [step_link.c.type.in_(kinds)]
+    if depth is not None:
+        conditions.append(walk.c.distance < depth)
+    step = dialect.recursive_step(
+        walk, walk.c.node, step_link, toward, away, conditions=conditions, name="walk_next"
+    )
+    if depth is not None:
+        step = step.add_columns(walk.c.distance + 1)
+    walk = walk.union(step)
+    if depth is None:
+        reached = select(walk.c.node, literal(1, Integer).label("distance")).distinct()
+    else:
+        reached = select(walk.c.node, func.min(walk.c.distance).label("distance")).group_by(walk.c.node)
+    if limit is not None:
+        reached = reached.limit(limit + 1)
+    distances = {int(node): int(distance) for node, distance in conn.execute(reached)}
+    if limit is not None and len(distances) > limit:
+        return LinkWalk(distances=distances, links=[], exceeded=True)
+    near = set(starts) | {node for node, distance in distances.items() if depth is None or distance < depth}
+    followed: list[tuple[int, int, str, str]] = []
+    for chunk in _chunks(sorted(near)):
+        statement = select(links.c.input_id, links.c.output_id, links.c.type, links.c.label).where(
+            links.c[toward].in_(chunk), links.c.type.in_(kinds)
+        )
+        followed.extend(
+            (int(a), int(b), str(kind), str(label)) for a, b, kind, label in conn.execute(statement)
+        )
+    if depth is None:
+        distances = {node: 0 for node in distances}  # distances are not measured without a depth
+    return LinkWalk(distances=distances, links=followed, exceeded=False)
+
+
+def _checked_link_types(link_types: Sequence[str]) -> list[str]:
+    known = [kind.value for kind in LinkType]
+    for kind in link_types:
+        if kind not in known:
+            raise InputValidationError(f"unknown link type {kind!r}; use one of {', '.join(known)}")
+    return list(dict.fromkeys(link_types))
 
 
 def _require_group(conn: Connection, group_id: int) -> None:
