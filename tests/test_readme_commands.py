@@ -64,6 +64,7 @@ CLAIMS: dict[str, Callable[[str], str | None]] = {
     "node list --type process. --where": _contains("analyse", "normalise", "summarise", "Total results: 3"),
     "process list --all -P": _contains('"process_label": "analyse"', '"state": "Finished [0]"'),
     "status": _contains("profile:", "storage:", "(8 nodes)", "schema:"),
+    "node graph": _contains("Wrote workflow.svg (8 nodes"),
     "completion bash": _contains("_PROVGRAPH_COMPLETE=bash_complete"),
     "--help": _contains("archive", "group", "node", "process", "profile", "quickstart", "storage"),
 }
@@ -87,7 +88,10 @@ def test_marked_blocks_are_run_by_the_file_they_name() -> None:
         assert name.strip() in runner.read_text(), f"{runner.name} does not run the block {name!r}"
 
 
-def test_readme_commands_work_after_quickstart(request: pytest.FixtureRequest) -> None:
+def test_readme_commands_work_after_quickstart(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # files the commands write (a picture) land here
     commands = [command for block in readme_shell_blocks() if not block.marker for command in block.commands]
     assert commands[0].args == ["quickstart"], "the README starts with provgraph quickstart"
     checks = [_claim(command) for command in commands]  # every line has its claim, before running

@@ -20,6 +20,7 @@ from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgra
 from provgraph.cli.delete import node_delete
 from provgraph.cli.listing import OutputStyle, emit_rows, flat_items, format_option, note, print_mapping
 from provgraph.cli.node_edit import node_description, node_label
+from provgraph.cli.node_graph import node_graph
 from provgraph.cli.node_list import list_nodes
 from provgraph.cli.options import MultipleValueOption
 from provgraph.cli.prompts import confirm_or_force
@@ -56,6 +57,7 @@ node.add_command(list_nodes)
 node.add_command(node_delete)
 node.add_command(node_label)
 node.add_command(node_description)
+node.add_command(node_graph)
 
 
 @node.command("show")
