@@ -42,6 +42,7 @@ def test_every_command_has_help(path: tuple[str, ...], command: click.Command) -
 def test_expected_commands_exist() -> None:
     names = {" ".join(path) for path, _ in COMMANDS}
     for expected in (
+        "node graph",
         "profile setup core.sqlite_dos",
         "profile setup core.psql_dos",
         "profile setup core.sqlite_zip",

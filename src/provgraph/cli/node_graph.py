@@ -76,7 +76,13 @@ _ANNOTATIONS: dict[str, LinkAnnotateType] = {"none": None, "label": "label", "ty
     help="Refuse a picture of more nodes than this (a hint says how to make it smaller).",
 )
 @click.option(
-    "-F", "--format", "output_format", type=click.Choice(_FORMATS), default="svg", show_default=True
+    "-F",
+    "--format",
+    "output_format",
+    type=click.Choice(_FORMATS),
+    default="svg",
+    show_default=True,
+    help="svg, png and pdf need graphviz's dot program; dot (the graph as text) needs nothing.",
 )
 @click.option(
     "-o",
