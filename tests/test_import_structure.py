@@ -32,6 +32,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "provgraph.tools.pytest_fixtures",
     ),
     "cli": ("provgraph.cli",),
+    "web": ("provgraph.web",),
     "tools": ("provgraph.tools",),
     "provenance": ("provgraph.provenance", "provgraph.caching", "provgraph.profiles"),
     "orm": ("provgraph.orm",),
@@ -49,7 +50,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
 _BELOW_ORM = ("manager", "storage registry", "storage interface", "base")
 MAY_IMPORT: dict[str, frozenset[str]] = {
     "facade": frozenset(LAYERS) - {"facade"},
-    "cli": frozenset({"tools", "provenance", "orm", *_BELOW_ORM}),
+    "cli": frozenset({"web", "tools", "provenance", "orm", *_BELOW_ORM}),
+    "web": frozenset({"tools", "provenance", "orm", *_BELOW_ORM}),
     "tools": frozenset({"provenance", "orm", *_BELOW_ORM}),
     "provenance": frozenset({"orm", *_BELOW_ORM}),
     "orm": frozenset(_BELOW_ORM),
