@@ -26,7 +26,7 @@ from provgraph.tools.visualization import Graph, pstate_node_styles, render
 
 MANIFEST: dict[str, Any] = json.loads(SMALL_MANIFEST.read_text())
 NAMED = MANIFEST["named_nodes"]
-_NODE = re.compile(r"^\tN(\d+) \[(.*?)\]$", re.MULTILINE | re.DOTALL)
+_NODE = re.compile(r"^\t+N(\d+) \[(.*?)\]$", re.MULTILINE | re.DOTALL)
 _EDGE = re.compile(r"^\tN(\d+) -> N(\d+)(?: \[(.*?)\])?$", re.MULTILINE | re.DOTALL)
 _ATTRIBUTE = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^\s\]]+)', re.DOTALL)
 
@@ -201,3 +201,40 @@ def test_node_graph_command(pks: dict[str, int], tmp_path: Path, monkeypatch: py
     )
     assert limited.exit_code == 0, limited.output
     assert (tmp_path / "small.dot").read_text().count("->") >= 1
+
+
+def test_framed_workflows_show_their_calls_without_call_links(pks: dict[str, int]) -> None:
+    workflow = pk_of(pks, "workflow")
+    graph = Graph()
+    graph.recurse_descendants(workflow, annotate_links="both")
+    graph.recurse_ancestors(workflow, depth=1, annotate_links="both")
+    _, plain_edges = drawn(graph)
+    assert graph.cluster_workflows() == [workflow]
+    source = graph.graphviz.source
+    frame = source[source.index(f"subgraph cluster_{workflow} {{") :]
+    frame = frame[: frame.index("\t}")]
+    called = {
+        target for source_pk, target, kind, _ in _links(pks) if source_pk == workflow and kind == "call_calc"
+    }
+    for pk in (workflow, *called):
+        assert f"N{pk} [" in frame  # the workflow and what it called are inside its frame
+    assert pk_of(pks, "workflow_result") not in {int(pk) for pk in re.findall(r"\tN(\d+) \[", frame)}
+    nodes, edges = drawn(graph)
+    assert set(nodes) == graph.nodes  # nothing hidden
+    calls = [(a, b) for a, b, attributes in plain_edges if attributes["label"].startswith("CALL")]
+    assert len(calls) == 2
+    assert not [edge for edge in edges if edge[2]["label"].startswith("CALL")]
+    assert len(edges) == len(plain_edges) - len(calls)
+
+
+def test_node_graph_frames_workflows_unless_call_links_are_asked_for(
+    pks: dict[str, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    workflow = str(pk_of(pks, "workflow"))
+    framed = CliRunner().invoke(cli, ["node", "graph", workflow, "-F", "dot", "-o", "-"])
+    assert f"subgraph cluster_{workflow}" in framed.stdout
+    assert "CALL_CALC" not in framed.stdout
+    linked = CliRunner().invoke(cli, ["node", "graph", workflow, "--call-links", "-F", "dot", "-o", "-"])
+    assert "cluster" not in linked.stdout
+    assert linked.stdout.count("CALL_CALC") == 2

@@ -2,7 +2,9 @@
 
 The graph of every NODE, ``--ancestors`` links up and ``--descendants`` links down (all by
 default), drawn by graphviz as SVG (default), PNG, PDF, or written as DOT text (no graphviz
-program needed). ``--fold-workflows`` draws each workflow as one box; ``--max-nodes`` refuses a
+program needed). A workflow is drawn with a frame around what it called (``--call-links``: with
+its call links instead, as aiida-core draws it, which graphviz needs minutes to lay out for
+hundreds of calls); ``--fold-workflows`` draws each as one box; ``--max-nodes`` refuses a
 picture larger than that with the count, before any node is loaded.
 
     provgraph node graph 12 --ancestors 2 --descendants 0 -o result.svg
@@ -62,6 +64,12 @@ _ANNOTATIONS: dict[str, LinkAnnotateType] = {"none": None, "label": "label", "ty
     "--fold-workflows", is_flag=True, help="Draw each workflow as one box hiding its calls and their data."
 )
 @click.option(
+    "--call-links",
+    is_flag=True,
+    help="Draw a workflow's call links instead of a frame around what it called (slow to lay out "
+    "for workflows of many calls).",
+)
+@click.option(
     "--annotate-links",
     type=click.Choice(list(_ANNOTATIONS)),
     default="both",
@@ -98,6 +106,7 @@ def node_graph(  # noqa: PLR0917 (one per option of the command)
     descendants: int | None,
     link_types: tuple[str, ...],
     fold_workflows: bool,
+    call_links: bool,
     annotate_links: str,
     max_nodes: int,
     output_format: str,
@@ -136,6 +145,8 @@ def node_graph(  # noqa: PLR0917 (one per option of the command)
         )
     if fold_workflows:
         graph.fold_workflows()
+    if not call_links:
+        graph.cluster_workflows()
     picture = render(graph, output_format)
     if output is not None and str(output) == "-":
         sys.stdout.buffer.write(picture)

@@ -62,6 +62,7 @@ _ALL_LINK_TYPES = (
     LinkType.CALL_WORK,
 )
 _CALLS = [LinkType.CALL_CALC.value, LinkType.CALL_WORK.value]
+_CALL_TYPES = (LinkType.CALL_CALC, LinkType.CALL_WORK)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ class Graph:
         self._node_overrides: dict[int, dict[str, Any]] = {}
         self._edges: dict[tuple[int, int, LinkPair | None], dict[str, Any]] = {}
         self._folds: dict[int, _Fold] = {}
+        self._inside_cache: dict[int, _Fold] | None = None
+        self._clustered = False
 
     # -- what the picture holds -------------------------------------------------------------------
 
@@ -128,10 +131,9 @@ class Graph:
 
         digraph = Digraph(engine=self._engine, graph_attr={k: str(v) for k, v in self._graph_attr.items()})
         box_of = {pk: workflow for workflow, fold in self._folds.items() for pk in fold.hidden}
-        for pk, node in self._nodes.items():
-            if pk in box_of:
-                continue
-            digraph.node(f"N{pk}", **self._node_attributes(node))
+        frames = self._frames(box_of)
+        frame_of = {pk: frame for frame, members in frames.items() for pk in members}
+        self._draw_frame(digraph, None, frames, box_of)
         direct = {(source, target) for source, target, _ in self._edges}
         drawn: set[tuple[int, int, str, str]] = set()
         for (source, target, link_pair), style in self._edges.items():
@@ -143,12 +145,48 @@ class Graph:
                 or (end in self._folds and start in self._folds[end].returned)  # its output used inside
             ):
                 continue
+            if link_pair is not None and link_pair.link_type in _CALL_TYPES and frame_of.get(end) == start:
+                continue  # the frame shows the call
             key = (start, end, *(link_pair or ("", "")))
             if key in drawn:
                 continue
             drawn.add(key)
             digraph.edge(f"N{start}", f"N{end}", **{k: str(v) for k, v in style.items()})
         return digraph
+
+    def _frames(self, box_of: dict[int, int]) -> dict[int | None, list[int]]:
+        """The nodes drawn directly in each frame: a workflow's pk, or None for the picture itself.
+
+        Without :meth:`cluster_workflows` everything is in the picture itself. With it, a drawn
+        node goes into the innermost workflow frame whose inside holds it (a workflow itself into
+        the frame it is inside of, as its own frame's parent).
+        """
+        drawn = [pk for pk in self._nodes if pk not in box_of]
+        if not self._clustered:
+            return {None: drawn}
+        insides = {
+            pk: fold for pk, fold in self._insides().items() if pk not in self._folds and pk not in box_of
+        }
+        frames: dict[int | None, list[int]] = {None: []}
+        for pk in drawn:
+            holders = [workflow for workflow, fold in insides.items() if pk in fold.hidden]
+            innermost = min(holders, key=lambda workflow: len(insides[workflow].hidden), default=None)
+            frames.setdefault(innermost, []).append(pk)
+        return frames
+
+    def _draw_frame(
+        self, target: Digraph, frame: int | None, frames: dict[int | None, list[int]], box_of: dict[int, int]
+    ) -> None:
+        """Draw the nodes of ``frame`` into ``target``; a workflow with a frame is drawn inside it."""
+        for pk in frames.get(frame, []):
+            attributes = self._node_attributes(self._nodes[pk])
+            if not frames.get(pk):
+                target.node(f"N{pk}", **attributes)
+                continue
+            with target.subgraph(name=f"cluster_{pk}") as inner:
+                inner.attr(style="rounded,dashed", color="#e38851", label="", penwidth="1.5")
+                inner.node(f"N{pk}", **attributes)
+                self._draw_frame(inner, pk, frames, box_of)
 
     def _node_attributes(self, node: Node) -> dict[str, str]:
         assert node.pk is not None
@@ -202,6 +240,7 @@ class Graph:
         if loaded.pk is None:
             raise InputValidationError("only stored nodes can be drawn")
         if loaded.pk not in self._nodes or overwrite:
+            self._inside_cache = None if loaded.pk not in self._nodes else self._inside_cache
             self._nodes[loaded.pk] = loaded
             self._node_overrides[loaded.pk] = {**(style_override or {}), **self._global_node_style}
         return loaded
@@ -367,6 +406,23 @@ class Graph:
 
     # -- folding ----------------------------------------------------------------------------------------
 
+    def _insides(self) -> dict[int, _Fold]:
+        """Every workflow of the picture with its inside (see :meth:`fold_workflows`); cached."""
+        if self._inside_cache is not None:
+            return self._inside_cache
+        insides: dict[int, _Fold] = {}
+        for pk in sorted(pk for pk, node in self._nodes.items() if node_kind(node) == "workflow"):
+            processes = set(self._backend.walk_links([pk], _CALLS, backward=False).distances)
+            created = self._backend.walk_links(
+                sorted(processes), [LinkType.CREATE.value], backward=False, depth=1
+            )
+            returned = self._backend.walk_links([pk], [LinkType.RETURN.value], backward=False, depth=1)
+            outputs = frozenset(returned.distances)
+            hidden = (processes | set(created.distances)) - outputs - {pk}
+            insides[pk] = _Fold(frozenset(hidden), outputs, len(processes))
+        self._inside_cache = insides
+        return insides
+
     def fold_workflows(self) -> list[int]:
         """Draw every outermost workflow in the picture as one box; returns their pks.
 
@@ -376,22 +432,23 @@ class Graph:
         the workflow's own link between the same nodes says it already, and links inside the box
         (also from a returned output to an inside call) are not drawn. Three walks per workflow.
         """
-        workflows = sorted(pk for pk, node in self._nodes.items() if node_kind(node) == "workflow")
-        called: dict[int, set[int]] = {}
-        for pk in workflows:
-            called[pk] = set(self._backend.walk_links([pk], _CALLS, backward=False).distances)
-        nested = set().union(*called.values()) if called else set()
-        outermost = [pk for pk in workflows if pk not in nested]
+        insides = self._insides()
+        nested = set().union(*(fold.hidden for fold in insides.values())) if insides else set()
+        outermost = [pk for pk in insides if pk not in nested]
         for pk in outermost:
-            processes = called[pk]
-            created = self._backend.walk_links(
-                sorted(processes), [LinkType.CREATE.value], backward=False, depth=1
-            )
-            returned = self._backend.walk_links([pk], [LinkType.RETURN.value], backward=False, depth=1)
-            outputs = frozenset(returned.distances)
-            hidden = (processes | set(created.distances)) - outputs - {pk}
-            self._folds[pk] = _Fold(frozenset(hidden), outputs, len(processes))
+            self._folds[pk] = insides[pk]
         return outermost
+
+    def cluster_workflows(self) -> list[int]:
+        """Draw every workflow that is not folded as a frame around its inside; returns their pks.
+
+        The frame (a graphviz cluster, nested for nested workflows) shows what a workflow called
+        instead of its call links, which are then not drawn: a workflow of 200 calls has 200
+        call links reaching across the whole picture, and laying those out takes graphviz's dot
+        minutes (more than 300 s for a 200-step chain), the frame a fraction of a second.
+        """
+        self._clustered = True
+        return [pk for pk in self._insides() if pk not in self._folds]
 
     @property
     def folded(self) -> dict[int, frozenset[int]]:

@@ -25,7 +25,7 @@ __all__ = ["RENDER_FORMATS", "render"]
 RENDER_FORMATS = ("svg", "png", "pdf", "dot")
 """What :func:`render` writes; all but ``dot`` need graphviz's ``dot`` program."""
 
-_TIMEOUT = 300  # seconds; a picture graphviz needs longer for is too large to read anyway
+_TIMEOUT = 120  # seconds; a picture graphviz needs longer for is too large to read anyway
 
 
 def render(graph: Graph, output_format: str) -> bytes:
@@ -52,7 +52,10 @@ def render(graph: Graph, output_format: str) -> bytes:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise InvalidOperation(f"graphviz's dot took more than {_TIMEOUT} s; draw fewer nodes") from None
+        raise InvalidOperation(
+            f"graphviz's dot took more than {_TIMEOUT} s: draw fewer nodes, or frame or fold the workflows "
+            "(Graph.cluster_workflows / fold_workflows): hundreds of call links are what makes dot slow"
+        ) from None
     if done.returncode != 0:
         reason = " ".join(done.stderr.decode(errors="replace").split()) or f"exit code {done.returncode}"
         raise InvalidOperation(f"graphviz's dot could not draw the picture: {reason}")
