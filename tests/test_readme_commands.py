@@ -118,3 +118,14 @@ def _substitute(word: str, workflow_pk: str, request: pytest.FixtureRequest) -> 
         server = request.getfixturevalue("postgres_server")
         return str(server.url_for(server.new_database_name()))  # created by the setup, dropped at exit
     return word
+
+
+def test_readme_pictures_exist_and_are_made_by_a_script() -> None:
+    """Every picture the README shows is in the repository, and scripts/readme-pictures makes it."""
+    text = (ROOT / "README.md").read_text()
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert pictures
+    maker = (ROOT / "scripts" / "readme-pictures").read_text()
+    for picture in pictures:
+        assert (ROOT / picture).is_file(), picture
+        assert Path(picture).name in maker, f"{picture} is not made by scripts/readme-pictures"

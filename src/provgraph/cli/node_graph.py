@@ -64,6 +64,12 @@ _ANNOTATIONS: dict[str, LinkAnnotateType] = {"none": None, "label": "label", "ty
     "--fold-workflows", is_flag=True, help="Draw each workflow as one box hiding its calls and their data."
 )
 @click.option(
+    "--process-inputs/--no-process-inputs",
+    default=True,
+    show_default=True,
+    help="Also draw the inputs of every process found downstream (verdi's --process-in).",
+)
+@click.option(
     "--call-links",
     is_flag=True,
     help="Draw a workflow's call links instead of a frame around what it called (slow to lay out "
@@ -106,6 +112,7 @@ def node_graph(  # noqa: PLR0917 (one per option of the command)
     descendants: int | None,
     link_types: tuple[str, ...],
     fold_workflows: bool,
+    process_inputs: bool,
     call_links: bool,
     annotate_links: str,
     max_nodes: int,
@@ -136,7 +143,14 @@ def node_graph(  # noqa: PLR0917 (one per option of the command)
             if ancestors != 0:
                 graph.recurse_ancestors(origin, ancestors, types, annotate, max_nodes=max_nodes)
             if descendants != 0:
-                graph.recurse_descendants(origin, descendants, types, annotate, max_nodes=max_nodes)
+                graph.recurse_descendants(
+                    origin,
+                    descendants,
+                    types,
+                    annotate,
+                    include_process_inputs=process_inputs,
+                    max_nodes=max_nodes,
+                )
     except InputValidationError as error:
         raise click.ClickException(f"{error}; {hint}") from error
     if len(graph.nodes) > max_nodes:
