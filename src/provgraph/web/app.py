@@ -9,11 +9,12 @@ text) always renders as text.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -38,11 +39,12 @@ _SECURITY_HEADERS = {
 def _environment() -> Environment:
     environment = Environment(
         loader=FileSystemLoader(_HERE / "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
+        autoescape=True,  # every template, whatever its name: all values shown are user data
         trim_blocks=True,
         lstrip_blocks=True,
     )
     environment.globals["query"] = _query_string
+    environment.filters["when"] = _when
     return environment
 
 
@@ -50,6 +52,11 @@ def _query_string(params: dict[str, Any], **changes: Any) -> str:
     """``?a=1&page=2``: the current parameters with ``changes`` (for paging links)."""
     merged = {**params, **changes}
     return "?" + urlencode({key: value for key, value in merged.items() if value not in {None, ""}})
+
+
+def _when(moment: datetime | None) -> str:
+    """A timestamp to the second in its stored offset (``2026-12-07 20:31:05+00:00``)."""
+    return "" if moment is None else moment.isoformat(sep=" ", timespec="seconds")
 
 
 class _Explorer:
