@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.data_files import SMALL_ARCHIVE
 
 from provgraph.cli.main import cli
 from provgraph.config.profile import Profile
@@ -39,11 +42,11 @@ def _fetch(url: str, deadline: float) -> str:
             time.sleep(0.2)
 
 
-@pytest.mark.parametrize("backend_name", ["core.sqlite_dos"])
-def test_explore_serves_until_ctrl_c(registered_profile: Profile) -> None:
+def _serve_and_stop(*args: str) -> None:
+    """Start ``provgraph explore ARGS``, read its home page, stop it with SIGINT: a clean end."""
     port = _free_port()
     child = subprocess.Popen(
-        [sys.executable, "-c", _ENTRY, "explore", "--port", str(port), "--no-browser"],
+        [sys.executable, "-c", _ENTRY, "explore", *args, "--port", str(port), "--no-browser"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -61,6 +64,19 @@ def test_explore_serves_until_ctrl_c(registered_profile: Profile) -> None:
     assert child.returncode in {0, 130}, stderr
     assert "Traceback" not in stdout + stderr
     assert f"http://127.0.0.1:{port}/" in stdout
+
+
+@pytest.mark.parametrize("backend_name", ["core.sqlite_dos"])
+def test_explore_serves_until_ctrl_c(registered_profile: Profile) -> None:
+    _serve_and_stop()
+
+
+def test_explore_serves_an_archive_file_unchanged(tmp_path: Path) -> None:
+    archive = tmp_path / "small.aiida"
+    shutil.copyfile(SMALL_ARCHIVE, archive)
+    before = hashlib.sha256(archive.read_bytes()).hexdigest()
+    _serve_and_stop(str(archive))
+    assert hashlib.sha256(archive.read_bytes()).hexdigest() == before
 
 
 @pytest.mark.parametrize("backend_name", ["core.sqlite_dos"])

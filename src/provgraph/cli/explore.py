@@ -41,6 +41,8 @@ __all__ = ["explore"]
 def explore(ctx: ProvgraphContext, archive: Path | None, host: str, port: int, browser: bool | None) -> None:
     """Browse the profile's storage (or ARCHIVE_FILE) in a read-only web explorer until Ctrl-C.
 
+    An ARCHIVE_FILE is explored instead of any profile, opened read-only and imported nowhere.
+
     \b
     Examples:
       provgraph explore
@@ -54,10 +56,6 @@ def explore(ctx: ProvgraphContext, archive: Path | None, host: str, port: int, b
         # which a program running the CLI inside itself (tests, notebooks) should not get.
         raise click.ClickException(
             "provgraph explore serves until Ctrl-C and needs a process of its own: run it from a shell"
-        )
-    if archive is not None and ctx.profile_name is not None:
-        raise click.UsageError(
-            f"-p {ctx.profile_name} and ARCHIVE_FILE {archive} both name a storage: give one."
         )
     listener = _listen(host, port)
     storage = _open(ctx, archive)
