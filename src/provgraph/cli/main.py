@@ -23,6 +23,7 @@ COMMANDS = {
     "computer": "provgraph.cli.computer:computer",
     "config": "provgraph.cli.config_cmd:config",
     "data": "provgraph.cli.data:data",
+    "explore": "provgraph.cli.explore:explore",
     "group": "provgraph.cli.group:group",
     "node": "provgraph.cli.node:node",
     "process": "provgraph.cli.process:process",
