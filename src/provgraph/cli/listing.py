@@ -34,6 +34,8 @@ from typing import Any, TypeVar
 
 import click
 
+from provgraph.common.states import format_state
+
 __all__ = [
     "FORMATS",
     "OutputStyle",
@@ -116,20 +118,6 @@ def format_time(value: datetime | None, raw: bool = False) -> str:
         return value.isoformat()
     local = value.astimezone() if value.tzinfo is not None else value
     return local.isoformat(sep=" ", timespec="seconds")[:19]  # isoformat is C; strftime is slower
-
-
-def format_state(process_state: str | None, exit_status: int | None = None, *, paused: bool = False) -> str:
-    """A process state as every command shows it: ``Finished [0]``, ``Excepted``, ``Running (paused)``.
-
-    >>> format_state("finished", 0), format_state("excepted"), format_state(None)
-    ('Finished [0]', 'Excepted', '-')
-    """
-    if process_state is None:
-        return "-"
-    text = str(process_state).capitalize()
-    if process_state == "finished" and exit_status is not None:
-        text += f" [{exit_status}]"
-    return text + (" (paused)" if paused else "")
 
 
 def plural(count: int, noun: str, plural_form: str | None = None) -> str:

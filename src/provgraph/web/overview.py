@@ -7,13 +7,13 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 
+from provgraph.common.states import format_state
 from provgraph.orm import Group, Node, ProcessNode, QueryBuilder
 from provgraph.storage.abstract import StorageBackend
 from provgraph.web.paging import Page, fetch_page
 
 __all__ = [
     "PROCESS_STATES",
-    "format_state",
     "group_members",
     "groups_page",
     "overview",
@@ -36,16 +36,6 @@ def overview(storage: StorageBackend) -> dict[str, Any]:
     info = storage.get_info(detailed=False)
     entities = {name: details.get("count") for name, details in info.get("entities", {}).items()}
     return {"node_types": counts, "entities": entities, "repository": info.get("repository", {})}
-
-
-def format_state(state: str | None, exit_status: int | None) -> str:
-    """``Finished [0]``, ``Excepted``, ``-`` (the CLI's wording)."""
-    if not state:
-        return "-"
-    text = str(state).capitalize()
-    if state == "finished" and exit_status is not None:
-        text += f" [{exit_status}]"
-    return text
 
 
 def state_filter(params: Mapping[str, str]) -> str:
