@@ -35,28 +35,29 @@ IMAGE_TYPES = {
 
 
 def file_tree(node: Node) -> dict[str, Any]:
-    """``{"entries": [{path, name, depth, is_dir, size}], "more": bool}`` in walk order, capped."""
+    """``{"entries": [{path, name, depth, is_dir, size}], "more": bool}`` in walk order, capped.
+
+    Sizes are asked for the entries shown only: a node of 10,000 files costs 500 look-ups.
+    """
     entries: list[dict[str, Any]] = []
     repository = node.base.repository
     for root, dirnames, filenames in repository.walk():
         depth = len(root.parts)
-        for name in sorted(dirnames):
-            entries.append(
-                {"path": str(root / name), "name": name + "/", "depth": depth, "is_dir": True, "size": None}
-            )
-        for name in sorted(filenames):
+        names = [(name, True) for name in sorted(dirnames)] + [(name, False) for name in sorted(filenames)]
+        for name, is_dir in names:
+            if len(entries) == _TREE_ENTRIES:
+                return {"entries": entries, "more": True}
             path = root / name
+            size = None if is_dir else repository.get_object_size(path)
             entries.append(
                 {
                     "path": str(path),
-                    "name": name,
+                    "name": name + ("/" if is_dir else ""),
                     "depth": depth,
-                    "is_dir": False,
-                    "size": repository.get_object_size(path),
+                    "is_dir": is_dir,
+                    "size": size,
                 }
             )
-        if len(entries) > _TREE_ENTRIES:
-            return {"entries": entries[:_TREE_ENTRIES], "more": True}
     entries.sort(key=lambda entry: entry["path"])
     return {"entries": entries, "more": False}
 
