@@ -55,7 +55,9 @@ def test_bad_parameters_are_400(explored: Explored) -> None:
     for url in (
         "/search?value=5",
         "/search?attr=value&value=five",
-        "/search?since=yesterday",
+        "/search?since=the-day-before",
+        "/search?where=attributes.value%20%3E%3E%202",
+        "/search?type=NoSuchType",
         "/search?type=%3Cx%3E",
         "/processes?state=sleeping",
         "/groups?page=0",
@@ -74,6 +76,24 @@ def test_search_by_type_label_and_attribute(explored: Explored) -> None:
     assert f'href="/node/{explored.xss}"' not in text
     since = explored.client.get("/search?since=2000-01-01&until=2999-01-01&label=files").text
     assert f'href="/node/{explored.files}"' in since
+
+
+def test_search_reads_the_command_lines_filter_language(explored: Explored) -> None:
+    """type as `node list --type` reads it, where as `--where`, times as `ctime>-3d`."""
+    for type_name in ("Int", "orm.Int", "core.int", "data.core.int.Int."):
+        page = explored.client.get(f"/search?type={type_name}&where=attributes.value%3E6")
+        assert page.status_code == 200, type_name
+        assert f'href="/node/{explored.xss}"' in page.text, type_name
+    assert (
+        f'href="/node/{explored.xss}"' not in explored.client.get("/search?where=attributes.value%3E7").text
+    )
+    recent = explored.client.get("/search?type=Int&since=-1d").text
+    assert f'href="/node/{explored.xss}"' in recent
+    assert f'href="/node/{explored.xss}"' not in explored.client.get("/search?type=Int&until=-1d").text
+    wrong = explored.client.get("/search?where=attributes.value%20%3E%3E%202")
+    assert "at position" in wrong.text
+    unknown = explored.client.get("/search?type=Itn")
+    assert "did you mean" in unknown.text.lower()
 
 
 def test_search_pages_by_fifty(explored: Explored) -> None:

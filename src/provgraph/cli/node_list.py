@@ -1,6 +1,6 @@
 """``provgraph node list``: a quick look around the graph, built on the QueryBuilder.
 
-The filters (``--type``, ``--where``, ``--project``) are parsed by :mod:`provgraph.cli.filters`:
+The filters (``--type``, ``--where``, ``--project``) are parsed by :mod:`provgraph.tools.node_filters`:
 ``--where`` is a deliberately small ``FIELD OPERATOR VALUE``; anything richer belongs in a
 Python script with ``QueryBuilder``.
 """
@@ -15,7 +15,7 @@ import click
 
 from provgraph.cli.completion import complete_group_labels
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
-from provgraph.cli.filters import (
+from provgraph.tools.node_filters import (
     NODE_COLUMNS,
     PROJECT_HELP,
     TYPE_HELP,
@@ -53,7 +53,7 @@ def _projection(spec: str) -> list[str]:
 def _node_class(type_name: str) -> tuple[type[Node] | None, str | None]:
     """Kept for callers of the old shape: (class, None) or (None, node_type prefix without its dot).
 
-    New code uses :func:`provgraph.cli.filters.resolve_node_type`, which also covers process
+    New code uses :func:`provgraph.tools.node_filters.resolve_node_type`, which also covers process
     entry points (a process_type filter) and node types found only in the storage.
     """
     chosen = resolve_node_type(type_name)

@@ -75,7 +75,7 @@ class _Explorer:
 
     async def search(self, request: Request) -> Response:
         params = dict(request.query_params)
-        checked = search.parse_search(params)
+        checked = search.parse_search(params, self.storage)
         results = search.search_nodes(self.storage, checked, page_number(params)) if params else None
         return self.page("search.html", params=params, results=results)
 

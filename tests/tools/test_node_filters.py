@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from provgraph.cli.filters import (
+from provgraph.tools.node_filters import (
     field_name,
     parse_projection,
     parse_time,
@@ -277,8 +277,8 @@ def test_like_prefixes_are_escaped() -> None:
 def test_docstring_examples_run() -> None:
     import doctest
 
-    from provgraph.cli import filters
+    from provgraph.tools import node_filters
 
-    result = doctest.testmod(filters, optionflags=doctest.ELLIPSIS, report=False)
+    result = doctest.testmod(node_filters, optionflags=doctest.ELLIPSIS, report=False)
     assert result.attempted >= 10
     assert result.failed == 0
