@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from provgraph.exceptions import InputValidationError
 from provgraph.tools.node_filters import (
     field_name,
     parse_projection,
@@ -15,7 +16,6 @@ from provgraph.tools.node_filters import (
     parse_where,
     resolve_node_type,
 )
-from provgraph.exceptions import InputValidationError
 
 
 @pytest.fixture

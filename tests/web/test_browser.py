@@ -92,6 +92,20 @@ def server(registered_profile: Profile) -> Iterator[tuple[str, dict[str, int]]]:
             child.communicate()
 
 
+def _zoom_and_reset(page: Any) -> None:
+    """The mouse wheel zooms the picture (static/graph.js), a double click shows all of it again."""
+    picture = page.locator(".graph svg")
+    before = picture.get_attribute("viewBox")
+    picture.hover()
+    page.mouse.wheel(0, -300)
+    page.wait_for_function(f"document.querySelector('.graph svg').getAttribute('viewBox') !== {before!r}")
+    page.dblclick(".graph svg", position={"x": 2, "y": 2})
+    after = picture.get_attribute("viewBox")
+    assert before is not None
+    assert after is not None
+    assert [float(part) for part in after.split()] == [float(part) for part in before.split()]
+
+
 def test_a_user_walks_the_explorer_in_chromium(server: tuple[str, dict[str, int]], tmp_path: Path) -> None:
     executable = _chromium()
     from playwright.sync_api import sync_playwright
@@ -132,8 +146,10 @@ def test_a_user_walks_the_explorer_in_chromium(server: tuple[str, dict[str, int]
 
             # the graph around the workflow; click a node of the picture
             page.goto(url + f"/node/{pks['workflow']}/graph?ancestors=1&descendants=2")
-            assert page.locator("svg").first.is_visible()
+            picture = page.locator(".graph svg")
+            assert picture.is_visible()
             shot(page, "5-graph")
+            _zoom_and_reset(page)
             page.locator("svg a").first.click()
             page.wait_for_load_state()
             assert "/node/" in page.url

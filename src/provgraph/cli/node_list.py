@@ -15,6 +15,9 @@ import click
 
 from provgraph.cli.completion import complete_group_labels
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
+from provgraph.cli.listing import OutputStyle, emit_rows, format_option, note
+from provgraph.cli.options import days_ago, order_options, past_days_option
+from provgraph.exceptions import InputValidationError
 from provgraph.tools.node_filters import (
     NODE_COLUMNS,
     PROJECT_HELP,
@@ -27,9 +30,6 @@ from provgraph.tools.node_filters import (
     parse_where,
     resolve_node_type,
 )
-from provgraph.cli.listing import OutputStyle, emit_rows, format_option, note
-from provgraph.cli.options import days_ago, order_options, past_days_option
-from provgraph.exceptions import InputValidationError
 
 if TYPE_CHECKING:
     from provgraph.orm import QueryBuilder

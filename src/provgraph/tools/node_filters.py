@@ -1,8 +1,9 @@
 """The filter language of the listings and the explorer: ``--type``, ``--where``, ``--project``, times.
 
 The command line (``node list``) and the explorer's search (``/search?type=...&where=...``) read
-the same language through these parsers. Each parser refuses what it cannot read, and says so in terms of the option the user typed
-(``--type``, ``--where``, ``--project``), so a typo is an error and never an empty result:
+the same language through these parsers. Each parser refuses what it cannot read, and says so
+in terms of the option the user typed (``--type``, ``--where``, ``--project``), so a typo is an
+error and never an empty result:
 
 >>> parse_where("attributes.value>2").as_filter()
 {'attributes.value': {'>': 2}}

@@ -31,7 +31,8 @@ __all__ = ["create_app"]
 _HERE = Path(__file__).parent
 _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'",
+    # scripts only from the package's own files (graph.js): an inline script in user data never runs
+    "Content-Security-Policy": "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'",
     "Referrer-Policy": "no-referrer",
 }
 
