@@ -160,3 +160,12 @@ def test_graph_links_nodes_to_their_pages(explored: Explored) -> None:
     assert f'href="/node/{explored.workflow}"' in page.text
     folded = explored.client.get(f"/node/{explored.workflow}/graph?descendants=3&fold=1").text
     assert "folded" in folded
+
+
+def test_home_shows_the_repository_sizes_when_asked(explored: Explored) -> None:
+    home = explored.client.get("/").text
+    assert "Size (MB)" not in home
+    assert 'href="/?sizes=1"' in home
+    sized = explored.client.get("/?sizes=1").text
+    assert "Size (MB)" in sized
+    assert "total_size_loose" in sized

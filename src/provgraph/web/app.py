@@ -72,7 +72,9 @@ class _Explorer:
         return HTMLResponse(html, status_code=status_code, headers=_SECURITY_HEADERS)
 
     async def home(self, request: Request) -> Response:
-        return self.page("home.html", data=overview.overview(self.storage), storage=str(self.storage))
+        sizes = request.query_params.get("sizes", "") == "1"
+        data = overview.overview(self.storage, sizes=sizes)
+        return self.page("home.html", data=data, storage=str(self.storage), sizes=sizes)
 
     async def search(self, request: Request) -> Response:
         params = dict(request.query_params)

@@ -26,8 +26,10 @@ _MEMBER_COLUMNS = ("id", "uuid", "node_type", "label", "ctime")
 _PROCESS_COLUMNS = ("id", "ctime", "label", "state", "exit_status")
 
 
-def overview(storage: StorageBackend) -> dict[str, Any]:
-    """Node counts per node_type (one count per type, never a scan in Python) and entity counts."""
+def overview(storage: StorageBackend, *, sizes: bool = False) -> dict[str, Any]:
+    """Node counts per node_type (one count per type, never a scan in Python) and entity counts;
+    with ``sizes`` also the repository's sizes (which reads every loose object's size: asked for
+    on a click, since on 10,000 loose files it costs 0.2-0.4 s)."""
     types = QueryBuilder(backend=storage).append(Node, project="node_type").distinct().all(flat=True)
     counts = {
         node_type: QueryBuilder(backend=storage).append(Node, filters={"node_type": node_type}).count()
@@ -35,7 +37,8 @@ def overview(storage: StorageBackend) -> dict[str, Any]:
     }
     info = storage.get_info(detailed=False)
     entities = {name: details.get("count") for name, details in info.get("entities", {}).items()}
-    return {"node_types": counts, "entities": entities, "repository": info.get("repository", {})}
+    repository = storage.get_repository().get_info(detailed=True) if sizes else info.get("repository", {})
+    return {"node_types": counts, "entities": entities, "repository": repository}
 
 
 def state_filter(params: Mapping[str, str]) -> str:
