@@ -190,6 +190,9 @@ def test_node_graph_command(pks: dict[str, int], tmp_path: Path, monkeypatch: py
     folded = CliRunner().invoke(cli, ["node", "graph", workflow, "--fold-workflows", "-F", "dot", "-o", "-"])
     assert folded.exit_code == 0
     assert "box3d" in folded.stdout
+    folder = CliRunner().invoke(cli, ["node", "graph", workflow, "-F", "dot", "-o", str(tmp_path)])
+    assert folder.exit_code == 2
+    assert "is a folder" in folder.output
     end = str(pks[MANIFEST["chain_end"]["uuid"]])
     refused = CliRunner().invoke(cli, ["node", "graph", end, "--max-nodes", "3", "-F", "dot"])
     assert refused.exit_code == 1

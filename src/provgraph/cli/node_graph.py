@@ -127,6 +127,11 @@ def node_graph(  # noqa: PLR0917 (one per option of the command)
       provgraph node graph 12 --fold-workflows -F png -o overview.png
       provgraph node graph 12 -F dot -o - | dot -Tpdf > graph.pdf
     """
+    if output is not None and str(output) != "-" and output.is_dir():
+        raise click.BadParameter(
+            f"{str(output)!r} is a folder; give a file name, or - for standard output",
+            param_hint="'-o' / '--output'",
+        )
     from provgraph.exceptions import InputValidationError
     from provgraph.orm.loaders import load_node
     from provgraph.tools.visualization import Graph, render
