@@ -192,7 +192,10 @@ def test_node_graph_command(pks: dict[str, int], tmp_path: Path, monkeypatch: py
     assert "box3d" in folded.stdout
     folder = CliRunner().invoke(cli, ["node", "graph", workflow, "-F", "dot", "-o", str(tmp_path)])
     assert folder.exit_code == 2
-    assert "is a folder" in folder.output
+    assert "is a directory" in folder.output  # click's own check
+    empty = CliRunner().invoke(cli, ["node", "graph", workflow, "-F", "dot", "-o", ""])
+    assert empty.exit_code == 2
+    assert "is a folder" in empty.output  # "" is the current folder
     end = str(pks[MANIFEST["chain_end"]["uuid"]])
     refused = CliRunner().invoke(cli, ["node", "graph", end, "--max-nodes", "3", "-F", "dot"])
     assert refused.exit_code == 1
