@@ -78,8 +78,13 @@ def arguments(command: click.Command, node: str, group: str, tmp: Path) -> list[
 
 @pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[" ".join(path) for path, _ in COMMANDS])
 def test_nonexistent_id_and_garbage_options(
-    registered_profile: Profile, tmp_path: Path, path: tuple[str, ...], command: click.Command
+    registered_profile: Profile,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    path: tuple[str, ...],
+    command: click.Command,
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # a garbage value can be a valid file name (node graph -o -5)
     node = Data().store()
     Group("present").store().add_nodes(node)
     missing = [*path, *arguments(command, MISSING, MISSING, tmp_path)]
