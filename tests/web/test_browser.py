@@ -29,6 +29,15 @@ from provgraph.provenance.example import record_example_workflow
 
 _ENTRY = "from provgraph.cli.entry import main; main()"
 _CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+#: Chromium talks to 127.0.0.1 only: no background services, and no host name resolves.
+LOCAL_ONLY = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 
 
 def _chromium() -> str:
@@ -119,7 +128,7 @@ def test_a_user_walks_the_explorer_in_chromium(server: tuple[str, dict[str, int]
         page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
 
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=executable, headless=True, args=["--no-sandbox"])
+        browser = driver.chromium.launch(executable_path=executable, headless=True, args=LOCAL_ONLY)
         try:
             page = browser.new_page()
             page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
