@@ -5,7 +5,8 @@ from __future__ import annotations
 import difflib
 import gc
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
@@ -134,6 +135,33 @@ class ProvgraphContext:
         if self.owns_process:
             gc.freeze()
         return storage
+
+    @contextmanager
+    def read_only_storage(self) -> Iterator[StorageBackend]:
+        """The selected profile's storage opened read-only (the database refuses every write).
+
+        Opt-in, for commands that must change nothing (``provgraph explore``): it is a storage of
+        its own, not the manager's shared one, closed when the block ends. The process is
+        recorded as using the profile meanwhile, as :meth:`get_storage` does, so that a full
+        maintenance (which moves the objects it reads) waits for it.
+        """
+        from provgraph.access import ProfileAccessManager
+        from provgraph.manager import get_manager
+        from provgraph.storage import get_storage_class
+
+        profile = self.load_profile()
+        access = ProfileAccessManager(profile, get_manager().get_config().dirpath)
+        access.request_access()
+        try:
+            storage = get_storage_class(profile.storage_backend).open_read_only(profile)
+            if self.owns_process:
+                gc.freeze()  # see get_storage
+            try:
+                yield storage
+            finally:
+                storage.close()
+        finally:
+            access.release_access()
 
 
 pass_provgraph = click.make_pass_decorator(ProvgraphContext, ensure=True)

@@ -18,6 +18,7 @@ from provgraph.cli.context import ProvgraphContext, pass_provgraph
 
 if TYPE_CHECKING:
     import socket
+    from contextlib import AbstractContextManager
 
     from provgraph.storage.abstract import StorageBackend
 
@@ -58,27 +59,31 @@ def explore(ctx: ProvgraphContext, archive: Path | None, host: str, port: int, b
             "provgraph explore serves until Ctrl-C and needs a process of its own: run it from a shell"
         )
     listener = _listen(host, port)
-    storage = _open(ctx, archive)
     url = f"http://{host}:{port}/"
     try:
-        click.echo(f"Exploring {storage} at {url} (read-only; Ctrl-C stops).")
-        if browser or (browser is None and sys.stdout.isatty()):
-            _open_browser(url)
-        _serve(storage, listener)
+        with _open(ctx, archive) as storage:
+            click.echo(f"Exploring {storage} at {url} (read-only; Ctrl-C stops).")
+            if browser or (browser is None and sys.stdout.isatty()):
+                _open_browser(url)
+            _serve(storage, listener)
     finally:
         listener.close()
-        if archive is not None:
-            storage.close()
     click.echo("Stopped.")
 
 
-def _open(ctx: ProvgraphContext, archive: Path | None) -> StorageBackend:
-    """The storage to explore: the archive (read-only by construction) or the profile's."""
+def _open(ctx: ProvgraphContext, archive: Path | None) -> AbstractContextManager[StorageBackend]:
+    """The storage to explore, read-only by construction, closed when the block ends.
+
+    An archive is a read-only storage; a profile's storage is opened so that its database
+    refuses every write (``StorageBackend.open_read_only``).
+    """
     if archive is None:
-        return ctx.get_storage()
+        return ctx.read_only_storage()
+    from contextlib import closing
+
     from provgraph.web.storage import open_archive
 
-    return open_archive(archive)
+    return closing(open_archive(archive))
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -238,6 +238,19 @@ class StorageBackend(abc.ABC):
         not belong together. Nothing stays open when it raises.
         """
 
+    @classmethod
+    def open_read_only(cls, profile: Profile) -> StorageBackend:
+        """Open the profile's storage so that the database itself refuses every write.
+
+        For readers that must change nothing (``provgraph explore``): any write raises
+        :class:`~provgraph.exceptions.ReadOnlyStorageError`. ``read_only`` above stays the
+        kind's. A storage that can only be read opens as always; any other backend must
+        override this (the default refuses with ``NotImplementedError``).
+        """
+        if cls.read_only:
+            return cls(profile)
+        raise NotImplementedError(f"{cls.__name__} cannot open a storage read-only")
+
     @abc.abstractmethod
     def __str__(self) -> str:
         """Kind, state (open or closed) and location, for messages; never a password."""

@@ -25,8 +25,8 @@ class PsqlDosBackend(SqlDosBackend):
     label: ClassVar[str] = "PostgreSQL storage"
 
     @classmethod
-    def location(cls, profile: Profile) -> PsqlDosLocation:
-        return PsqlDosLocation.from_config(profile.storage_config)
+    def location(cls, profile: Profile, *, read_only: bool = False) -> PsqlDosLocation:
+        return PsqlDosLocation.from_config(profile.storage_config, read_only=read_only)
 
     @classmethod
     def database_backup(cls, profile: Profile) -> PostgresDatabaseBackup:

@@ -79,9 +79,10 @@ class PsqlDosLocation(DosLocation):
     password: str
     database: str
     repository: Path
+    read_only: bool = False  # the engine's sessions run read-only transactions
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> PsqlDosLocation:
+    def from_config(cls, config: Mapping[str, Any], *, read_only: bool = False) -> PsqlDosLocation:
         """Validate a ``core.psql_dos`` storage config."""
         engine = config.get("database_engine", "postgresql_psycopg")
         if engine not in _ENGINES:
@@ -104,6 +105,7 @@ class PsqlDosLocation(DosLocation):
             password=str(config.get("database_password") or ""),
             database=name,
             repository=_repository_path(config.get("repository_uri")),
+            read_only=read_only,
         )
 
     def url(self, database: str | None = None) -> URL:
@@ -142,7 +144,7 @@ class PsqlDosLocation(DosLocation):
         return text.replace(self.password, "***") if self.password else text
 
     def create_engine(self) -> Engine:
-        return postgresql_engine(self.url(), connect_timeout=CONNECT_TIMEOUT)
+        return postgresql_engine(self.url(), connect_timeout=CONNECT_TIMEOUT, read_only=self.read_only)
 
     def _conninfo(self, database: str) -> str:
         return make_conninfo(

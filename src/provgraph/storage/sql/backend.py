@@ -40,8 +40,11 @@ class SqlDosBackend(SqlBackend):
 
     @classmethod
     @abc.abstractmethod
-    def location(cls, profile: Profile) -> DosLocation:
-        """Where ``profile``'s storage lives (validates the storage config)."""
+    def location(cls, profile: Profile, *, read_only: bool = False) -> DosLocation:
+        """Where ``profile``'s storage lives (validates the storage config).
+
+        ``read_only``: its engine opens the database so that the database refuses every write.
+        """
 
     @classmethod
     @abc.abstractmethod
@@ -87,10 +90,19 @@ class SqlDosBackend(SqlBackend):
 
     # -- an open storage ------------------------------------------------------------------------
 
-    def __init__(self, profile: Profile) -> None:
+    def __init__(self, profile: Profile, *, read_only: bool = False) -> None:
+        """Open the profile's storage; ``read_only`` opens its database so that it refuses writes.
+
+        Read-only, every write that reaches the database raises ``ReadOnlyStorageError`` (see
+        ``storage/sql/engines.py``); the container is only read by the readers of such a storage.
+        """
         self._profile = profile
-        self._location = self.location(profile)
+        self._location = self.location(profile, read_only=read_only)
         self._store, self._repository = dos.open_storage(self._location)
+
+    @classmethod
+    def open_read_only(cls, profile: Profile) -> SqlDosBackend:
+        return cls(profile, read_only=True)
 
     def __str__(self) -> str:
         state = "closed" if self.is_closed else "open"

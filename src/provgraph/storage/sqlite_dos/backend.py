@@ -34,14 +34,20 @@ class SqliteDosLocation(DosLocation):
     """The folder of a ``core.sqlite_dos`` storage and how to open its database."""
 
     def __init__(
-        self, filepath: Path, synchronous: str = "NORMAL", busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
+        self,
+        filepath: Path,
+        synchronous: str = "NORMAL",
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        *,
+        read_only: bool = False,
     ) -> None:
         self.filepath = filepath
         self.synchronous = synchronous
         self.busy_timeout_ms = busy_timeout_ms
+        self.read_only = read_only  # the engine opens the file unwritable (``mode=ro``)
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> SqliteDosLocation:
+    def from_config(cls, config: Mapping[str, Any], *, read_only: bool = False) -> SqliteDosLocation:
         """Validate a ``core.sqlite_dos`` storage config."""
         filepath = config.get("filepath")
         if not isinstance(filepath, str) or not filepath:
@@ -57,7 +63,7 @@ class SqliteDosLocation(DosLocation):
             raise ConfigurationError(
                 f"core.sqlite_dos 'busy_timeout_ms' must be whole milliseconds >= 0, got {timeout!r}"
             )
-        return cls(Path(filepath).expanduser().absolute(), synchronous, timeout)
+        return cls(Path(filepath).expanduser().absolute(), synchronous, timeout, read_only=read_only)
 
     @property
     def database_path(self) -> Path:
@@ -85,7 +91,9 @@ class SqliteDosLocation(DosLocation):
         )
 
     def create_engine(self) -> Engine:
-        return sqlite_engine(self.database_path, self.synchronous, self.busy_timeout_ms)
+        return sqlite_engine(
+            self.database_path, self.synchronous, self.busy_timeout_ms, read_only=self.read_only
+        )
 
     def database_exists(self) -> bool:
         return self.database_path.is_file()
@@ -119,8 +127,8 @@ class SqliteDosBackend(SqlDosBackend):
     label: ClassVar[str] = "SQLite storage (DOS)"
 
     @classmethod
-    def location(cls, profile: Profile) -> SqliteDosLocation:
-        return SqliteDosLocation.from_config(profile.storage_config)
+    def location(cls, profile: Profile, *, read_only: bool = False) -> SqliteDosLocation:
+        return SqliteDosLocation.from_config(profile.storage_config, read_only=read_only)
 
     @classmethod
     def database_backup(cls, profile: Profile) -> SqliteDatabaseBackup:
