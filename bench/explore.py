@@ -1,17 +1,22 @@
 """The explorer at scale (issue 15, point 3): server time of its pages on a 1,000,000-node profile.
 
-Two datasets:
+Two datasets, on each backend of ``--backends``:
 
-1. bench/cli.py's cached profile (``bench/cli_dataset.py``: 1,000,000 nodes, 125,000 processes, a
-   group of 100,000, a node of 10,000 files; built on first use, about 2 minutes);
+1. bench/cli.py's profile (``bench/cli_dataset.py``: 1,000,000 nodes, 125,000 processes, a group
+   of 100,000, a node of 10,000 files), built on first use and cached under
+   ``~/.cache/provgraph/bench-cli/``: about 2 minutes on core.sqlite_dos, 3 on core.psql_dos,
+   whose cache is a folder there plus the database ``provgraph_bench_explore_<nodes>`` on the
+   server (dropped and built again when the folder's marker is missing or the database is gone);
 2. a fresh profile with a workfunction of 200 calls (``bench/graph.py``'s), for the graph view.
 
+The storage is opened as ``provgraph explore`` opens it (``StorageBackend.open_read_only``).
 Each page is requested ``--repeat`` times from ``provgraph.web.create_app`` through Starlette's
-TestClient in this process (no network, no browser: the server's own time, from the request to
-the last byte of the response), median reported. Targets: search and node page under 300 ms,
-the graph of a 200-call workflow under 1 s.
+TestClient (no network, no browser: the server's own time, from the request to the last byte of
+the response), median reported. Each backend runs in a child process of its own (one loaded
+profile per process). Targets: search and node page under 300 ms, the graph of a 200-call
+workflow under 1 s.
 
-    python bench/explore.py [--nodes 1000000] [--repeat 5]
+    python bench/explore.py [--nodes 1000000] [--repeat 5] [--backends core.sqlite_dos,core.psql_dos]
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -35,25 +41,54 @@ from cli_dataset import DATASET_VERSION, cache_root  # noqa: E402
 TARGETS_MS = {"search": 300, "node": 300, "graph of a 200-call workflow": 1000}
 
 
-def _dataset(n_nodes: int) -> dict[str, Any]:
-    """bench/cli.py's cached core.sqlite_dos dataset of ``n_nodes`` (built when missing)."""
-    folder = cache_root() / f"{DATASET_VERSION}-core.sqlite_dos-{n_nodes}"
+BACKENDS = ("core.sqlite_dos", "core.psql_dos")
+POSTGRES = os.environ.get("PROVGRAPH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _postgres(statement: str, *parameters: Any) -> list[tuple[Any, ...]]:
+    """Run one statement on the server's maintenance database (autocommit), return its rows."""
+    import psycopg
+
+    with psycopg.connect(POSTGRES, autocommit=True) as connection:
+        cursor = connection.execute(statement, parameters or None)
+        return cursor.fetchall() if cursor.description else []
+
+
+def _database_exists(name: str) -> bool:
+    return bool(_postgres("SELECT 1 FROM pg_database WHERE datname = %s", name))
+
+
+def _dataset(backend: str, n_nodes: int) -> dict[str, Any]:
+    """bench/cli.py's dataset of ``n_nodes`` on ``backend``, cached (built when missing)."""
+    folder = cache_root() / f"{DATASET_VERSION}-{backend}-{n_nodes}"
     marker = folder / "dataset.json"
-    if not marker.is_file():
-        print(f"building the {n_nodes:,}-node dataset in {folder} ...", file=sys.stderr, flush=True)
-        command = [
-            sys.executable,
-            str(HERE / "cli_dataset.py"),
-            "--nodes",
-            str(n_nodes),
-            "--folder",
-            str(folder),
-        ]
-        done = subprocess.run(command, capture_output=True, text=True, check=True)
-        dataset = json.loads(done.stdout.splitlines()[-1])
-        dataset["folder"] = str(folder)
-        marker.write_text(json.dumps(dataset))
-    return dict(json.loads(marker.read_text()))
+    database = f"provgraph_bench_explore_{n_nodes}" if backend == "core.psql_dos" else None
+    if marker.is_file() and (database is None or _database_exists(database)):
+        return dict(json.loads(marker.read_text()))
+    print(f"building the {n_nodes:,}-node dataset on {backend} in {folder} ...", file=sys.stderr, flush=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    command = [sys.executable, str(HERE / "cli_dataset.py"), "--nodes", str(n_nodes), "--backend", backend]
+    command += ["--folder", str(folder)]
+    if database is not None:  # a dataset of another version may hold the name: built again
+        _postgres(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        _postgres(f'CREATE DATABASE "{database}"')
+        command += ["--database", database]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"building the dataset failed:\n{done.stderr[-3000:]}")
+    dataset = json.loads(done.stdout.splitlines()[-1])
+    dataset["folder"] = str(folder)
+    marker.write_text(json.dumps(dataset))
+    return dict(dataset)
+
+
+def _open_read_only(storage_or_profile: Any) -> Any:
+    """The storage as the explorer opens it: the database refuses every write."""
+    from provgraph.config.profile import Profile
+    from provgraph.storage import get_storage_class
+
+    profile = storage_or_profile if isinstance(storage_or_profile, Profile) else storage_or_profile.profile
+    return get_storage_class(profile.storage_backend).open_read_only(profile)
 
 
 def _time_pages(client: Any, pages: list[tuple[str, str]], repeat: int) -> list[tuple[str, str, float, int]]:
@@ -70,24 +105,25 @@ def _time_pages(client: Any, pages: list[tuple[str, str]], repeat: int) -> list[
     return rows
 
 
-def large_profile_pages(n_nodes: int, repeat: int) -> list[tuple[str, str, float, int]]:
-    dataset = _dataset(n_nodes)
+def large_profile_pages(backend: str, n_nodes: int, repeat: int) -> list[tuple[str, str, float, int]]:
+    dataset = _dataset(backend, n_nodes)
     os.environ["PROVGRAPH_PATH"] = dataset["config"]
     from starlette.testclient import TestClient
 
     import provgraph
-    from provgraph.manager import get_manager
     from provgraph.orm import CalcFunctionNode, Int, QueryBuilder
     from provgraph.web import create_app
 
-    provgraph.load_profile(dataset["profile"])
-    storage = get_manager().get_profile_storage()
+    storage = _open_read_only(provgraph.load_profile(dataset["profile"]))
     middle = n_nodes // 2
     an_int = (
-        QueryBuilder().append(Int, filters={"id": {">=": middle}}, project="id").limit(1).first(flat=True)
+        QueryBuilder(backend=storage)
+        .append(Int, filters={"id": {">=": middle}}, project="id")
+        .limit(1)
+        .first(flat=True)
     )
     a_calc = (
-        QueryBuilder()
+        QueryBuilder(backend=storage)
         .append(CalcFunctionNode, filters={"id": {">=": middle}}, project="id")
         .limit(1)
         .first(flat=True)
@@ -107,12 +143,15 @@ def large_profile_pages(n_nodes: int, repeat: int) -> list[tuple[str, str, float
         ("group of 100,000", f"/group/{dataset['group']}"),
         ("groups", "/groups"),
     ]
-    with TestClient(create_app(storage)) as client:
-        client.get("/")  # imports and first connection out of the figures
-        return _time_pages(client, pages, repeat)
+    try:
+        with TestClient(create_app(storage)) as client:
+            client.get("/")  # imports and first connection out of the figures
+            return _time_pages(client, pages, repeat)
+    finally:
+        storage.close()
 
 
-def workflow_graph_pages(repeat: int) -> list[tuple[str, str, float, int]]:
+def workflow_graph_pages(backend: str, repeat: int) -> list[tuple[str, str, float, int]]:
     from graph import _workflow
     from starlette.testclient import TestClient
     from store import provgraph_profile
@@ -121,7 +160,7 @@ def workflow_graph_pages(repeat: int) -> list[tuple[str, str, float, int]]:
 
     with (
         tempfile.TemporaryDirectory(prefix="pg-bench-explore-") as folder,
-        provgraph_profile("core.sqlite_dos", Path(folder)) as storage,
+        provgraph_profile(backend, Path(folder)) as writable,
     ):
         workflow = _workflow(200)
         pages = [
@@ -129,9 +168,29 @@ def workflow_graph_pages(repeat: int) -> list[tuple[str, str, float, int]]:
             ("the same, folded", f"/node/{workflow}/graph?ancestors=1&descendants=2&fold=1"),
             ("node page of that workflow", f"/node/{workflow}"),
         ]
-        with TestClient(create_app(storage)) as client:
-            client.get("/")
-            return _time_pages(client, pages, repeat)
+        storage = _open_read_only(writable)
+        try:
+            with TestClient(create_app(storage)) as client:
+                client.get("/")
+                return _time_pages(client, pages, repeat)
+        finally:
+            storage.close()
+
+
+def _measure(backend: str, n_nodes: int, repeat: int) -> list[tuple[str, str, float, int]]:
+    """Every page's figure on ``backend``, in a child process (one loaded profile per process)."""
+    command = [sys.executable, __file__, "--child", backend, "--nodes", str(n_nodes), "--repeat", str(repeat)]
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"measuring {backend} failed (exit {done.returncode}); its errors are above")
+    return [tuple(row) for row in json.loads(done.stdout.splitlines()[-1])]
+
+
+def _cell(seconds: float | None, status: int | None) -> str:
+    if seconds is None:
+        return ""
+    figure = f"{seconds * 1000:,.0f}"
+    return figure if status == 200 else f"{figure} (HTTP {status})"
 
 
 def main() -> None:
@@ -140,17 +199,39 @@ def main() -> None:
     )
     parser.add_argument("--nodes", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--backends", default=",".join(BACKENDS), help="comma-separated, from " + ", ".join(BACKENDS)
+    )
+    parser.add_argument("--child", choices=BACKENDS, help=argparse.SUPPRESS)  # one backend's figures
     args = parser.parse_args()
+    if args.child:
+        rows = workflow_graph_pages(args.child, args.repeat)
+        rows += large_profile_pages(args.child, args.nodes, args.repeat)
+        print(json.dumps(rows))
+        return
+    backends = [name.strip() for name in args.backends.split(",") if name.strip()]
+    unknown = sorted(set(backends) - set(BACKENDS))
+    if unknown or not backends:
+        parser.error(f"--backends: unknown {unknown}; choose from {', '.join(BACKENDS)}")
     started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    figures = {backend: _measure(backend, args.nodes, args.repeat) for backend in backends}
     print(
         f"# The explorer's server time, {started}, {os.cpu_count()} cores, python {sys.version.split()[0]}\n"
     )
-    print(f"| page ({args.nodes:,} nodes, core.sqlite_dos, median of {args.repeat}) | ms | status | target |")
-    print("|---|---|---|---|")
-    rows = workflow_graph_pages(args.repeat) + large_profile_pages(args.nodes, args.repeat)
-    for name, _url, seconds, status in rows:
+    print(
+        f"| page ({args.nodes:,} nodes, ms, median of {args.repeat}) | "
+        + " | ".join(backends)
+        + " | target |"
+    )
+    print("|---|" + "---|" * len(backends) + "---|")
+    names = list(dict.fromkeys(name for rows in figures.values() for name, *_ in rows))
+    for name in names:
+        cells = []
+        for backend in backends:
+            found = next((row for row in figures[backend] if row[0] == name), None)
+            cells.append(_cell(found[2], found[3]) if found else "")
         target = next((f"< {ms} ms" for key, ms in TARGETS_MS.items() if name.startswith(key)), "")
-        print(f"| {name} | {seconds * 1000:,.0f} | {status} | {target} |")
+        print(f"| {name} | " + " | ".join(cells) + f" | {target} |")
 
 
 if __name__ == "__main__":
