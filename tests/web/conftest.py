@@ -1,5 +1,5 @@
 """A small graph on each SQL backend (the quickstart workflow, a node with files, an XSS probe)
-and the explorer over it, driven by Starlette's TestClient."""
+and the explorer over it, driven by Starlette's TestClient, on the storage opened read-only."""
 
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ def explored(registered_profile: Profile) -> Iterator[Explored]:
     xss.store()
     group = orm.Group(label="results/<b>1</b>").store()
     group.add_nodes([xss, folder])
-    storage = get_manager().get_profile_storage()
-    with TestClient(create_app(storage)) as client:
-        yield Explored(client, workflow.pk, folder.pk, xss.pk, group.label)
+    writable = get_manager().get_profile_storage()  # the tests add nodes through it as they go
+    storage = type(writable).open_read_only(writable.profile)  # as `provgraph explore` opens it
+    try:
+        with TestClient(create_app(storage)) as client:
+            yield Explored(client, workflow.pk, folder.pk, xss.pk, group.label)
+    finally:
+        storage.close()

@@ -66,9 +66,8 @@ def _serve_and_stop(*args: str) -> None:
     assert f"http://127.0.0.1:{port}/" in stdout
 
 
-@pytest.mark.parametrize("backend_name", ["core.sqlite_dos"])
 def test_explore_serves_until_ctrl_c(registered_profile: Profile) -> None:
-    _serve_and_stop()
+    _serve_and_stop()  # on each SQL backend: the profile's storage, opened read-only
 
 
 def test_explore_serves_an_archive_file_unchanged(tmp_path: Path) -> None:

@@ -50,9 +50,16 @@ def _environment() -> Environment:
 
 
 def _query_string(params: dict[str, Any], **changes: Any) -> str:
-    """``?a=1&page=2``: the current parameters with ``changes`` (for paging links)."""
-    merged = {**params, **changes}
-    return "?" + urlencode({key: value for key, value in merged.items() if value not in {None, ""}})
+    """``?a=1&page=2``: the current parameters with ``changes`` (for paging links).
+
+    A list value repeats its name (``where=a&where=b``); empty values are left out.
+    """
+    kept: dict[str, Any] = {}
+    for key, value in {**params, **changes}.items():
+        given = [item for item in value if item not in {None, ""}] if isinstance(value, list) else value
+        if given is not None and given not in ("", []):
+            kept[key] = given
+    return "?" + urlencode(kept, doseq=True)
 
 
 def _when(moment: datetime | None) -> str:
@@ -77,9 +84,11 @@ class _Explorer:
         return self.page("home.html", data=data, storage=str(self.storage), sizes=sizes)
 
     async def search(self, request: Request) -> Response:
-        params = dict(request.query_params)
+        params: dict[str, Any] = dict(request.query_params)
+        searched = bool(params)
+        params["where"] = search.where_expressions({"where": request.query_params.getlist("where")})
         checked = search.parse_search(params, self.storage)
-        results = search.search_nodes(self.storage, checked, page_number(params)) if params else None
+        results = search.search_nodes(self.storage, checked, page_number(params)) if searched else None
         return self.page("search.html", params=params, results=results)
 
     async def processes(self, request: Request) -> Response:

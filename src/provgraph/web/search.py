@@ -2,7 +2,8 @@
 
 ``type`` takes what ``node list --type`` takes (a class name ``Int``, an entry point
 ``core.int``, a node_type or prefix ``data.core.int.``), ``where`` a ``--where`` expression
-(``attributes.value>2``, ``extras.tag == "done"``, ``ctime>-3d``), ``label`` text the label
+(``attributes.value>2``, ``extras.tag == "done"``, ``ctime>-3d``), given any number of times
+and ANDed as the repeated ``--where`` of ``node list`` (blank ones ignored), ``label`` text the label
 contains, ``attr=PATH&value=JSON`` one attribute's value (``5`` an int, ``"5"`` text), and
 ``since`` / ``until`` times as ``--where`` reads them (``2026-12-01``, ``-3d``, ``yesterday``).
 The parsers are those of ``provgraph.tools.node_filters``, shared with the CLI.
@@ -25,7 +26,14 @@ from provgraph.storage.abstract import StorageBackend
 from provgraph.tools.node_filters import NodeTypeSelection, parse_time, parse_where, resolve_node_type
 from provgraph.web.paging import Page, fetch_page
 
-__all__ = ["NODE_COLUMNS", "SearchQuery", "matching_node_types", "parse_search", "search_nodes"]
+__all__ = [
+    "NODE_COLUMNS",
+    "SearchQuery",
+    "matching_node_types",
+    "parse_search",
+    "search_nodes",
+    "where_expressions",
+]
 
 NODE_COLUMNS = ("id", "uuid", "node_type", "label", "ctime")
 _TYPE = re.compile(r"^[A-Za-z0-9_.:]*$")
@@ -42,7 +50,7 @@ class SearchQuery:
     value: Any = None
     since: datetime | None = None
     until: datetime | None = None
-    where: dict[str, Any] | None = None
+    where: tuple[dict[str, Any], ...] = ()
     selection: NodeTypeSelection | None = None
 
     def filters(self, node_types: list[str] | None = None) -> dict[str, Any]:
@@ -54,7 +62,8 @@ class SearchQuery:
             )
         if node_types is not None:
             filters["node_type"] = {"in": node_types}
-        filters.update(self.where or {})
+        if self.where:
+            filters["and"] = list(self.where)  # ANDed, so two on one field both hold
         if self.label:
             filters["label"] = {"ilike": "%" + _like_escape(self.label) + "%"}
         if self.attr:
@@ -74,17 +83,21 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def parse_search(params: Mapping[str, str], storage: StorageBackend | None = None) -> SearchQuery:
-    """Check the query string of ``/search``; every mistake is a 400 that says what to write."""
+def where_expressions(params: Mapping[str, Any]) -> list[str]:
+    """The non-blank ``where`` expressions of ``params``, whose ``where`` is text or a list of texts."""
+    given = params.get("where", ())
+    texts = [given] if isinstance(given, str) else list(given)
+    return [text.strip() for text in texts if text.strip()]
+
+
+def parse_search(params: Mapping[str, Any], storage: StorageBackend | None = None) -> SearchQuery:
+    """Check the query string of ``/search``; every mistake is a 400 that says what to write.
+
+    ``params`` maps each name to its text, but ``where`` to the list of all given (or one text).
+    """
     node_type = params.get("type", "").strip()
     selection = _selection(node_type, storage) if node_type else None
-    where_text = params.get("where", "").strip()
-    where = None
-    if where_text:
-        try:
-            where = parse_where(where_text, option="where").as_filter()
-        except InputValidationError as error:
-            raise HTTPException(400, f"{error}.") from None
+    where = tuple(_where(text) for text in where_expressions(params))
     attr = params.get("attr", "").strip()
     raw_value = params.get("value", "")
     value: Any = None
@@ -106,6 +119,14 @@ def parse_search(params: Mapping[str, str], storage: StorageBackend | None = Non
         where=where,
         selection=selection,
     )
+
+
+def _where(text: str) -> dict[str, Any]:
+    """One ``where`` expression as a QueryBuilder filter; a 400 naming it when it cannot be read."""
+    try:
+        return parse_where(text, option="where").as_filter()
+    except InputValidationError as error:
+        raise HTTPException(400, f"{error}.") from None
 
 
 def _selection(text: str, storage: StorageBackend | None) -> NodeTypeSelection:
