@@ -6,6 +6,7 @@ opens it): everything reads, the database itself refuses every write, and the re
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import json
 import subprocess
@@ -38,7 +39,8 @@ def filled(storage: SqlDosBackend) -> dict[str, Any]:
     group = add_group(storage, user)
     storage.add_group_nodes(group, nodes[:2])
     storage.set_global_variable("explore-test", {"a": 1}, "set before opening read-only")
-    return {"user": user, "nodes": nodes, "group": group}
+    key = storage.get_repository().put_object_from_filelike(io.BytesIO(b"one object"))
+    return {"user": user, "nodes": nodes, "group": group, "key": key}
 
 
 @pytest.fixture
@@ -55,7 +57,8 @@ def read_only(storage: SqlDosBackend, filled: dict[str, Any]) -> Iterator[SqlDos
 def _snapshot(storage: SqlDosBackend) -> dict[str, Any]:
     """Every row of the tables a write could touch, and the settings, seen by a writable storage."""
     rows = {entity.value: storage.get_rows(entity, order_by=()) for entity in ENTITIES}
-    return {**rows, "setting": storage.get_global_variable("explore-test")}
+    objects = sorted(storage.get_repository().list_objects())
+    return {**rows, "setting": storage.get_global_variable("explore-test"), "objects": objects}
 
 
 def test_a_read_only_storage_reads_everything(
@@ -72,6 +75,7 @@ def test_a_read_only_storage_reads_everything(
     assert set(walk.distances) == set(filled["nodes"][1:])  # the origin is not reached
     node = orm.load_node(filled["nodes"][2], backend=read_only)
     assert node.base.attributes.get("value") == 7
+    assert read_only.get_repository().get_object_content(filled["key"]) == b"one object"
 
 
 def _in_transaction(storage: SqlDosBackend, write: Callable[[], object]) -> None:
@@ -101,7 +105,16 @@ def _writes(filled: dict[str, Any]) -> dict[str, Callable[[SqlDosBackend], objec
         "remove from a group": lambda s: s.remove_group_nodes(group, nodes[:1]),
         "set a global variable": lambda s: s.set_global_variable("explore-test", {"b": 2}),
         "store a node through the ORM": lambda s: orm.Int(5, backend=s).store(),
+        "store a node with a file": _store_a_file,
+        "maintain the storage": lambda s: s.maintain(),
     }
+
+
+def _store_a_file(storage: SqlDosBackend) -> None:
+    """Its object would be written before its row: the container refuses it first."""
+    node = orm.FolderData(backend=storage)
+    node.base.repository.put_object_from_bytes(b"not to be kept", "a.txt")
+    node.store()
 
 
 WRITES = list(_writes({"user": 0, "nodes": [0] * 5, "group": 0}))
@@ -112,7 +125,7 @@ def test_a_write_is_refused_and_changes_nothing(
     storage: SqlDosBackend, read_only: SqlDosBackend, filled: dict[str, Any], write: str
 ) -> None:
     before = _snapshot(storage)
-    with pytest.raises(ReadOnlyStorageError, match="the storage is open read-only"):
+    with pytest.raises(ReadOnlyStorageError, match="the storage is open read-only"):  # not a driver error
         _writes(filled)[write](read_only)
     assert _snapshot(storage) == before
     # the refusal leaves the read-only storage usable, and the writable one unaffected

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import abc
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar, NoReturn
 
 from provgraph.common.backup_manifest import BackupSummary, ProgressCallback, RestoreSummary
-from provgraph.common.maintenance import MaintenanceProgress, MaintenanceReport
+from provgraph.common.maintenance import MaintenanceProgress, MaintenanceReport, MaintenanceStep
 from provgraph.config.profile import Profile
-from provgraph.exceptions import CorruptStorage, StorageError
+from provgraph.exceptions import CorruptStorage, ReadOnlyStorageError, StorageError
 from provgraph.repository.disk_objectstore import DiskObjectStoreRepository
 from provgraph.storage.abstract import EntityTypes, StoragePart
 from provgraph.storage.sql import dos, graph, removal, revisions, rows
@@ -31,6 +31,34 @@ from provgraph.storage.sql.store import SqlStore, translate_errors
 __all__ = ["SqlDosBackend"]
 
 LOGGER = logging.getLogger(__name__)
+
+
+class _ReadOnlyContainer(DiskObjectStoreRepository):
+    """The container of a storage opened read-only: read as usual, every write refused up front."""
+
+    def _refuse(self, action: str) -> NoReturn:
+        raise ReadOnlyStorageError(
+            f"cannot {action} in the container {self.path}: the storage is open read-only; "
+            "open it for writing to change it"
+        )
+
+    def initialise(self, **kwargs: Any) -> None:
+        self._refuse("create or change the container")
+
+    def erase(self) -> None:
+        self._refuse("erase the objects")
+
+    def put_object_from_filelike(self, handle: BinaryIO) -> str:
+        self._refuse("write an object")
+
+    def put_objects_from_streams(self, streams: Sequence[BinaryIO]) -> list[str]:
+        self._refuse("write objects")
+
+    def delete_objects(self, keys: Iterable[str]) -> None:
+        self._refuse("delete objects")
+
+    def maintain(self, dry_run: bool = False, live: bool = True, **kwargs: Any) -> list[MaintenanceStep]:
+        self._refuse("pack or clean the objects")
 
 
 class SqlDosBackend(SqlBackend):
@@ -94,11 +122,13 @@ class SqlDosBackend(SqlBackend):
         """Open the profile's storage; ``read_only`` opens its database so that it refuses writes.
 
         Read-only, every write that reaches the database raises ``ReadOnlyStorageError`` (see
-        ``storage/sql/engines.py``); the container is only read by the readers of such a storage.
+        ``storage/sql/engines.py``), and so does every write to the container, before it begins
+        (storing a node writes its files first: they would be left behind unreferenced).
         """
         self._profile = profile
         self._location = self.location(profile, read_only=read_only)
-        self._store, self._repository = dos.open_storage(self._location)
+        self._store, repository = dos.open_storage(self._location)
+        self._repository = _ReadOnlyContainer(repository.path) if read_only else repository
 
     @classmethod
     def open_read_only(cls, profile: Profile) -> SqlDosBackend:
