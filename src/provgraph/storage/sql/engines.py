@@ -36,6 +36,7 @@ from provgraph.storage.sql.sqlite_copy import ATTACHED_KEY, SOURCE_SCHEMA, regis
 
 __all__ = [
     "SQLITE_SYNCHRONOUS_MODES",
+    "SqliteReadOnlyRefusal",
     "postgresql_engine",
     "read_transaction",
     "schema_transaction",
@@ -164,16 +165,25 @@ _SQLITE_READONLY = 8
 _POSTGRES_READ_ONLY_TRANSACTION = "25006"
 
 
-def _read_only_refusal(where: str, error: BaseException) -> ReadOnlyStorageError:
-    return ReadOnlyStorageError(
+def _refusal_message(where: str, error: BaseException) -> str:
+    return (
         f"cannot write to the {where}: the storage is open read-only and the database refused the "
         f"change ({error}); open it for writing to change it"
     )
 
 
+class SqliteReadOnlyRefusal(ReadOnlyStorageError, sqlite3.OperationalError):
+    """SQLite refused a write to a file opened ``mode=ro``.
+
+    A ``ReadOnlyStorageError`` for provgraph's callers, and still the driver's
+    ``OperationalError`` for SQLAlchemy, which wraps and handles it as any driver error (the
+    storage's ``translate_errors`` unwraps provgraph's errors again).
+    """
+
+
 def _read_only_connection_class(database: Path) -> type[sqlite3.Connection]:
     """The driver connection of a SQLite file opened ``mode=ro``, whose refused writes raise
-    ``ReadOnlyStorageError``.
+    :class:`SqliteReadOnlyRefusal`.
 
     At the cursor, not in SQLAlchemy's ``handle_error``: the bulk writer runs the driver's
     ``executemany`` itself (``storage/sql/store.py``), and its errors never pass SQLAlchemy's hooks.
@@ -189,7 +199,7 @@ def _read_only_connection_class(database: Path) -> type[sqlite3.Connection]:
                 return super().execute(sql, parameters)
             except sqlite3.OperationalError as error:
                 if refused(error):
-                    raise _read_only_refusal(where, error) from error
+                    raise SqliteReadOnlyRefusal(_refusal_message(where, error)) from error
                 raise
 
         def executemany(self, sql: str, parameters: Any, /) -> ReadOnlyCursor:
@@ -197,7 +207,7 @@ def _read_only_connection_class(database: Path) -> type[sqlite3.Connection]:
                 return super().executemany(sql, parameters)
             except sqlite3.OperationalError as error:
                 if refused(error):
-                    raise _read_only_refusal(where, error) from error
+                    raise SqliteReadOnlyRefusal(_refusal_message(where, error)) from error
                 raise
 
     class ReadOnlyConnection(sqlite3.Connection):
@@ -218,7 +228,7 @@ def _refuse_writes_as_read_only(engine: Engine, where: str) -> None:
     def _translate(context: ExceptionContext) -> None:
         error = context.original_exception
         if getattr(error, "sqlstate", None) == _POSTGRES_READ_ONLY_TRANSACTION:
-            raise _read_only_refusal(where, error) from context.sqlalchemy_exception
+            raise ReadOnlyStorageError(_refusal_message(where, error)) from context.sqlalchemy_exception
 
 
 @contextmanager
