@@ -115,6 +115,19 @@ def _zoom_and_reset(page: Any) -> None:
     assert [float(part) for part in after.split()] == [float(part) for part in before.split()]
 
 
+def _search_with_two_wheres(page: Any, url: str, probe: int) -> None:
+    """Two where expressions through the search form (no script): each search adds an empty input."""
+    page.goto(url + "/search")
+    page.fill("input[name=where]", "attributes.value>424241")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    page.locator("input[name=where]").last.fill("attributes.value<424243")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("input[name=where]").count() == 3
+    assert page.locator(f"a[href='/node/{probe}']").count() == 1
+
+
 def test_a_user_walks_the_explorer_in_chromium(server: tuple[str, dict[str, int]], tmp_path: Path) -> None:
     executable = _chromium()
     from playwright.sync_api import sync_playwright
@@ -139,6 +152,7 @@ def test_a_user_walks_the_explorer_in_chromium(server: tuple[str, dict[str, int]
             # search for a node by attribute: the probe's value
             page.goto(url + "/search?attr=value&value=424242")
             shot(page, "2-search")
+            _search_with_two_wheres(page, url, pks["probe"])
             page.click(f"a[href='/node/{pks['probe']}']")
             page.wait_for_url(f"{url}/node/{pks['probe']}")
             assert page.get_by_text(XSS_LABEL).first.is_visible()  # the script tag shows as text
