@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from provgraph.common.maintenance import MaintenanceProgress, MaintenanceReport
 from provgraph.exceptions import InputValidationError
+from provgraph.storage.indexes import DeclaredIndexes
 
 if TYPE_CHECKING:
     from provgraph.common.backup_manifest import BackupSummary, ProgressCallback, RestoreSummary
@@ -633,6 +634,15 @@ class StorageBackend(abc.ABC):
     @abc.abstractmethod
     def get_global_variable(self, key: str) -> Any:
         """Return the value stored under ``key``; the built-in ``KeyError`` (as aiida-core) if none."""
+
+    @property
+    def indexes(self) -> DeclaredIndexes:
+        """The declared attribute indexes of this storage (``storage/indexes.py``).
+
+        Example: ``storage.indexes.add("attributes.energy", value_type="float")``. Backends
+        without indexes raise ``NotImplementedError``.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no declared attribute indexes")
 
     def maintain(
         self,

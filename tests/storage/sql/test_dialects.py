@@ -21,6 +21,8 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 
 import provgraph
+from provgraph.exceptions import InputValidationError
+from provgraph.storage.indexes import IndexDeclaration
 from provgraph.storage.sql.dialects import (
     DIALECTS,
     PostgresqlDialect,
@@ -29,7 +31,7 @@ from provgraph.storage.sql.dialects import (
     SqliteDialect,
     dialect_for,
 )
-from provgraph.storage.sql.tables import group_nodes, links, metadata_for, nodes
+from provgraph.storage.sql.tables import group_nodes, groups, links, metadata_for, nodes
 from provgraph.storage.sql.types import UtcDateTime
 
 SOURCE = Path(provgraph.__file__).resolve().parent
@@ -249,7 +251,53 @@ def _check_explain(dialect: SqlDialect) -> None:
         assert quick == measured == "EXPLAIN QUERY PLAN "  # SQLite never runs the query to plan it
 
 
+def _check_indexes(dialect: SqlDialect) -> None:
+    energy = IndexDeclaration.parse("attributes.energy", value_type="float")
+    tag = IndexDeclaration.parse("extras.tag", value_type="str", node_type="data.core.dict.")
+    statements = [dialect.create_index_sql(energy), dialect.create_index_sql(tag)]
+    if dialect.name == "postgresql":
+        assert statements == [
+            f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{energy.name}" ON db_dbnode '
+            "USING btree ((attributes -> 'energy'))",
+            f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{tag.name}" ON db_dbnode '
+            "USING btree (((extras ->> 'tag') COLLATE \"C\")) WHERE node_type LIKE 'data.core.dict.%'",
+        ]
+        gin = IndexDeclaration.parse("attributes.a.b", kind="gin")
+        assert dialect.create_index_sql(gin).endswith("USING gin ((attributes -> 'a' -> 'b') jsonb_path_ops)")
+    else:
+        assert statements == [
+            f'CREATE INDEX IF NOT EXISTS "{energy.name}" ON db_dbnode '
+            "(json_extract(attributes, '$.\"energy\"'))",
+            f'CREATE INDEX IF NOT EXISTS "{tag.name}" ON db_dbnode (json_extract(extras, \'$."tag"\')) '
+            "WHERE node_type LIKE 'data.core.dict.%' ESCAPE '\\'",
+        ]
+        with pytest.raises(InputValidationError, match="PostgreSQL's"):
+            dialect.create_index_sql(IndexDeclaration.parse("attributes.a", kind="gin"))
+    # the compiler writes declared paths (and a partial index's type pattern) as constants
+    fresh = type(dialect)(dialect.sa)
+    value = fresh.json_value(nodes.c.attributes, ["energy"]).equals(1.5)
+    assert "energy" not in _sql(select(nodes.c.id).where(value), dialect)
+    fresh.declare_indexes([energy, tag])
+    assert fresh.index_generation == 1
+    assert fresh.declared_indexes_at(nodes.c.attributes, ["energy"]) == (energy,)
+    assert fresh.declared_indexes_at(nodes.c.extras, ["energy"]) == ()
+    assert fresh.declared_indexes_at(groups.c.extras, ["tag"]) == ()  # only the nodes' columns
+    aliased = nodes.alias("n")
+    assert fresh.declared_indexes_at(aliased.c.extras, ["tag"]) == (tag,)
+    value = fresh.json_value(aliased.c.attributes, ["energy"]).equals(1.5)
+    assert "energy" in _sql(select(aliased.c.id).where(value), dialect)
+    assert fresh.is_partial_index_pattern("data.core.dict.%")
+    like = fresh.like(nodes.c.node_type, "data.core.dict.%")
+    rendered = _sql(select(nodes.c.id).where(like), dialect).replace("%%", "%")  # psycopg's escape
+    assert "'data.core.dict.%'" in rendered
+    assert not fresh.is_partial_index_pattern("data.core.%")
+
+
 _CHECKS: dict[str, Callable[[SqlDialect], None]] = {
+    "create_index_sql": _check_indexes,
+    "declare_indexes": _check_indexes,
+    "declared_indexes_at": _check_indexes,
+    "is_partial_index_pattern": _check_indexes,
     "uuid_type": _check_types,
     "timestamp_type": _check_timestamps,
     "json_type": _check_types,
@@ -281,9 +329,11 @@ _CHECKS: dict[str, Callable[[SqlDialect], None]] = {
 # Need a database: reserve_ids is exercised by test_sql_bulk_writes.py, the schema-change pair by
 # test_sql_migration_safety.py, maintain_database by the storage maintenance tests,
 # rows_after_sorted_keys by test_qb_compiler.py (sorted JSON projections), on both backends.
+# The index builders by tests/storage/test_indexes.py.
 _RUN_ELSEWHERE = frozenset(
-    {"reserve_ids", "schema_change", "foreign_key_violations", "maintain_database", "rows_after_sorted_keys"}
-)
+    {"reserve_ids", "schema_change", "foreign_key_violations", "maintain_database", "rows_after_sorted_keys",
+     "build_index", "drop_index", "index_details", "refresh_statistics"}
+)  # fmt: skip
 
 
 def _interface() -> set[str]:

@@ -177,13 +177,39 @@ def insert_documents(storage: SqlDosBackend, user_id: int, documents: list[Any])
     return storage.bulk_insert(EntityTypes.NODE, rows, allow_defaults=True)
 
 
+def _declarable(path: tuple[str, ...]) -> bool:
+    return bool(path) and all(key and key.isascii() and key.isalnum() for key in path)
+
+
+def declare_every_index(storage: SqlDosBackend) -> None:
+    """An index of every kind the backend builds on every declarable path of the pool: each filter
+    on such a path then compiles to its indexed form, which must select the very same rows."""
+    kinds: list[dict[str, Any]] = [{}, {"value_type": "str"}]
+    if storage.sql.dialect.name == "postgresql":
+        kinds.append({"kind": "gin"})
+    for path in sorted({*POOL_PATHS, *PATHS}):
+        if _declarable(path):
+            for kind in kinds:
+                storage.indexes.add(".".join(("attributes", *path)), **kind)
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["plain", "indexed"])
+def indexed(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
-def pool(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pool]:
+def pool(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, indexed: bool
+) -> Iterator[Pool]:
     storage = open_storage(request, tmp_path_factory.mktemp("qb-conformance"))
     try:
         user = {"email": "qb@x", "first_name": "", "last_name": "", "institution": ""}
         (user_id,) = storage.bulk_insert(EntityTypes.USER, [user])
-        yield Pool(storage, insert_documents(storage, user_id, POOL))
+        ids = insert_documents(storage, user_id, POOL)
+        if indexed:
+            declare_every_index(storage)
+        yield Pool(storage, ids)
     finally:
         storage.close()
 

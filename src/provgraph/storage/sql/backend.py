@@ -95,7 +95,14 @@ class SqlDosBackend(SqlBackend):
 
     @classmethod
     def migrate(cls, profile: Profile) -> None:
+        """Migrate the schema, then build any declared index the migration dropped (a SQLite
+        migration that rebuilds a table loses the expression indexes on it)."""
         dos.migrate(cls.location(profile))
+        storage = cls(profile)
+        try:
+            storage.indexes.ensure()
+        finally:
+            storage.close()
 
     @classmethod
     def storage_parts(cls, profile: Profile) -> list[StoragePart]:
@@ -129,6 +136,7 @@ class SqlDosBackend(SqlBackend):
         self._location = self.location(profile, read_only=read_only)
         self._store, repository = dos.open_storage(self._location)
         self._repository = _ReadOnlyContainer(repository.path) if read_only else repository
+        self.indexes.load()  # the compiler writes filters on declared paths as their indexes
 
     @classmethod
     def open_read_only(cls, profile: Profile) -> SqlDosBackend:
@@ -280,8 +288,30 @@ class SqlDosBackend(SqlBackend):
         else:
             report.unreferenced_left, report.unreferenced_left_bytes = len(unreferenced), size
         report.extend(self._repository.maintain(dry_run=dry_run, live=not full, progress=progress, **kwargs))
+        indexes_step = self._declared_indexes_step(dry_run)
+        if indexes_step is not None:
+            report.steps.append(indexes_step)
         report.steps.append(self._store.maintain_database(full=full, dry_run=dry_run))
         return report
+
+    def _declared_indexes_step(self, dry_run: bool) -> MaintenanceStep | None:
+        """Build the declared indexes the database lacks (a restore of an older backup, a failed
+        build): maintenance leaves the storage as its declarations say. None if none is declared."""
+        statuses = self.indexes.status()
+        if not statuses:
+            return None
+        missing = [status.declaration for status in statuses if not status.present]
+        names = ", ".join(item.describe() for item in missing)
+        if not missing:
+            return MaintenanceStep("declared indexes", f"all {len(statuses)} present")
+        if dry_run:
+            return MaintenanceStep("declared indexes", f"would build {len(missing)} missing: {names}")
+        self.indexes.ensure()
+        return MaintenanceStep(
+            "declared indexes",
+            f"built {len(missing)} missing: {names}",
+            -sum(status.size_bytes or 0 for status in self.indexes.status() if status.declaration in missing),
+        )
 
     # -- backups ---------------------------------------------------------------------------------
 

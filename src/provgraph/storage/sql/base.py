@@ -23,6 +23,7 @@ from provgraph.exceptions import InputValidationError, StorageError
 from provgraph.storage.abstract import EntityTypes, LinkWalk, RowFilters, StorageBackend
 from provgraph.storage.sql import graph, hashes, integrity, rows
 from provgraph.storage.sql.dialects import dialect_for
+from provgraph.storage.sql.indexes import SqlIndexes
 from provgraph.storage.sql.querybuilder.compiler import CompiledQuery, QueryCompiler
 from provgraph.storage.sql.querybuilder.execution import DriverRows
 from provgraph.storage.sql.store import SqlStore, translate_errors
@@ -64,6 +65,11 @@ class SqlBackend(StorageBackend):
 
         Raises ``StorageError`` once the storage is closed.
         """
+
+    @cached_property
+    def indexes(self) -> SqlIndexes:
+        """The declared attribute indexes (none, and none taken, on a read-only storage)."""
+        return SqlIndexes(self.sql, read_only=self.read_only)
 
     @cached_property
     def _queries(self) -> QueryCompiler:

@@ -11,8 +11,10 @@ nothing (see :meth:`SqlStore._atomic` for savepoints, :meth:`SqlStore._insert` f
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -27,6 +29,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    func,
     insert,
     or_,
     select,
@@ -52,6 +55,8 @@ from provgraph.storage.sql.tables import (
 )
 
 __all__ = ["SqlStore", "translate_errors"]
+
+LOGGER = logging.getLogger(__name__)
 
 # Keeps each IN (...) list well below the bound-parameter limits of both dialects.
 _CHUNK = 5000
@@ -79,6 +84,37 @@ def translate_errors(action: str) -> Iterator[None]:
 
 class _ThreadState(threading.local):
     connection: Connection | None = None
+
+
+class _StatisticsDebt:
+    """Node rows added since the planner's statistics were last refreshed by this process."""
+
+    MIN_ROWS = 10_000
+    SHARE = 0.1
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._rows_then: int | None = None  # node rows at the last refresh (None: not known yet)
+
+    def add(self, table: Table, count: int) -> None:
+        if table is nodes:
+            with self._lock:
+                self._pending += count
+
+    def due(self, estimate_rows: Callable[[], int]) -> bool:
+        with self._lock:
+            pending = self._pending
+        if pending < self.MIN_ROWS:
+            return False
+        if self._rows_then is None:
+            self._rows_then = max(0, estimate_rows() - pending)
+        return pending >= self.SHARE * self._rows_then
+
+    def refreshed(self, rows: int) -> None:
+        with self._lock:
+            self._pending = 0
+            self._rows_then = rows
 
 
 def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
@@ -170,6 +206,7 @@ class SqlStore:
         self._dialect = dialect_for(engine)
         self._state = _ThreadState()
         self._closed = False
+        self._statistics = _StatisticsDebt()
 
     @property
     def engine(self) -> Engine:
@@ -211,6 +248,7 @@ class SqlStore:
                 yield connection
             finally:
                 state.connection = None
+        self._refresh_statistics_if_due()
 
     @property
     def in_transaction(self) -> bool:
@@ -274,7 +312,9 @@ class SqlStore:
             translate_errors(f"inserting {len(rows)} rows into {table.name}"),
             self._atomic(len(prepared), savepoint) as conn,
         ):
-            return self._insert(conn, table, prepared)
+            ids = self._insert(conn, table, prepared)
+        self._inserted(table, len(ids))
+        return ids
 
     def bulk_insert_columns(
         self, entity_type: EntityTypes, columns: Mapping[str, Sequence[Any]], *, savepoint: bool = True
@@ -302,9 +342,11 @@ class SqlStore:
                 rows = [
                     dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)
                 ]
-                return self._insert(conn, table, list(rows))
-            _executemany(conn, table, columns, ids)
-            return ids
+                ids = self._insert(conn, table, list(rows))
+            else:
+                _executemany(conn, table, columns, ids)
+        self._inserted(table, count)
+        return ids
 
     def bulk_insert_from_sqlite(
         self,
@@ -327,6 +369,7 @@ class SqlStore:
                     conn, self._dialect, table, database=database, query=query, parameters=values
                 )
                 if ids is not None:
+                    self._statistics.add(table, len(ids))
                     return ids
             copied: list[int] = []
             for columns in sqlite_copy.stream_columns(table, database, query, values):
@@ -361,6 +404,33 @@ class SqlStore:
             if id_range is not None:
                 statement = statement.where(table.c.id.between(*id_range))
             return sqlite_copy.stream_out(conn, table, database=database, statement=statement)
+
+    # -- planner statistics ------------------------------------------------------------------------
+
+    def _inserted(self, table: Table, count: int) -> None:
+        """Count rows a batch added; outside a transaction, refresh the statistics if they are due."""
+        self._statistics.add(table, count)
+        if self._state.connection is None:
+            self._refresh_statistics_if_due()
+
+    def _refresh_statistics_if_due(self) -> None:
+        """Refresh the planner's statistics once the node table grew by a tenth (and by at least
+        10,000 rows) since the last refresh: a planner that still believes the table is small
+        scans where an index would answer (``SqlDialect.refresh_statistics``: sampled, fast).
+        A failure is logged, never raised: the rows are committed already."""
+        if self._closed or self._read_only or not self._statistics.due(self.estimated_node_rows):
+            return
+        try:
+            with self._engine.connect() as conn:
+                self._dialect.refresh_statistics(conn)
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            LOGGER.warning("could not refresh the planner's statistics after a large batch: %s", exc)
+        self._statistics.refreshed(self.estimated_node_rows())
+
+    def estimated_node_rows(self) -> int:
+        """The largest node id: the number of node rows, cheaply, give or take deletions."""
+        with self._engine.connect() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(nodes.c.id), 0))).scalar_one())
 
     def _insert(self, conn: Connection, table: Table, rows: list[Mapping[str, Any]]) -> list[int]:
         """Insert ``rows`` (complete but for ``id``) in as few statements as the dialect allows.

@@ -17,22 +17,23 @@ from __future__ import annotations
 
 import abc
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import ColumnElement, Connection, Insert, Select, Table, Text, type_coerce
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.expression import FromClause
+from sqlalchemy.sql.expression import FromClause, TableClause
 from sqlalchemy.types import TypeEngine
 
 from provgraph.common.maintenance import MaintenanceStep
+from provgraph.storage.indexes import IndexDeclaration, IndexProgress
 
 if TYPE_CHECKING:
     from provgraph.storage.sql.querybuilder.json_paths import JsonValue
 
-__all__ = ["ReadMode", "SqlDialect", "TextDecoder"]
+__all__ = ["ReadMode", "SqlDialect", "TextDecoder", "node_type_pattern"]
 
 TextDecoder = Callable[[Any], Any]
 """A function from a column's raw stored text to its Python value (see ``lazy_rows``)."""
@@ -67,6 +68,10 @@ class SqlDialect(abc.ABC):
         # weak: the registry of :func:`.dialect_for` keeps this object as long as ``sa`` lives,
         # so a strong reference back would keep both alive forever
         self._sa = weakref.ref(sa)
+        self._declared: dict[tuple[str, tuple[str, ...]], tuple[IndexDeclaration, ...]] = {}
+        self._partial_patterns: frozenset[str] = frozenset()
+        self.index_generation = 0
+        """Counts changes of the declared indexes: a compiled query of an older generation is stale."""
 
     @property
     def sa(self) -> Dialect:
@@ -252,6 +257,68 @@ class SqlDialect(abc.ABC):
     def nulls_as_postgresql(self, term: ColumnElement[Any], descending: bool) -> ColumnElement[Any]:
         """An ORDER BY term with NULLs after every value ascending, before every value descending."""
 
+    # -- declared attribute indexes (storage/indexes.py) -----------------------------------------
+
+    def declare_indexes(self, declarations: Iterable[IndexDeclaration]) -> None:
+        """From now on, write filters on these paths in the form their indexes were built on.
+
+        The results are the same either way; only the SQL text changes, so that the planner
+        recognises the indexed expression (and a partial index's ``node_type`` condition).
+        """
+        by_path: dict[tuple[str, tuple[str, ...]], list[IndexDeclaration]] = {}
+        for declaration in declarations:
+            by_path.setdefault((declaration.column, declaration.path), []).append(declaration)
+        self._declared = {key: tuple(found) for key, found in by_path.items()}
+        self._partial_patterns = frozenset(
+            node_type_pattern(item.node_type)
+            for found in by_path.values()
+            for item in found
+            if item.node_type is not None
+        )
+        self.index_generation += 1
+
+    def declared_indexes_at(
+        self, column: ColumnElement[Any], path: Sequence[str]
+    ) -> tuple[IndexDeclaration, ...]:
+        """The declared indexes on ``path`` of ``column`` (nodes' attributes or extras only)."""
+        if not self._declared or not path:
+            return ()
+        name = getattr(column, "name", None)
+        if not isinstance(name, str) or _base_table_name(column) != "db_dbnode":
+            return ()
+        return self._declared.get((name, tuple(path)), ())
+
+    def is_partial_index_pattern(self, pattern: str) -> bool:
+        """Whether ``node_type LIKE pattern`` is a declared partial index's condition (written as a
+        constant then: a planner compares it with the index's condition as text)."""
+        return pattern in self._partial_patterns
+
+    @abc.abstractmethod
+    def create_index_sql(self, declaration: IndexDeclaration) -> str:
+        """The ``CREATE INDEX`` of ``declaration`` on ``db_dbnode`` (online where the database can)."""
+
+    @abc.abstractmethod
+    def drop_index(self, conn: Connection, name: str) -> None:
+        """Drop the index ``name`` if it exists, on a fresh connection (online where the database can)."""
+
+    @abc.abstractmethod
+    def build_index(
+        self, conn: Connection, declaration: IndexDeclaration, progress: IndexProgress | None
+    ) -> None:
+        """Build the index on the autocommit connection ``conn``, reporting progress; then refresh
+        the planner's statistics on it. A failure leaves no half-built index behind."""
+
+    @abc.abstractmethod
+    def index_details(
+        self, conn: Connection, names: Sequence[str]
+    ) -> dict[str, tuple[int | None, int | None]]:
+        """For each of ``names`` the database holds: (size in bytes, times the planner used it)."""
+
+    @abc.abstractmethod
+    def refresh_statistics(self, conn: Connection) -> None:
+        """Refresh the planner's statistics of the node and link tables, cheaply (sampled), after a
+        large batch of rows: a planner that still believes the tables are empty picks scans."""
+
     # -- JSON in the QueryBuilder ---------------------------------------------------------------
 
     @abc.abstractmethod
@@ -269,3 +336,18 @@ class SqlDialect(abc.ABC):
     @abc.abstractmethod
     def datetime_key(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
         """Microseconds since the epoch (UTC) of an ISO time string; NULL for any other string."""
+
+
+def node_type_pattern(node_type: str) -> str:
+    """The ``LIKE`` pattern (escape ``\\``) of the node types starting with ``node_type``: the
+    QueryBuilder's own pattern for a class and its subclasses (``data.core.dict.%``)."""
+    escaped = node_type.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def _base_table_name(column: ColumnElement[Any]) -> str | None:
+    """The name of the table ``column`` belongs to, through any alias of it."""
+    table = getattr(column, "table", None)
+    while table is not None and not isinstance(table, TableClause):
+        table = getattr(table, "element", None)
+    return table.name if isinstance(table, TableClause) else None

@@ -8,6 +8,7 @@ twice, which makes reserving ids ahead of a large insert safe with concurrent wr
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache, cached_property
@@ -38,12 +39,18 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.expression import FromClause
 from sqlalchemy.types import TypeEngine
 
 from provgraph.common.maintenance import MaintenanceStep
-from provgraph.storage.sql.dialects.base import ReadMode, SqlDialect, TextDecoder
-from provgraph.storage.sql.querybuilder.json_paths import PostgresJson
+from provgraph.storage.indexes import IndexDeclaration, IndexProgress
+from provgraph.storage.sql.dialects.base import ReadMode, SqlDialect, TextDecoder, node_type_pattern
+from provgraph.storage.sql.querybuilder.json_paths import (
+    IndexedPostgresJson,
+    PostgresJson,
+    sql_string_literal,
+)
 
 if TYPE_CHECKING:
     from provgraph.storage.sql.querybuilder.json_paths import JsonValue
@@ -166,6 +173,81 @@ class PostgresqlDialect(SqlDialect):
         autocommit.exec_driver_sql("VACUUM (ANALYZE)" if full else "ANALYZE")
         return MaintenanceStep("database", done, before - int(autocommit.execute(size).scalar_one()))
 
+    # -- declared attribute indexes -------------------------------------------------------------
+
+    def create_index_sql(self, declaration: IndexDeclaration) -> str:
+        """``CREATE INDEX CONCURRENTLY`` (writers go on meanwhile) on the expression the compiler
+        writes: ``(attributes -> 'energy')`` (jsonb: equality of any value, ranges of numbers,
+        exactly as jsonb compares them), ``((attributes ->> 'tag') COLLATE "C")`` for ``--type
+        str`` (code-point order, as the QueryBuilder compares strings), or a GIN index with
+        ``jsonb_path_ops`` on ``(attributes -> 'tags')`` for containment."""
+        keys = [key.replace("'", "''") for key in declaration.path]
+        parents = "".join(f" -> '{key}'" for key in keys[:-1])
+        if declaration.kind == "gin":
+            using, expression = "gin", f"({declaration.column}{parents} -> '{keys[-1]}') jsonb_path_ops"
+        elif declaration.text_ordered:
+            using, expression = "btree", f"(({declaration.column}{parents} ->> '{keys[-1]}') COLLATE \"C\")"
+        else:
+            using, expression = "btree", f"({declaration.column}{parents} -> '{keys[-1]}')"
+        where = ""
+        if declaration.node_type is not None:
+            where = f" WHERE node_type LIKE '{node_type_pattern(declaration.node_type)}'"
+        return (
+            f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{declaration.name}" ON db_dbnode '
+            f"USING {using} ({expression}){where}"
+        )
+
+    def drop_index(self, conn: Connection, name: str) -> None:
+        autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
+        autocommit.exec_driver_sql(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+
+    def build_index(
+        self, conn: Connection, declaration: IndexDeclaration, progress: IndexProgress | None
+    ) -> None:
+        """``CREATE INDEX CONCURRENTLY`` (autocommit: it runs in several transactions of its own),
+        progress read from ``pg_stat_progress_create_index`` by a second connection; a failure
+        drops the invalid index it leaves. Then ``ANALYZE db_dbnode``, which also gathers the
+        statistics of the indexed expression the planner needs to estimate a filter on it."""
+        autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
+        statement = self.create_index_sql(declaration)
+        watcher = _IndexProgressWatcher(conn, progress) if progress is not None else None
+        try:
+            if watcher is not None:
+                watcher.start(int(autocommit.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()))
+            autocommit.exec_driver_sql(statement)
+        except BaseException:
+            if watcher is not None:
+                watcher.stop()
+            self.drop_index(autocommit, declaration.name)
+            raise
+        if watcher is not None:
+            watcher.stop()
+        autocommit.exec_driver_sql("ANALYZE db_dbnode")
+        if progress is not None:
+            progress(1.0)
+
+    def index_details(
+        self, conn: Connection, names: Sequence[str]
+    ) -> dict[str, tuple[int | None, int | None]]:
+        """Size (``pg_relation_size``) and ``idx_scan`` of ``pg_stat_user_indexes``; an index a
+        failed concurrent build left invalid counts as absent."""
+        rows = conn.execute(
+            text(
+                "SELECT c.relname, pg_relation_size(c.oid), s.idx_scan FROM pg_class c "
+                "JOIN pg_index i ON i.indexrelid = c.oid "
+                "LEFT JOIN pg_stat_user_indexes s ON s.indexrelid = c.oid "
+                "WHERE c.relname = ANY(:names) AND i.indisvalid "
+                "AND c.relnamespace = current_schema()::regnamespace"
+            ),
+            {"names": list(names)},
+        ).all()
+        return {str(name): (int(size), None if scans is None else int(scans)) for name, size, scans in rows}
+
+    def refresh_statistics(self, conn: Connection) -> None:
+        """``ANALYZE`` of the two tables (sampled by PostgreSQL itself: fast at any size)."""
+        autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
+        autocommit.exec_driver_sql("ANALYZE db_dbnode, db_dblink")
+
     # -- reading --------------------------------------------------------------------------------
 
     @property
@@ -253,7 +335,11 @@ class PostgresqlDialect(SqlDialect):
         return func.lower(text.collate("C"))
 
     def like(self, text: ColumnElement[Any], pattern: str) -> ColumnElement[bool]:
-        """``\\`` is PostgreSQL's default escape; leaving ``ESCAPE`` out keeps pattern indexes usable."""
+        """``\\`` is PostgreSQL's default escape; leaving ``ESCAPE`` out keeps pattern indexes usable.
+        A declared partial index's pattern is written as a constant, so that the planner proves
+        the query implies the index's condition even for a generic plan."""
+        if self.is_partial_index_pattern(pattern):
+            return text.like(sql_string_literal(pattern))
         return text.like(pattern)
 
     def nulls_as_postgresql(self, term: ColumnElement[Any], descending: bool) -> ColumnElement[Any]:
@@ -263,7 +349,12 @@ class PostgresqlDialect(SqlDialect):
     # -- JSON in the QueryBuilder ---------------------------------------------------------------
 
     def json_value(self, column: ColumnElement[Any], path: Sequence[str]) -> JsonValue:
-        """``jsonb`` operators (``->``, ``->>``, ``@>``, ``jsonb_typeof``)."""
+        """``jsonb`` operators (``->``, ``->>``, ``@>``, ``jsonb_typeof``); a path with a declared
+        index in the form of its index (see ``IndexedPostgresJson``)."""
+        declared = self.declared_indexes_at(column, path)
+        if declared:
+            text_index = any(item.text_ordered for item in declared)
+            return IndexedPostgresJson.indexed_at(column, path, text_index)
         return PostgresJson.at(column, path)
 
     def json_number_as_int(self, number: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -312,3 +403,46 @@ class PostgresqlDialect(SqlDialect):
         seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds
         matches = text.op("~", is_comparison=True)(literal(DATETIME_PATTERN, Text))
         return case((matches, seconds * 1_000_000 + micro))
+
+
+class _IndexProgressWatcher:
+    """Reads an index build's progress from a second connection, twice a second, in a thread."""
+
+    def __init__(self, conn: Connection, progress: IndexProgress) -> None:
+        self._engine = conn.engine
+        self._progress = progress
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, pid: int) -> None:
+        self._thread = threading.Thread(target=self._watch, args=(pid,), daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _watch(self, pid: int) -> None:
+        query = text(
+            "SELECT blocks_done, blocks_total, tuples_done, tuples_total "
+            "FROM pg_stat_progress_create_index WHERE pid = :pid"
+        )
+        try:
+            with self._engine.connect() as opened:
+                watching = opened.execution_options(isolation_level="AUTOCOMMIT")
+                while not self._done.wait(0.5):
+                    row = watching.execute(query, {"pid": pid}).first()
+                    if row is not None:
+                        self._progress(_build_share(*row))
+        except SQLAlchemyError:  # progress is a courtesy: the build goes on without it
+            return
+
+
+def _build_share(blocks_done: int, blocks_total: int, tuples_done: int, tuples_total: int) -> float:
+    """Half for reading the table, half for loading the sorted entries (the phases' counters)."""
+    if tuples_total:
+        return min(0.99, 0.5 + 0.5 * tuples_done / tuples_total)
+    if blocks_total:
+        return min(0.5, 0.5 * blocks_done / blocks_total)
+    return 0.0

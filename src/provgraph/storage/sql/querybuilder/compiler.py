@@ -264,8 +264,8 @@ class QueryCompiler:
     def _cached(
         self, kind: str, query: Mapping[str, Any], build: Callable[[Mapping[str, Any], SqlDialect], Any]
     ) -> Any:
-        try:
-            key = (kind, _frozen(query))
+        try:  # a change of the declared indexes changes the SQL: older entries are stale
+            key = (kind, self._dialect.index_generation, _frozen(query))
         except _Unhashable:
             return build(query, self._dialect)
         with self._lock:

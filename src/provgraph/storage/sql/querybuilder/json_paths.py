@@ -5,7 +5,10 @@ PostgreSQL through ``jsonb`` operators, SQLite through its JSON functions plus t
 functions of :mod:`.sqlite_functions`. A path only descends into objects: a key below an array,
 a scalar or a missing key is *absent*, which the SQL sees as NULL. Conditions built here may be
 NULL where the value is absent; :func:`.operators.compile_operator` makes them two-valued.
-Keys are always bound parameters, never SQL text.
+Keys are bound parameters, except on a path with a declared index (``storage/indexes.py``):
+the planner matches an index by its expression, constants included, so there the keys are
+written into the SQL as quoted literals (:func:`sql_string_literal`; declared keys are printable
+ASCII without quotes or backslashes, and a quote would be doubled anyway).
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ from provgraph.storage.sql.lazy_rows import decode_json
 __all__ = [
     "JSON_TYPES",
     "ColumnConverter",
+    "IndexedPostgresJson",
+    "IndexedSqliteJson",
     "JsonValue",
     "PostgresJson",
     "SqliteJson",
@@ -50,6 +55,8 @@ __all__ = [
     "check_json_path",
     "is_number",
     "json_value",
+    "sql_string_literal",
+    "sqlite_json_path",
 ]
 
 JSON_TYPES = ("object", "array", "string", "number", "boolean", "null")
@@ -238,6 +245,71 @@ class PostgresJson(JsonValue):
         return (self._typeof(), self._text()), _postgres_values
 
 
+def sql_string_literal(text: str) -> ColumnElement[str]:
+    """``text`` as a quoted SQL string constant (for index matching: see the module docstring)."""
+    if "\x00" in text:
+        raise InputValidationError(f"key {text!r} holds NUL")
+    return literal_column("'" + text.replace("'", "''") + "'", Text)
+
+
+class IndexedPostgresJson(PostgresJson):
+    """A ``jsonb`` value on a path with declared indexes: keys written as constants, and each
+    filter in the form the index was built on (``storage/sql/indexes.py`` builds the same).
+
+    ``text_index``: a ``--type str`` index on ``(col ->> 'key') COLLATE "C"`` exists, which serves
+    string equality, ranges and prefixes; otherwise the ``jsonb`` index on ``(col -> 'key')``
+    serves equality of any value and ranges of numbers.
+    """
+
+    def __init__(
+        self,
+        expression: ColumnElement[Any],
+        parent: PostgresJson | None = None,
+        key: str = "",
+        *,
+        text_index: bool = False,
+    ) -> None:
+        super().__init__(expression, parent, key)
+        self._text_index = text_index
+
+    @classmethod
+    def indexed_at(
+        cls, column: ColumnElement[Any], path: Sequence[str], text_index: bool
+    ) -> IndexedPostgresJson:
+        value = cls(type_coerce(column, JSONB), text_index=text_index)
+        for key in path:
+            value = value.child(key)
+        return value
+
+    def child(self, key: str) -> IndexedPostgresJson:
+        expression = self._expression.op("->", return_type=JSONB)(sql_string_literal(key))
+        return IndexedPostgresJson(expression, self, key, text_index=self._text_index)
+
+    def _text(self) -> ColumnElement[str]:
+        if self._parent is not None:
+            return self._parent._expression.op("->>", return_type=Text)(sql_string_literal(self._key))
+        return super()._text()
+
+    def _ordered_text(self) -> ColumnElement[str]:
+        return self._text().collate("C")
+
+    def equals(self, value: Any) -> ColumnElement[bool]:
+        if isinstance(value, str) and self._text_index:
+            same_text = self._ordered_text() == literal(value, Text)
+            return same_text if _text_is_unambiguous(value) else and_(same_text, self.has_type("string"))
+        return self._expression == _json_bind(value)  # the jsonb index's own expression
+
+    def compare(self, operator: Comparison, value: int | float | str) -> ColumnElement[bool]:
+        if isinstance(value, str) and self._text_index:
+            return and_(operator(self._ordered_text(), literal(value, Text)), self.has_type("string"))
+        return super().compare(operator, value)
+
+    def like(self, pattern: str, fold_case: bool) -> ColumnElement[bool]:
+        if fold_case or not self._text_index:
+            return super().like(pattern, fold_case)
+        return and_(self._ordered_text().like(pattern), self.has_type("string"))
+
+
 def _text_is_unambiguous(value: str) -> bool:
     """Whether only a JSON string has ``value`` as its ``->>`` text.
 
@@ -324,7 +396,7 @@ class SqliteJson(JsonValue):
         return SqliteJson(func.provgraph_json_child(self.json(), literal(key, Text), type_=Text))
 
     def _path(self) -> ColumnElement[str]:
-        return literal("$" + "".join(f'."{key}"' for key in self._keys), Text)
+        return literal(sqlite_json_path(self._keys), Text)
 
     def _type(self) -> ColumnElement[str]:
         return func.json_type(self._document, self._path(), type_=Text)
@@ -433,6 +505,28 @@ class SqliteJson(JsonValue):
             value=self._type(),
         )  # fmt: skip
         return (type_coerce(self._extract(), NullType()), type_coerce(code, Text)), _sqlite_values
+
+
+class IndexedSqliteJson(SqliteJson):
+    """A JSON value on a path with a declared index: the path written as a constant, so that
+    ``json_extract(attributes, '$."energy"')`` is the very expression the index was built on."""
+
+    @classmethod
+    def indexed_at(cls, column: ColumnElement[Any], path: Sequence[str]) -> IndexedSqliteJson:
+        return cls(column, tuple(path))
+
+    def child(self, key: str) -> SqliteJson:
+        if _is_plain_key(key):
+            return IndexedSqliteJson(self._document, (*self._keys, key))
+        return super().child(key)
+
+    def _path(self) -> ColumnElement[str]:
+        return sql_string_literal(sqlite_json_path(self._keys))
+
+
+def sqlite_json_path(keys: Sequence[str]) -> str:
+    """SQLite's JSON path of plain ``keys``: ``$."a"."b"``."""
+    return "$" + "".join(f'."{key}"' for key in keys)
 
 
 def _json_documents(columns: Sequence[Sequence[Any]]) -> Sequence[Any]:
