@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from provgraph.storage.indexes import IndexDeclaration
 from provgraph.storage.sql.backend import SqlDosBackend
 from provgraph.storage.sql.indexes import SETTING_KEY
 from provgraph.storage.sqlite_zip.backend import SqliteZipBackend
+from provgraph.tools.archive import create_archive
 from provgraph.tools.backup import restore_profile
 
 
@@ -210,6 +213,34 @@ def test_a_backup_restores_with_its_indexes(
         assert declaration.name in _plan(restored, {"attributes.x": {">": 1990.0}})
     finally:
         restored.close()
+
+
+def test_an_archive_of_an_indexed_profile_carries_no_index(
+    filled: SqlDosBackend, registered_profile: Profile, tmp_path: Path
+) -> None:
+    """Declared indexes are the storage's own: AiiDA's archive format holds neither them nor
+    their declaration, and the archive opens (read-only) without any."""
+    declaration = filled.indexes.add("attributes.k")
+    archive = create_archive(None, tmp_path / "indexed.aiida")
+    with zipfile.ZipFile(archive) as opened:
+        (tmp_path / "db.sqlite3").write_bytes(opened.read("db.sqlite3"))
+    database = sqlite3.connect(tmp_path / "db.sqlite3")
+    try:
+        names = [row[0] for row in database.execute("SELECT name FROM sqlite_master")]
+        tables = {row[0] for row in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        settings = (
+            [] if "db_dbsetting" not in tables else list(database.execute("SELECT key FROM db_dbsetting"))
+        )
+    finally:
+        database.close()
+    assert declaration.name not in names
+    assert not [name for name in names if name.startswith("ix_pg_")]
+    assert (SETTING_KEY,) not in settings
+    opened_archive = SqliteZipBackend(profile_for(Path(archive)))
+    try:
+        assert opened_archive.indexes.status() == []
+    finally:
+        opened_archive.close()
 
 
 def test_an_archive_has_no_indexes_and_takes_none(tmp_path: Path) -> None:

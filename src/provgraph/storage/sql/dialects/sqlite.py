@@ -90,9 +90,10 @@ _MAX_ROWID = 2**63 - 1
 _INT64 = 9223372036854775808.0  # 2**63, exact as a double
 
 # Progress of CREATE INDEX: the handler runs every _PROGRESS_STEPS virtual-machine steps; an
-# expression index over JSON takes about _INDEX_STEPS_PER_ROW steps per row (measured on 3.40).
+# expression index over JSON takes about _INDEX_STEPS_PER_ROW steps per row (measured on 3.40:
+# 10.0 for 200,000 rows, string and float values alike).
 _PROGRESS_STEPS = 10_000
-_INDEX_STEPS_PER_ROW = 40.0
+_INDEX_STEPS_PER_ROW = 10.0
 
 
 @cache
@@ -313,7 +314,7 @@ class SqliteDialect(SqlDialect):
             def advance() -> int:
                 nonlocal calls
                 calls += 1
-                if calls % 16 == 0:
+                if calls % 4 == 0:
                     progress(min(0.99, calls / expected))
                 return 0  # 0: go on
 
