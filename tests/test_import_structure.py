@@ -38,7 +38,12 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "orm": ("provgraph.orm",),
     "manager": ("provgraph.manager", "provgraph.access"),
     "storage registry": ("provgraph.storage",),
-    "storage interface": ("provgraph.storage.abstract", "provgraph.storage.query_schema"),
+    "storage interface": (
+        "provgraph.storage.abstract",
+        "provgraph.storage.query_schema",
+        "provgraph.storage.indexes",
+        "provgraph.storage.explain",
+    ),
     "backends": (
         "provgraph.storage.sql",
         "provgraph.storage.sqlite_dos",

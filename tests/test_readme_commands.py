@@ -66,6 +66,11 @@ CLAIMS: dict[str, Callable[[str], str | None]] = {
     "status": _contains("profile:", "storage:", "(8 nodes)", "schema:"),
     "node graph": _contains("Wrote workflow.svg (8 nodes"),
     "completion bash": _contains("_PROVGRAPH_COMPLETE=bash_complete"),
+    "node list --type Float --where attributes.value>2 --explain": _contains("Plan:", "Indexes used:"),
+    "storage index add attributes.value --type float": _contains(
+        "Success: index ix_pg_attri_value_float_", "attributes.value (float) built and declared."
+    ),
+    "storage index list": _contains("attributes.value", "float", "1 declared index."),
     "--help": _contains("archive", "group", "node", "process", "profile", "quickstart", "storage"),
 }
 

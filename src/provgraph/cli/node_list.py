@@ -15,7 +15,7 @@ import click
 
 from provgraph.cli.completion import complete_group_labels
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
-from provgraph.cli.listing import OutputStyle, emit_rows, format_option, note
+from provgraph.cli.listing import OutputStyle, emit_rows, format_option, note, print_mapping
 from provgraph.cli.options import days_ago, order_options, past_days_option
 from provgraph.exceptions import InputValidationError
 from provgraph.tools.node_filters import (
@@ -112,6 +112,12 @@ _DEFAULT_LIMIT = 100
     help=f"Show at most N nodes [default: {_DEFAULT_LIMIT}, or all with --all].",
 )
 @click.option("-a", "--all", "all_nodes", is_flag=True, help="Show every matching node (no limit).")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="List nothing: say how the database would find the nodes (indexes, scans, estimated "
+    "rows) and which `storage index add` would make a slow filter fast.",
+)
 @format_option
 @pass_provgraph
 def list_nodes(  # noqa: PLR0917 (click passes every option)
@@ -126,6 +132,7 @@ def list_nodes(  # noqa: PLR0917 (click passes every option)
     order_direction: str,
     limit: int | None,
     all_nodes: bool,
+    explain: bool,
     style: OutputStyle,
 ) -> None:
     """List nodes matching filters, streamed as the database returns them.
@@ -143,6 +150,7 @@ def list_nodes(  # noqa: PLR0917 (click passes every option)
       provgraph node list --type process.calculation --project pk,label,attributes.process_state
       provgraph node list --group results --where 'extras.score >= 0.9' --json
       provgraph node list --all --format tsv -P pk,uuid,ctime | cut -f2
+      provgraph node list --type Dict --where 'attributes.energy<0' --explain
     """
     if all_nodes and limit is not None:
         raise click.UsageError("--all contradicts --limit: give one of them.")
@@ -153,6 +161,9 @@ def list_nodes(  # noqa: PLR0917 (click passes every option)
     cap = None if all_nodes else (limit or _DEFAULT_LIMIT)
     storage = ctx.get_storage()
     query = _query(storage, selection, ordering, cap)
+    if explain:
+        _explain(query, style)
+        return
     count = emit_rows(selection.fields, query.iterall(batch_size=_BATCH_ROWS), style)
     if count == 0 and group_label is not None:
         from provgraph.orm import Group
@@ -163,6 +174,25 @@ def list_nodes(  # noqa: PLR0917 (click passes every option)
 
 
 _BATCH_ROWS = 1000
+
+
+def _explain(query: QueryBuilder, style: OutputStyle) -> None:
+    """The plan in words (a table format) or as a record (json, yaml, tsv)."""
+    explained = query.explain()
+    if style.structured:
+        print_mapping(
+            {
+                "steps": explained.steps,
+                "indexes": explained.indexes,
+                "full_scans": explained.full_scans,
+                "estimated_rows": explained.estimated_rows,
+                "advice": explained.advice,
+                "plan": explained.plan,
+            },
+            style,
+        )
+    else:
+        click.echo(str(explained))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgra
 from provgraph.cli.listing import OutputStyle, format_option, print_mapping
 from provgraph.cli.prompts import confirm_or_force
 from provgraph.cli.storage_backup import backup, restore
+from provgraph.cli.storage_index import index
 from provgraph.cli.storage_integrity import integrity
 from provgraph.cli.storage_maintain import maintain
 
@@ -23,6 +24,7 @@ storage.add_command(maintain)
 storage.add_command(integrity)
 storage.add_command(backup)
 storage.add_command(restore)
+storage.add_command(index)
 
 
 @storage.command("info")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from provgraph.common.maintenance import MaintenanceProgress, MaintenanceReport
 from provgraph.exceptions import InputValidationError
+from provgraph.storage.explain import QueryExplanation
 from provgraph.storage.indexes import DeclaredIndexes
 
 if TYPE_CHECKING:
@@ -601,6 +602,11 @@ class StorageBackend(abc.ABC):
     def query_plan(self, query: Mapping[str, Any], *, execute: bool = True, verbose: bool = False) -> str:
         """The database's execution plan of ``query`` as text (``execute`` may run the query to
         measure it). Backends without query plans raise ``NotImplementedError``."""
+        raise NotImplementedError(f"{type(self).__name__} cannot explain queries")
+
+    def explain_query(self, query: Mapping[str, Any]) -> QueryExplanation:
+        """What ``query`` will do, in plain words, with advice on indexes (``storage/explain.py``);
+        the query is planned, not run. Backends without query plans raise ``NotImplementedError``."""
         raise NotImplementedError(f"{type(self).__name__} cannot explain queries")
 
     def database_version(self) -> str | None:

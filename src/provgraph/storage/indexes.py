@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from provgraph.common.indexes import INDEX_KINDS, INDEX_TYPE_ALIASES, INDEX_VALUE_TYPES
 from provgraph.exceptions import InputValidationError
 
 __all__ = [
@@ -37,15 +38,6 @@ __all__ = [
     "guess_value_type",
 ]
 
-INDEX_KINDS = ("btree", "gin")
-"""``btree``: equality and ranges; ``gin`` (PostgreSQL only): containment (``contains``)."""
-
-INDEX_VALUE_TYPES = ("str", "int", "float", "number", "bool")
-"""What the values at the path are. SQLite indexes every type in one expression; on PostgreSQL
-``str`` builds a text index in code-point order (equality, ranges, ``like`` prefixes on strings)
-and the others the ``jsonb`` value itself (equality of any value, ranges of numbers)."""
-
-_TYPE_ALIASES = {"text": "str", "string": "str", "integer": "int", "real": "float", "boolean": "bool"}
 _COLUMNS = ("attributes", "extras")
 _MAX_NAME = 63  # PostgreSQL's identifier limit; SQLite has none
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_\-+@#$%&*()\[\]{}<>,;:!?~=|/^ ]+$")
@@ -98,7 +90,7 @@ class IndexDeclaration:
         if kind not in INDEX_KINDS:
             raise InputValidationError(f"index kind must be one of {', '.join(INDEX_KINDS)}, not {kind!r}")
         if value_type is not None:
-            value_type = _TYPE_ALIASES.get(value_type, value_type)
+            value_type = INDEX_TYPE_ALIASES.get(value_type, value_type)
             if value_type not in INDEX_VALUE_TYPES:
                 raise InputValidationError(
                     f"index type must be one of {', '.join(INDEX_VALUE_TYPES)}, not {value_type!r}"

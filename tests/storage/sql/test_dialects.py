@@ -269,7 +269,7 @@ def _check_indexes(dialect: SqlDialect) -> None:
             f'CREATE INDEX IF NOT EXISTS "{energy.name}" ON db_dbnode '
             "(json_extract(attributes, '$.\"energy\"'))",
             f'CREATE INDEX IF NOT EXISTS "{tag.name}" ON db_dbnode (json_extract(extras, \'$."tag"\')) '
-            "WHERE node_type LIKE 'data.core.dict.%' ESCAPE '\\'",
+            "WHERE +node_type >= 'data.core.dict.' AND +node_type < 'data.core.dict/'",
         ]
         with pytest.raises(InputValidationError, match="PostgreSQL's"):
             dialect.create_index_sql(IndexDeclaration.parse("attributes.a", kind="gin"))
@@ -289,8 +289,24 @@ def _check_indexes(dialect: SqlDialect) -> None:
     assert fresh.is_partial_index_pattern("data.core.dict.%")
     like = fresh.like(nodes.c.node_type, "data.core.dict.%")
     rendered = _sql(select(nodes.c.id).where(like), dialect).replace("%%", "%")  # psycopg's escape
-    assert "'data.core.dict.%'" in rendered
+    if dialect.name == "postgresql":
+        assert "like 'data.core.dict.%'" in rendered
+    else:  # SQLite refuses LIKE in an index's WHERE: the prefix's range stands in for it
+        assert "node_type >= 'data.core.dict.' and db_dbnode.node_type < 'data.core.dict/'" in rendered
     assert not fresh.is_partial_index_pattern("data.core.%")
+    assert fresh.partial_index_prefix("data.core.dict.%") == "data.core.dict."
+    assert fresh.declarations_at("extras", ("tag",)) == (tag,)
+    assert fresh.declarations_at("attributes", ("tag",)) == ()
+    assert fresh.has_gin_indexes == (dialect.name == "postgresql")
+    off = _sql(select(nodes.c.id).where(fresh.off_index(nodes.c.node_type) == "x"), dialect)
+    if dialect.name == "sqlite":  # the unary plus keeps SQLite's planner off the node_type index
+        assert "(+ db_dbnode.node_type) =" in off
+        assert "(+ db_dbnode.node_type) >= 'data.core.dict.'" in _sql(
+            select(nodes.c.id).where(fresh.like(fresh.off_index(nodes.c.node_type), "data.core.dict.%")),
+            dialect,
+        )
+    else:
+        assert "where db_dbnode.node_type =" in off
 
 
 _CHECKS: dict[str, Callable[[SqlDialect], None]] = {
@@ -298,6 +314,10 @@ _CHECKS: dict[str, Callable[[SqlDialect], None]] = {
     "declare_indexes": _check_indexes,
     "declared_indexes_at": _check_indexes,
     "is_partial_index_pattern": _check_indexes,
+    "partial_index_prefix": _check_indexes,
+    "off_index": _check_indexes,
+    "declarations_at": _check_indexes,
+    "has_gin_indexes": _check_indexes,
     "uuid_type": _check_types,
     "timestamp_type": _check_timestamps,
     "json_type": _check_types,
@@ -329,10 +349,10 @@ _CHECKS: dict[str, Callable[[SqlDialect], None]] = {
 # Need a database: reserve_ids is exercised by test_sql_bulk_writes.py, the schema-change pair by
 # test_sql_migration_safety.py, maintain_database by the storage maintenance tests,
 # rows_after_sorted_keys by test_qb_compiler.py (sorted JSON projections), on both backends.
-# The index builders by tests/storage/test_indexes.py.
+# The index builders by tests/storage/test_indexes.py, plan_summary by tests/storage/test_explain.py.
 _RUN_ELSEWHERE = frozenset(
     {"reserve_ids", "schema_change", "foreign_key_violations", "maintain_database", "rows_after_sorted_keys",
-     "build_index", "drop_index", "index_details", "refresh_statistics"}
+     "build_index", "drop_index", "index_details", "refresh_statistics", "plan_summary"}
 )  # fmt: skip
 
 

@@ -30,6 +30,7 @@ from provgraph.orm.querybuilder.results import RowConverter, row_layout
 from provgraph.orm.querybuilder.type_filters import auto_tag_base, classify, type_filters
 from provgraph.storage import query_schema as schema
 from provgraph.storage.abstract import EntityTypes, StorageBackend
+from provgraph.storage.explain import QueryExplanation
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -470,6 +471,25 @@ class QueryBuilder:
         """The database's plan for this query (``execute`` runs it to measure; see the storage's
         ``query_plan``): PostgreSQL's ``EXPLAIN``, SQLite's ``EXPLAIN QUERY PLAN``."""
         return self.backend.query_plan(self._query(), execute=execute, verbose=verbose)
+
+    def explain(self) -> QueryExplanation:
+        """What this query will do, in plain words, and how a declared index would help.
+
+        The query is planned, not run. ``str()`` of the result is what ``node list --explain``
+        prints; its fields say which indexes the plan uses and which tables it reads whole.
+
+        Example::
+
+            qb = QueryBuilder().append(Dict, filters={"attributes.energy": {">": 1.5}})
+            print(qb.explain())
+            # Plan:
+            #   - reads every node of the selected types, through index ix_db_dbnode_db_dbnode_node_type
+            # Indexes used: ix_db_dbnode_db_dbnode_node_type
+            # Advice:
+            #   - attributes.energy is filtered on 1,000,000 rows without an index: `provgraph
+            #     storage index add attributes.energy --type float` would make this an index lookup
+        """
+        return self.backend.explain_query(self._query())
 
     def dict(self, batch_size: int | None = None) -> list[RowDict]:
         """Every row as ``{tag: {field: value}}``; see :meth:`iterdict`."""

@@ -330,4 +330,16 @@ class SqlDosBackend(SqlBackend):
     def restore_backup(
         cls, source: Path | str, profile: Profile, *, progress: ProgressCallback | None = None
     ) -> RestoreSummary:
-        return backups.restore(Path(source), cls.database_backup(profile), profile, progress)
+        summary = backups.restore(Path(source), cls.database_backup(profile), profile, progress)
+        storage = cls(profile)
+        try:  # a restored PostgreSQL database has no planner statistics; a declared index may be missing
+            storage.indexes.ensure()
+            storage.refresh_statistics()
+        finally:
+            storage.close()
+        return summary
+
+    def refresh_statistics(self) -> None:
+        """Refresh the planner's statistics of the node and link tables now (``SqlDialect``'s way)."""
+        with translate_errors("refreshing the planner's statistics"), self._store.engine.connect() as conn:
+            self._store.dialect.refresh_statistics(conn)

@@ -21,8 +21,10 @@ from sqlalchemy import Connection, Executable
 
 from provgraph.exceptions import InputValidationError, StorageError
 from provgraph.storage.abstract import EntityTypes, LinkWalk, RowFilters, StorageBackend
+from provgraph.storage.explain import QueryExplanation
 from provgraph.storage.sql import graph, hashes, integrity, rows
 from provgraph.storage.sql.dialects import dialect_for
+from provgraph.storage.sql.explain import explanation
 from provgraph.storage.sql.indexes import SqlIndexes
 from provgraph.storage.sql.querybuilder.compiler import CompiledQuery, QueryCompiler
 from provgraph.storage.sql.querybuilder.execution import DriverRows
@@ -283,6 +285,19 @@ class SqlBackend(StorageBackend):
             finally:
                 cursor.close()
         return "\n".join(" ".join(str(value) for value in row) for row in rows)
+
+    def explain_query(self, query: Mapping[str, Any]) -> QueryExplanation:
+        """The dialect's plan in words (``dialects/plans.py``) and advice on declared indexes
+        (``storage/sql/explain.py``). Plans without running the query."""
+        driver = self._queries.compile(query).driver
+        store = self.sql
+        with self._driver_errors("explaining a query"), store.connection() as conn:
+            cursor = _reading_connection(conn, store.in_transaction).cursor()
+            try:
+                summary = store.dialect.plan_summary(cursor, driver.sql, driver.parameters)
+            finally:
+                cursor.close()
+        return explanation(summary, query, store.dialect, store.estimated_node_rows())
 
     def compiled_query(self, query: Mapping[str, Any]) -> CompiledQuery:
         """The compiled query, from the compiler's LRU for a description seen before."""

@@ -29,6 +29,7 @@ from sqlalchemy.types import TypeEngine
 
 from provgraph.common.maintenance import MaintenanceStep
 from provgraph.storage.indexes import IndexDeclaration, IndexProgress
+from provgraph.storage.sql.dialects.plans import PlanSummary
 
 if TYPE_CHECKING:
     from provgraph.storage.sql.querybuilder.json_paths import JsonValue
@@ -69,7 +70,7 @@ class SqlDialect(abc.ABC):
         # so a strong reference back would keep both alive forever
         self._sa = weakref.ref(sa)
         self._declared: dict[tuple[str, tuple[str, ...]], tuple[IndexDeclaration, ...]] = {}
-        self._partial_patterns: frozenset[str] = frozenset()
+        self._partial_patterns: dict[str, str] = {}  # LIKE pattern -> the node type prefix
         self.index_generation = 0
         """Counts changes of the declared indexes: a compiled query of an older generation is stale."""
 
@@ -167,6 +168,11 @@ class SqlDialect(abc.ABC):
     def explain_prefix(self, *, execute: bool, verbose: bool) -> str:
         """What to put before a SELECT to get the database's plan for it (``execute``: also run
         it and report the real costs, where the database can)."""
+
+    @abc.abstractmethod
+    def plan_summary(self, cursor: Any, sql: str, parameters: Any) -> PlanSummary:
+        """The plan of the driver statement ``sql`` in plain words (``dialects/plans.py``), read
+        through the driver ``cursor`` without running the statement."""
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -269,12 +275,12 @@ class SqlDialect(abc.ABC):
         for declaration in declarations:
             by_path.setdefault((declaration.column, declaration.path), []).append(declaration)
         self._declared = {key: tuple(found) for key, found in by_path.items()}
-        self._partial_patterns = frozenset(
-            node_type_pattern(item.node_type)
+        self._partial_patterns = {
+            node_type_pattern(item.node_type): item.node_type
             for found in by_path.values()
             for item in found
             if item.node_type is not None
-        )
+        }
         self.index_generation += 1
 
     def declared_indexes_at(
@@ -288,10 +294,31 @@ class SqlDialect(abc.ABC):
             return ()
         return self._declared.get((name, tuple(path)), ())
 
+    def declarations_at(self, column: str, path: tuple[str, ...]) -> tuple[IndexDeclaration, ...]:
+        """The declared indexes on ``path`` of the nodes' ``column`` (``attributes`` or ``extras``)."""
+        return self._declared.get((column, path), ())
+
+    @property
+    def has_gin_indexes(self) -> bool:
+        """Whether the database builds GIN indexes (containment of JSON values): PostgreSQL."""
+        return False
+
     def is_partial_index_pattern(self, pattern: str) -> bool:
         """Whether ``node_type LIKE pattern`` is a declared partial index's condition (written as a
         constant then: a planner compares it with the index's condition as text)."""
         return pattern in self._partial_patterns
+
+    def partial_index_prefix(self, pattern: str) -> str | None:
+        """The node type prefix of the declared partial index whose condition is ``LIKE pattern``."""
+        return self._partial_patterns.get(pattern)
+
+    def off_index(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        """``column`` written so that the planner does not drive the query through its index.
+
+        For the ``node_type`` filter of a vertex also filtered on a declared path. PostgreSQL
+        weighs both indexes by its statistics and needs no help: ``column`` as it is.
+        """
+        return column
 
     @abc.abstractmethod
     def create_index_sql(self, declaration: IndexDeclaration) -> str:

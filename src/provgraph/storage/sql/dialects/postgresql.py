@@ -46,6 +46,7 @@ from sqlalchemy.types import TypeEngine
 from provgraph.common.maintenance import MaintenanceStep
 from provgraph.storage.indexes import IndexDeclaration, IndexProgress
 from provgraph.storage.sql.dialects.base import ReadMode, SqlDialect, TextDecoder, node_type_pattern
+from provgraph.storage.sql.dialects.plans import PlanSummary, postgres_plan_summary
 from provgraph.storage.sql.querybuilder.json_paths import (
     IndexedPostgresJson,
     PostgresJson,
@@ -159,6 +160,14 @@ class PostgresqlDialect(SqlDialect):
         options = [name for name, wanted in (("ANALYZE", execute), ("VERBOSE", verbose)) if wanted]
         return f"EXPLAIN ({', '.join(options)}) " if options else "EXPLAIN "
 
+    def plan_summary(self, cursor: Any, sql: str, parameters: Any) -> PlanSummary:
+        """``EXPLAIN (FORMAT JSON)`` read into words, and the plain ``EXPLAIN`` text beside it."""
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, parameters)
+        summary = postgres_plan_summary(cursor.fetchone()[0])
+        cursor.execute("EXPLAIN " + sql, parameters)
+        summary.raw = "\n".join(str(row[0]) for row in cursor.fetchall())
+        return summary
+
     def maintain_database(self, conn: Connection, *, full: bool, dry_run: bool) -> MaintenanceStep:
         """``ANALYZE``; with ``full`` a ``VACUUM (ANALYZE)``, which makes dead rows' space reusable
         (not ``VACUUM FULL``, which would lock every table while it rewrites them). Both run in
@@ -174,6 +183,10 @@ class PostgresqlDialect(SqlDialect):
         return MaintenanceStep("database", done, before - int(autocommit.execute(size).scalar_one()))
 
     # -- declared attribute indexes -------------------------------------------------------------
+
+    @property
+    def has_gin_indexes(self) -> bool:
+        return True
 
     def create_index_sql(self, declaration: IndexDeclaration) -> str:
         """``CREATE INDEX CONCURRENTLY`` (writers go on meanwhile) on the expression the compiler
@@ -214,11 +227,12 @@ class PostgresqlDialect(SqlDialect):
         try:
             if watcher is not None:
                 watcher.start(int(autocommit.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()))
-            autocommit.exec_driver_sql(statement)
+            autocommit.exec_driver_sql(statement.replace("%", "%%"))  # psycopg reads % as a placeholder
         except BaseException:
             if watcher is not None:
                 watcher.stop()
-            self.drop_index(autocommit, declaration.name)
+            with conn.engine.connect() as fresh:  # the failed one is in no state to run more
+                self.drop_index(fresh, declaration.name)
             raise
         if watcher is not None:
             watcher.stop()

@@ -37,8 +37,31 @@ def compile_conditions(
     ``node_type LIKE '%'`` for the base Node class) is left out of the SQL. Only conditions
     under a negation are made two-valued: elsewhere NULL and false select the same rows.
     """
+    if node is not None and _filters_a_declared_path(node, columns, dialect):
+        columns = _TypeOffIndex(columns, dialect)
     condition = _compile(node, columns, dialect, negated=False)
     return None if condition is None or isinstance(condition, True_) else condition
+
+
+def _filters_a_declared_path(node: FilterNode, columns: Columns, dialect: SqlDialect) -> bool:
+    return any(
+        condition.ref.json_path
+        and dialect.declared_indexes_at(columns[condition.ref.column], condition.ref.json_path)
+        for condition in _conditions(node)
+    )
+
+
+class _TypeOffIndex:
+    """``columns``, but ``node_type`` as ``SqlDialect.off_index`` writes it: on a vertex filtered
+    on a declared path, the declared index should answer, not a scan of the type's rows."""
+
+    def __init__(self, columns: Columns, dialect: SqlDialect) -> None:
+        self._columns = columns
+        self._dialect = dialect
+
+    def __getitem__(self, name: str, /) -> ColumnElement[Any]:
+        column = self._columns[name]
+        return self._dialect.off_index(column) if name == "node_type" else column
 
 
 def is_always_true(node: Condition) -> bool:

@@ -404,6 +404,10 @@ class SqliteJson(JsonValue):
     def _extract(self) -> ColumnElement[Any]:
         return func.json_extract(self._document, self._path())
 
+    def _selective(self, comparison: ColumnElement[bool]) -> ColumnElement[bool]:
+        """The comparison of the extracted value (a declared index's class adds a planner hint)."""
+        return comparison
+
     def has_type(self, json_type: str) -> ColumnElement[bool]:
         names = _SQLITE_TYPES[json_type]
         return self._type() == names[0] if len(names) == 1 else self._type().in_(names)
@@ -441,10 +445,10 @@ class SqliteJson(JsonValue):
         if isinstance(value, bool):
             return self._type() == ("true" if value else "false")
         if is_number(value):
-            same_number = self._extract() == literal(value)
+            same_number = self._selective(self._extract() == literal(value))
             return same_number if value not in (0, 1) else and_(same_number, self.has_type("number"))
         if isinstance(value, str):
-            same_text = self._extract() == literal(value, Text)
+            same_text = self._selective(self._extract() == literal(value, Text))
             # only an array or object has extracted text starting with [ or {
             return and_(same_text, self.has_type("string")) if value.startswith(("[", "{")) else same_text
         kind = "array" if isinstance(value, list) else "object"
@@ -454,8 +458,10 @@ class SqliteJson(JsonValue):
     def compare(self, operator: Comparison, value: int | float | str) -> ColumnElement[bool]:
         # BINARY collation on UTF-8 is code-point order; SQLite compares integer and real exactly
         if isinstance(value, str):
-            return and_(operator(self._extract(), literal(value, Text)), self.has_type("string"))
-        compared = operator(self._extract(), literal(value))
+            return and_(
+                self._selective(operator(self._extract(), literal(value, Text))), self.has_type("string")
+            )
+        compared = self._selective(operator(self._extract(), literal(value)))
         below_every_text = operator in (python_operator.lt, python_operator.le)
         passes_a_boolean = operator(0, value) or operator(1, value)
         if below_every_text and not passes_a_boolean:
@@ -522,6 +528,15 @@ class IndexedSqliteJson(SqliteJson):
 
     def _path(self) -> ColumnElement[str]:
         return sql_string_literal(sqlite_json_path(self._keys))
+
+    def _selective(self, comparison: ColumnElement[bool]) -> ColumnElement[bool]:
+        """``likelihood(comparison, 0.01)``: SQLite has no histograms (Python's build lacks STAT4)
+        and guesses a range keeps a quarter of the rows per bound; it would then rather scan
+        the table in id order for a ``LIMIT`` than look the values up. A path someone declared
+        an index on is one they filter on selectively: the hint says so. SQLite still uses the
+        index (it looks through ``likelihood``), and the result is the comparison's."""
+        # typeless: a Boolean would be written ``likelihood(...) = 1``, which SQLite no longer sees through
+        return func.likelihood(comparison, literal_column("0.01"), type_=NullType())
 
 
 def sqlite_json_path(keys: Sequence[str]) -> str:
