@@ -509,11 +509,13 @@ def index_report(backend: str, figures: IndexedW4, aiida: Figures | None) -> str
         f"{large.build_seconds:.1f} s, indexes {large.index_seconds:.2f} s; {own.nodes:,} of W4's own "
         f"{own.build_seconds:.1f} s, indexes {own.index_seconds:.2f} s.",
         "",
-        f"Plans at {m}, with the indexes:",
+        f"Plans with the indexes, at {m} (and at {s}):",
     ]
     for name in W4_FILTERED:
         lines.append(f"- {name}, QueryBuilder: {large.plans.get(name, 'n/a')}")
         lines.append(f"- {name}, plain SQL: {large.plans.get(f'{name} plain', 'n/a')}")
+    for name in W4_FILTERED:
+        lines.append(f"- ({s}) {name}, QueryBuilder: {small.plans.get(name, 'n/a')}")
     lines += ["", _own_line(small, own)]
     for measured in (small, large):
         for name, (before, after) in measured.shapes.items():
@@ -727,14 +729,17 @@ def main() -> None:
     scale = 0.1 if args.quick else 1.0
     started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     title = "streaming memory" if args.stream else "query benchmark (W4, W5, W4 with declared indexes)"
-    print(f"# {title}, {started}, {os.cpu_count()} cores, python {sys.version.split()[0]}\n")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    python = sys.version.split()[0]
+    print(f"# {title}, {started}, {os.cpu_count()} cores (load average {load}), python {python}\n")
     for backend in args.backends.split(","):
         start = time.perf_counter()
         if args.stream:
             print(stream_memory(backend, args.stream_rows))
         else:
             query_benchmark(backend, scale, args)
-        print(f"\n({time.perf_counter() - start:.0f} s for {backend})\n")
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+        print(f"\n({time.perf_counter() - start:.0f} s for {backend}; load average {load})\n")
 
 
 if __name__ == "__main__":
