@@ -88,8 +88,11 @@ class _Explorer:
         searched = bool(params)
         params["where"] = search.where_expressions({"where": request.query_params.getlist("where")})
         checked = search.parse_search(params, self.storage)
+        if searched and search.reads_values(checked):  # within a time budget, window by window
+            scanned = search.scan_nodes(self.storage, checked, search.before_pk(params))
+            return self.page("search.html", params=params, results=None, scanned=scanned)
         results = search.search_nodes(self.storage, checked, page_number(params)) if searched else None
-        return self.page("search.html", params=params, results=results)
+        return self.page("search.html", params=params, results=results, scanned=None)
 
     async def processes(self, request: Request) -> Response:
         params = dict(request.query_params)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +25,7 @@ from provgraph.exceptions import InputValidationError
 from provgraph.orm import Node, QueryBuilder
 from provgraph.storage.abstract import StorageBackend
 from provgraph.tools.node_filters import NodeTypeSelection, parse_time, parse_where, resolve_node_type
-from provgraph.web.paging import Page, fetch_page
+from provgraph.web.paging import PAGE_SIZE, Page, fetch_page
 
 __all__ = [
     "NODE_COLUMNS",
@@ -174,10 +175,90 @@ def matching_node_types(storage: StorageBackend, selection: NodeTypeSelection) -
     return sorted(str(node_type) for node_type in query.distinct().all(flat=True))
 
 
+SCAN_BUDGET_SECONDS = 0.2
+"""How long one page of a search on values (attributes, extras) may read before it answers with
+what it found and a link to search older nodes: a value no index serves is found by reading rows."""
+
+_FIRST_WINDOW = 32_768
+
+
+@dataclass(frozen=True, slots=True)
+class ScanPage:
+    """A page of a search that reads the nodes newest first, window by window, within a budget.
+
+    ``rows``: the matches found (at most a page); ``older``: the pk below which the search goes
+    on (the next page's ``before``), None when every node has been searched; ``searched_below``:
+    the pk the search started below (None: from the newest node).
+    """
+
+    rows: list[dict[str, Any]]
+    older: int | None
+    searched_below: int | None
+    searched_down_to: int
+
+
+def reads_values(search: SearchQuery) -> bool:
+    """Whether ``search`` compares JSON values (``attr``, ``where``): no general index serves them."""
+    return bool(search.attr or search.where)
+
+
 def search_nodes(storage: StorageBackend, search: SearchQuery, number: int) -> Page:
     """One page of the nodes matching ``search``, newest first."""
-    node_types = matching_node_types(storage, search.selection) if search.selection is not None else None
-    filters = search.filters(node_types)
+    filters = search.filters(_node_types(storage, search))
     query = QueryBuilder(backend=storage).append(Node, filters=filters, project=list(NODE_COLUMNS))
     query.order_by({Node: {"id": "desc"}})
     return fetch_page(query, number, NODE_COLUMNS)
+
+
+def scan_nodes(
+    storage: StorageBackend, search: SearchQuery, before: int | None, budget: float | None = None
+) -> ScanPage:
+    """The newest page of matches below pk ``before``, read in windows of pks newest first.
+
+    A search on a value no declared index serves reads every row of the selected types: on
+    a million nodes more than the 300 ms a page may take. So it reads a window of pks, then
+    one twice as large, ... and stops when a page is full or ``budget`` seconds have passed,
+    answering with what it found and where to go on (``older``); ``budget`` defaults to
+    :data:`SCAN_BUDGET_SECONDS`. With a declared index each
+    window is an index lookup and the first usually fills the page.
+    """
+    filters = search.filters(_node_types(storage, search))
+    top = _newest_pk(storage) + 1 if before is None else before
+    rows: list[dict[str, Any]] = []
+    window = _FIRST_WINDOW
+    deadline = time.perf_counter() + (SCAN_BUDGET_SECONDS if budget is None else budget)
+    while top > 0 and len(rows) <= PAGE_SIZE:
+        low = max(0, top - window)
+        window_terms = [{"id": {">=": low}}, {"id": {"<": top}}]  # beside any id filter of the search
+        bounded = {**filters, "and": [*filters.get("and", []), *window_terms]}
+        query = QueryBuilder(backend=storage).append(Node, filters=bounded, project=list(NODE_COLUMNS))
+        query.order_by({Node: {"id": "desc"}}).limit(PAGE_SIZE + 1 - len(rows))
+        rows.extend(dict(zip(NODE_COLUMNS, row, strict=True)) for row in query.all())
+        top = low
+        if time.perf_counter() > deadline:
+            break
+        window *= 2
+    if len(rows) > PAGE_SIZE:  # a full page: go on below its last row
+        shown = rows[:PAGE_SIZE]
+        return ScanPage(shown, int(shown[-1]["id"]), before, int(shown[-1]["id"]))
+    return ScanPage(rows, top if top > 0 else None, before, top)
+
+
+def _node_types(storage: StorageBackend, search: SearchQuery) -> list[str] | None:
+    return matching_node_types(storage, search.selection) if search.selection is not None else None
+
+
+def _newest_pk(storage: StorageBackend) -> int:
+    newest = QueryBuilder(backend=storage).append(Node, project="id").order_by({Node: {"id": "desc"}})
+    found = newest.limit(1).first(flat=True)
+    return int(found) if found is not None else 0
+
+
+def before_pk(params: Mapping[str, str]) -> int | None:
+    """The ``?before=PK`` of a search that goes on below PK; a 400 for anything but a pk."""
+    raw = str(params.get("before", "")).strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) > 2**63 - 1:
+        raise HTTPException(400, f"before must be a node pk (a whole number), not {raw!r}.")
+    return int(raw)
