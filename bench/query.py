@@ -543,7 +543,8 @@ def _analyzed_line(figures: ScaleFigures, small: ScaleFigures) -> str:
         )
     return (
         f"Diagnosis at {_short(figures.nodes)} ({small.nodes:,} W4 Dicts and {figures.nodes - small.nodes:,} "
-        f"others), indexed, with provgraph's statistics (SQLite: sampled, 1,000 rows per index) -> after "
+        f"others), indexed, with provgraph's statistics (SQLite: node_type and the declared indexes "
+        "read whole, the others sampled) -> after "
         f"an ANALYZE of every row ({figures.analyze_seconds:.1f} s): " + "; ".join(parts) + "."
     )
 

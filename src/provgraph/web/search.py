@@ -224,9 +224,11 @@ def scan_nodes(
     """
     filters = search.filters(_node_types(storage, search))
     top = _newest_pk(storage) + 1 if before is None else before
+    first_top = top
     rows: list[dict[str, Any]] = []
     window = _FIRST_WINDOW
-    deadline = time.perf_counter() + (SCAN_BUDGET_SECONDS if budget is None else budget)
+    started = time.perf_counter()
+    deadline = started + (SCAN_BUDGET_SECONDS if budget is None else budget)
     while top > 0 and len(rows) <= PAGE_SIZE:
         low = max(0, top - window)
         window_terms = [{"id": {">=": low}}, {"id": {"<": top}}]  # beside any id filter of the search
@@ -235,9 +237,15 @@ def scan_nodes(
         query.order_by({Node: {"id": "desc"}}).limit(PAGE_SIZE + 1 - len(rows))
         rows.extend(dict(zip(NODE_COLUMNS, row, strict=True)) for row in query.all())
         top = low
-        if time.perf_counter() > deadline:
+        now = time.perf_counter()
+        if now >= deadline:
             break
-        window *= 2
+        # the next window: twice as large, but no larger than the rest of the budget can read at
+        # the pace so far (a window read past the deadline would make the page late)
+        pace = (first_top - top) / max(now - started, 1e-6)
+        window = min(2 * window, int(pace * (deadline - now)))
+        if window < 1:
+            break
     if len(rows) > PAGE_SIZE:  # a full page: go on below its last row
         shown = rows[:PAGE_SIZE]
         return ScanPage(shown, int(shown[-1]["id"]), before, int(shown[-1]["id"]))
