@@ -175,7 +175,7 @@ def matching_node_types(storage: StorageBackend, selection: NodeTypeSelection) -
     return sorted(str(node_type) for node_type in query.distinct().all(flat=True))
 
 
-SCAN_BUDGET_SECONDS = 0.2
+SCAN_BUDGET_SECONDS = 0.15
 """How long one page of a search on values (attributes, extras) may read before it answers with
 what it found and a link to search older nodes: a value no index serves is found by reading rows."""
 
