@@ -1,8 +1,9 @@
 """A 1 GiB file goes node -> sandbox -> disk-objectstore -> reader without being held in memory.
 
-Runs in a fresh interpreter so that the peak resident set size (``ru_maxrss``, which never goes
-down) measures this round trip alone. The node is a stand-in (``is_stored``, ``backend``,
-``_row``) over a real disk-objectstore container; no database is needed for this path.
+Runs in a fresh interpreter so that the peak resident set size (``VmHWM``, which never goes
+down; not ``ru_maxrss``, which Linux carries over from the parent) measures this round trip
+alone. The node is a stand-in (``is_stored``, ``backend``, ``_row``) over a real disk-objectstore
+container; no database is needed for this path.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ MAX_GROWTH_MB = 100
 
 SCRIPT = textwrap.dedent(
     """
-    import hashlib, json, os, resource, sys
+    import hashlib, json, os, sys
     from pathlib import Path
     from types import SimpleNamespace
 
@@ -28,8 +29,9 @@ SCRIPT = textwrap.dedent(
     work, size = Path(sys.argv[1]), int(sys.argv[2])
     chunk_size = 1 << 20
 
-    def peak_mb():
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    def peak_mb():  # VmHWM: Linux carries ru_maxrss over fork and exec from the (large) parent
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
     container = DiskObjectStoreRepository(work / "container")
     container.initialise()
