@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from provgraph.orm.querybuilder import QueryBuilder
     from provgraph.storage.abstract import StorageBackend
 
-__all__ = ["escape_like", "group"]
+__all__ = ["group"]
 
 
 @click.group(cls=ProvgraphGroup)
@@ -58,15 +58,6 @@ def _load_nodes(storage: StorageBackend, identifiers: tuple[str, ...]) -> list[N
     from provgraph.orm.loaders import load_node
 
     return [load_node(identifier, backend=storage) for identifier in identifiers]
-
-
-def escape_like(text: str) -> str:
-    """``text`` as a literal inside a SQL LIKE pattern (``%``, ``_`` and ``\\`` escaped).
-
-    >>> escape_like("50%_done")
-    '50\\\\%\\\\_done'
-    """
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _type_name(node_type: str) -> str:
@@ -178,6 +169,7 @@ def list_groups(
     from provgraph.orm.nodes.node import Node
     from provgraph.orm.querybuilder import QueryBuilder
     from provgraph.orm.users import User
+    from provgraph.storage.query_schema import escape_like
 
     del count  # the node count is always a column
     if all_types and type_string is not None:

@@ -105,11 +105,11 @@ def list_paths(
 def _labels(storage: StorageBackend, type_string: str, path: str) -> Iterator[tuple[int, str, str]]:
     from provgraph.orm.groups import Group
     from provgraph.orm.querybuilder import QueryBuilder
+    from provgraph.storage.query_schema import escape_like
 
     filters: dict[str, Any] = {"type_string": type_string}
     if path:
-        escaped = path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        filters["or"] = [{"label": path}, {"label": {"like": f"{escaped}{DELIMITER}%"}}]
+        filters["or"] = [{"label": path}, {"label": {"like": f"{escape_like(path)}{DELIMITER}%"}}]
     query = QueryBuilder(backend=storage).append(
         Group, filters=filters, project=["id", "label", "description"]
     )

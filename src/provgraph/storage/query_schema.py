@@ -46,6 +46,7 @@ __all__ = [
     "ProjectionFunction",
     "Relationship",
     "ValueKind",
+    "escape_like",
     "find_relationship",
     "parse_operator",
     "relationships_of",
@@ -362,3 +363,13 @@ LOGICAL_KEYS: Mapping[str, tuple[Junction, bool]] = MappingProxyType(
         **{f"{prefix}{junction}": (junction, True) for junction in ("and", "or") for prefix in NEGATIONS},
     }
 )
+
+
+def escape_like(text: str) -> str:
+    """``text`` as a literal inside a ``like`` pattern: ``%``, ``_`` and the escape character
+    ``\\`` (the query language's, on every backend) escaped.
+
+    >>> escape_like("50%_done")
+    '50\\\\%\\\\_done'
+    """
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 from provgraph.exceptions import InputValidationError
 from provgraph.orm import Node, QueryBuilder
 from provgraph.storage.abstract import StorageBackend
+from provgraph.storage.query_schema import escape_like
 from provgraph.tools.node_filters import NodeTypeSelection, parse_time, parse_where, resolve_node_type
 from provgraph.web.paging import PAGE_SIZE, Page, fetch_page
 
@@ -66,7 +67,7 @@ class SearchQuery:
         if self.where:
             filters["and"] = list(self.where)  # ANDed, so two on one field both hold
         if self.label:
-            filters["label"] = {"ilike": "%" + _like_escape(self.label) + "%"}
+            filters["label"] = {"ilike": "%" + escape_like(self.label) + "%"}
         if self.attr:
             filters[f"attributes.{self.attr}"] = {"==": self.value}
         ctime: dict[str, Any] = {}
@@ -77,11 +78,6 @@ class SearchQuery:
         if ctime:
             filters["ctime"] = {"and": [{op: value} for op, value in ctime.items()]}
         return filters
-
-
-def _like_escape(text: str) -> str:
-    """``text`` with LIKE's wildcards taken literally (the compiler's escape character is ``\\``)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def where_expressions(params: Mapping[str, Any]) -> list[str]:

@@ -18,6 +18,7 @@ from provgraph.orm.entities import entity_class, registered_entity_classes
 from provgraph.orm.nodes.node import Node
 from provgraph.orm.nodes.types import query_prefix
 from provgraph.storage.abstract import EntityTypes
+from provgraph.storage.query_schema import escape_like
 
 __all__ = [
     "DEFAULT_GROUP_TYPE_STRING",
@@ -137,11 +138,6 @@ def _classify_string(entity_type: Any) -> Classifier:
 def auto_tag_base(classifiers: Sequence[Classifier]) -> str:
     """AiiDA's tag stem: the last part of each type string (``Int``, ``core``), joined by ``-``."""
     return "-".join(c.entity_type.rstrip(".").split(".")[-1] or "node" for c in classifiers)
-
-
-def escape_like(text: str) -> str:
-    """``text`` as a literal inside a LIKE pattern (escape character ``\\``)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def type_filters(

@@ -29,6 +29,7 @@ from sqlalchemy.types import TypeEngine
 
 from provgraph.common.maintenance import MaintenanceStep
 from provgraph.storage.indexes import IndexDeclaration, IndexProgress
+from provgraph.storage.query_schema import escape_like
 from provgraph.storage.sql.dialects.plans import PlanSummary
 
 if TYPE_CHECKING:
@@ -368,8 +369,7 @@ class SqlDialect(abc.ABC):
 def node_type_pattern(node_type: str) -> str:
     """The ``LIKE`` pattern (escape ``\\``) of the node types starting with ``node_type``: the
     QueryBuilder's own pattern for a class and its subclasses (``data.core.dict.%``)."""
-    escaped = node_type.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
+    return escape_like(node_type) + "%"
 
 
 def _base_table_name(column: ColumnElement[Any]) -> str | None:
