@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from tests.storage.sql.test_qb_compiler import query
 from tests.storage.sqlite_zip.conftest import profile_for
 
 from provgraph.config.profile import Profile
-from provgraph.exceptions import InputValidationError, InvalidOperation
+from provgraph.exceptions import InputValidationError, InvalidOperation, StorageError
 from provgraph.storage import EntityTypes, get_storage_class
 from provgraph.storage.indexes import IndexDeclaration
 from provgraph.storage.sql.backend import SqlDosBackend
@@ -326,5 +327,53 @@ def test_a_build_killed_midway_leaves_no_index_and_no_declaration(
     name = IndexDeclaration("attributes", ("k",)).name
     with storage.sql.connection() as conn:
         assert storage.sql.dialect.index_details(conn, [name]) == {}
+    storage.indexes.add("attributes.k")
+    assert storage.indexes.status()[0].present
+
+
+def test_a_postgresql_build_cancelled_midway_leaves_no_index_and_no_declaration(
+    postgres_storage: SqlDosBackend,
+) -> None:
+    """``CREATE INDEX CONCURRENTLY`` cancelled while it waits for a writer: the invalid index it
+    leaves is dropped, nothing is declared, the error is one line, and a new ``add`` builds it."""
+    storage = postgres_storage
+    (user,) = storage.bulk_insert(EntityTypes.USER, [{"email": "c@x"}], allow_defaults=True)
+    storage.bulk_insert(EntityTypes.NODE, [{"user_id": user, "attributes": {"k": 1}}], allow_defaults=True)
+    name = IndexDeclaration("attributes", ("k",)).name
+    failures: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            storage.indexes.add("attributes.k")
+        except BaseException as exc:  # the test checks what the builder raised
+            failures.append(exc)
+
+    engine = storage.sql.engine
+    with engine.connect() as writer, engine.connect() as opened:
+        writer.execute(text("UPDATE db_dbnode SET label = 'busy'"))  # an open write: the build waits
+        builder = threading.Thread(target=build)
+        builder.start()
+        watcher = opened.execution_options(isolation_level="AUTOCOMMIT")
+        waiting = (
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE query LIKE 'CREATE INDEX CONCURRENTLY%' AND pid <> pg_backend_pid()"
+        )
+        deadline = time.monotonic() + 30
+        pid = None
+        while pid is None and time.monotonic() < deadline:
+            pid = watcher.execute(text(waiting)).scalar()
+            time.sleep(0.02)
+        assert pid is not None, "the build never started"
+        assert watcher.execute(text("SELECT pg_cancel_backend(:pid)"), {"pid": pid}).scalar()
+        writer.rollback()  # the writer ends: the failed build's invalid index can now be dropped
+        builder.join(60)
+    assert not builder.is_alive()
+    (failure,) = failures
+    assert isinstance(failure, StorageError)
+    assert f"building index {name} on attributes.k failed" in str(failure)
+    assert storage.indexes.declared() == []
+    with storage.sql.engine.connect() as conn:  # not even an invalid leftover
+        left = conn.execute(text("SELECT count(*) FROM pg_class WHERE relname = :n"), {"n": name})
+        assert left.scalar() == 0
     storage.indexes.add("attributes.k")
     assert storage.indexes.status()[0].present
