@@ -12,7 +12,7 @@ default, authinfos out. NODE, GROUP, CODE and COMPUTER values are read as everyw
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,39 +21,15 @@ import click
 
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
 from provgraph.cli.options import MultipleValueOption
-from provgraph.tools.graph.rules import GraphTraversalRules
+from provgraph.cli.selection import load_entities, traversal_options
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from provgraph.orm.entities import Entity
-    from provgraph.orm.nodes.node import Node
-    from provgraph.storage.abstract import StorageBackend
     from provgraph.tools.archive.summary import ArchiveSummary
 
 __all__ = ["create"]
-
-_RULE_HELP = {
-    "forward": "Follow {link} links forward (from the node to what it points at)",
-    "backward": "Follow {link} links backward (from the node to what points at it)",
-}
-
-
-def _traversal_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """One ``--RULE/--no-RULE`` flag per toggleable EXPORT rule, with aiida-core's default."""
-    for name, rule in reversed(list(GraphTraversalRules.EXPORT.rules.items())):
-        if not rule.toggleable:
-            continue
-        flag = name.replace("_", "-")
-        help_text = _RULE_HELP[rule.direction].format(link=rule.link_type.name)
-        command = click.option(
-            f"--{flag}/--no-{flag}",
-            name,
-            default=rule.default,
-            show_default=True,
-            help=f"{help_text} when collecting the nodes to archive.",
-        )(command)
-    return command
 
 
 @click.command("create")
@@ -73,7 +49,7 @@ def _traversal_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option(
     "-Y", "--computers", cls=MultipleValueOption, metavar="COMPUTER...", help="Computers to archive."
 )
-@_traversal_options
+@traversal_options("to archive")
 @click.option(
     "--include-comments/--exclude-comments",
     default=True,
@@ -137,7 +113,7 @@ def create(  # noqa: PLR0917 (click passes every option)
     storage = ctx.get_storage()
     entities: list[Entity] | None = None
     if not all_entities:
-        entities = _load_entities(storage, nodes=nodes, groups=groups, codes=codes, computers=computers)
+        entities = load_entities(storage, nodes=nodes, groups=groups, codes=codes, computers=computers)
         if not entities:
             raise InputValidationError(
                 "nothing to archive: choose entities with -N/--nodes, -G/--groups, -X/--codes, "
@@ -161,53 +137,6 @@ def create(  # noqa: PLR0917 (click passes every option)
         )
     if reporter.summary is not None:
         _print_summary(reporter.summary)
-
-
-def _load_entities(
-    storage: StorageBackend,
-    *,
-    nodes: tuple[str, ...],
-    groups: tuple[str, ...],
-    codes: tuple[str, ...],
-    computers: tuple[str, ...],
-) -> list[Entity]:
-    from provgraph.orm.computers import load_computer
-    from provgraph.orm.groups import load_group
-    from provgraph.orm.loaders import load_node
-
-    found: list[Entity] = [load_node(identifier, backend=storage) for identifier in nodes]
-    found += [load_group(identifier, backend=storage) for identifier in groups]
-    found += [_load_code(storage, identifier) for identifier in codes]
-    found += [load_computer(identifier, backend=storage) for identifier in computers]
-    return found
-
-
-def _load_code(storage: StorageBackend, identifier: str) -> Node:
-    """A code by pk, UUID (prefix), ``label`` or ``label@computer``, as ``verdi`` reads ``-X``."""
-    from provgraph.exceptions import MultipleObjectsError, NotExistent
-    from provgraph.orm.computers import Computer
-    from provgraph.orm.loaders import load_node
-    from provgraph.orm.nodes.data.core.code.abstract import AbstractCode
-    from provgraph.orm.querybuilder import QueryBuilder
-
-    try:
-        return load_node(identifier, sub_classes=(AbstractCode,), backend=storage)
-    except NotExistent:
-        if identifier.isdigit():
-            raise
-    label, _, computer = identifier.rpartition("@") if "@" in identifier else (identifier, "", "")
-    query = QueryBuilder(backend=storage).append(AbstractCode, tag="code", filters={"label": label})
-    if computer:
-        query.append(Computer, with_node="code", filters={"label": computer})
-    query.add_projection("code", "*")
-    matches = query.all(flat=True)
-    if not matches:
-        raise NotExistent(f"no code with pk, UUID or label {identifier!r}")
-    if len(matches) > 1:
-        pks = ", ".join(str(match.pk) for match in matches)
-        raise MultipleObjectsError(f"{len(matches)} codes are labelled {identifier!r} (pks {pks}); give a pk")
-    code: Node = matches[0]
-    return code
 
 
 class _Reporter:

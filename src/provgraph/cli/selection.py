@@ -1,0 +1,109 @@
+"""What a command works on: entities named on the command line and the graph's traversal rules.
+
+``archive create``, ``export prov``, ``export ro-crate`` and ``sync push|pull`` choose their nodes
+alike, as ``verdi archive create`` does: ``-a/--all`` or ``-N/-G/-X/-Y``, then follow the
+toggleable EXPORT traversal rules (``--create-backward/--no-create-backward`` and friends) from
+the chosen nodes. This module holds those shared pieces; each command keeps its own options.
+
+    @click.command("prov")
+    @traversal_options("to export")
+    def prov(..., **traversal_rules: bool) -> None:
+        entities = load_entities(storage, nodes=nodes, groups=groups, codes=(), computers=())
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from provgraph.tools.graph.rules import GraphTraversalRules
+
+if TYPE_CHECKING:
+    from provgraph.orm.entities import Entity
+    from provgraph.orm.nodes.node import Node
+    from provgraph.storage.abstract import StorageBackend
+
+__all__ = ["load_code", "load_entities", "traversal_options"]
+
+_RULE_HELP = {
+    "forward": "Follow {link} links forward (from the node to what it points at)",
+    "backward": "Follow {link} links backward (from the node to what points at it)",
+}
+
+
+def traversal_options(purpose: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """One ``--RULE/--no-RULE`` flag per toggleable EXPORT rule, with aiida-core's default.
+
+    ``purpose`` ends each help line: "when collecting the nodes {purpose}" (``"to archive"``).
+    The command receives the rules as keyword arguments named after them (``create_backward``).
+    """
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for name, rule in reversed(list(GraphTraversalRules.EXPORT.rules.items())):
+            if not rule.toggleable:
+                continue
+            flag = name.replace("_", "-")
+            help_text = _RULE_HELP[rule.direction].format(link=rule.link_type.name)
+            command = click.option(
+                f"--{flag}/--no-{flag}",
+                name,
+                default=rule.default,
+                show_default=True,
+                help=f"{help_text} when collecting the nodes {purpose}.",
+            )(command)
+        return command
+
+    return decorate
+
+
+def load_entities(
+    storage: StorageBackend,
+    *,
+    nodes: tuple[str, ...] = (),
+    groups: tuple[str, ...] = (),
+    codes: tuple[str, ...] = (),
+    computers: tuple[str, ...] = (),
+) -> list[Entity]:
+    """The entities named by ``-N/-G/-X/-Y`` values (pk, UUID or UUID prefix; labels where unique).
+
+    Raises ``NotExistent`` / ``MultipleObjectsError`` naming the value that matched none or many.
+    """
+    from provgraph.orm.computers import load_computer
+    from provgraph.orm.groups import load_group
+    from provgraph.orm.loaders import load_node
+
+    found: list[Entity] = [load_node(identifier, backend=storage) for identifier in nodes]
+    found += [load_group(identifier, backend=storage) for identifier in groups]
+    found += [load_code(storage, identifier) for identifier in codes]
+    found += [load_computer(identifier, backend=storage) for identifier in computers]
+    return found
+
+
+def load_code(storage: StorageBackend, identifier: str) -> Node:
+    """A code by pk, UUID (prefix), ``label`` or ``label@computer``, as ``verdi`` reads ``-X``."""
+    from provgraph.exceptions import MultipleObjectsError, NotExistent
+    from provgraph.orm.computers import Computer
+    from provgraph.orm.loaders import load_node
+    from provgraph.orm.nodes.data.core.code.abstract import AbstractCode
+    from provgraph.orm.querybuilder import QueryBuilder
+
+    try:
+        return load_node(identifier, sub_classes=(AbstractCode,), backend=storage)
+    except NotExistent:
+        if identifier.isdigit():
+            raise
+    label, _, computer = identifier.rpartition("@") if "@" in identifier else (identifier, "", "")
+    query = QueryBuilder(backend=storage).append(AbstractCode, tag="code", filters={"label": label})
+    if computer:
+        query.append(Computer, with_node="code", filters={"label": computer})
+    query.add_projection("code", "*")
+    matches = query.all(flat=True)
+    if not matches:
+        raise NotExistent(f"no code with pk, UUID or label {identifier!r}")
+    if len(matches) > 1:
+        pks = ", ".join(str(match.pk) for match in matches)
+        raise MultipleObjectsError(f"{len(matches)} codes are labelled {identifier!r} (pks {pks}); give a pk")
+    code: Node = matches[0]
+    return code
