@@ -24,6 +24,7 @@ COMMANDS = {
     "config": "provgraph.cli.config_cmd:config",
     "data": "provgraph.cli.data:data",
     "explore": "provgraph.cli.explore:explore",
+    "export": "provgraph.cli.export:export",
     "group": "provgraph.cli.group:group",
     "node": "provgraph.cli.node:node",
     "process": "provgraph.cli.process:process",
