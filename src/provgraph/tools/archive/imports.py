@@ -32,20 +32,19 @@ from typing import Any, BinaryIO, cast
 
 from provgraph.exceptions import (
     CorruptArchive,
-    ImportUniquenessError,
     ImportValidationError,
     InputValidationError,
     ReadOnlyStorageError,
 )
 from provgraph.orm.entities import get_default_backend
-from provgraph.orm.nodes.link_rules import CYCLE_CHECKED, Degree, link_rule
-from provgraph.orm.nodes.link_types import LinkType
+from provgraph.orm.nodes.link_rules import CYCLE_CHECKED
 from provgraph.orm.users import User, UserCollection
 from provgraph.repository.tree import Repository
 from provgraph.storage.abstract import EntityTypes, In, StorageBackend
 from provgraph.tools.archive.extras import merge_extras as merge_extras_values
 from provgraph.tools.archive.extras import merge_mode, strip_internal_extras
 from provgraph.tools.archive.import_checks import check_archive
+from provgraph.tools.archive.merge import check_link_degrees, check_new_output, free_label
 from provgraph.tools.archive.source import COLUMNS, ArchiveSource
 
 __all__ = ["COMMENT_MODES", "ImportSummary", "import_archive", "run_import"]
@@ -53,8 +52,6 @@ __all__ = ["COMMENT_MODES", "ImportSummary", "import_archive", "run_import"]
 LOGGER = logging.getLogger(__name__)
 
 COMMENT_MODES = ("leave", "newest", "overwrite")
-DUPLICATE_LABEL = "{label} (Imported #{index})"
-DUPLICATE_LABEL_MAX = 100
 IMPORT_GROUP_TYPE = "core.import"
 _CHUNK = 1024 * 1024
 # Object contents kept in memory between checking and copying them (read once instead of twice).
@@ -286,6 +283,7 @@ class _Importer:
         self.nodes: dict[int, int] = {}  # archive node id -> profile node id (new and existing)
         self.new_node_ids: set[int] = set()  # archive ids of nodes the profile lacks
         self.groups: dict[int, int] = {}
+        self.origin = str(source.original_path)
 
     def _find(self, entity: EntityTypes, column: str, values: Sequence[Any], *columns: str) -> dict[Any, Any]:
         """Profile rows whose ``column`` is one of ``values``: value -> row (batched IN queries)."""
@@ -452,18 +450,7 @@ class _Importer:
         self.summary.count("Users", False, len(rows) - len(ids))
 
     def _free_label(self, label: str, taken: Callable[[str], bool], what: str) -> str:
-        """``label``, or aiida-core's ``label (Imported #i)`` if the profile has it already."""
-        if not taken(label):
-            return label
-        for index in range(DUPLICATE_LABEL_MAX):
-            candidate = DUPLICATE_LABEL.format(label=label, index=index)
-            if not taken(candidate):
-                self.summary.relabelled[f"{what} {label}"] = candidate
-                return candidate
-        raise ImportUniquenessError(
-            f"the {what} label {label!r} and {DUPLICATE_LABEL_MAX} relabelled variants are all taken; "
-            f"rename the existing {what}s first"
-        )
+        return free_label(label, taken, what, self.summary.relabelled)
 
     def _import_computers(self) -> None:
         rows = self.source.query(
@@ -589,7 +576,7 @@ class _Importer:
                 if output_id in self.new_node_ids:
                     candidates.append(link)  # a new target: its links are all new
                     if input_id not in self.new_node_ids:
-                        self._check_outdegree_in_profile(link)
+                        check_new_output(self.backend, link, self.origin)
                 else:
                     between_existing.append(link)
             if between_existing:
@@ -598,7 +585,7 @@ class _Importer:
                     if link in stored:
                         self.summary.count("Links", False)
                     else:
-                        self._check_degree_in_profile(link)
+                        check_link_degrees(self.backend, link, self.origin)
                         into_existing.append(link)
                         candidates.append(link)
             if candidates:
@@ -628,36 +615,6 @@ class _Importer:
             ):
                 stored.add((row["input_id"], row["output_id"], row["type"], row["label"]))
         return stored
-
-    def _check_outdegree_in_profile(self, link: tuple[int, int, str, str]) -> None:
-        """A node the profile has may not gain a second outgoing link of a unique label
-        (a process that would have created or returned two different nodes under one name)."""
-        source, target, kind, label = link
-        if link_rule(LinkType(kind)).outdegree is not Degree.UNIQUE_PAIR:
-            return
-        if self.backend.count_rows(EntityTypes.LINK, {"input_id": source, "type": kind, "label": label}):
-            raise ImportValidationError(
-                f"{self.source.original_path}: node {source} already has an outgoing {kind} link labelled "
-                f"{label!r}; the archive gives it another one (to node {target}); refusing the archive"
-            )
-
-    def _check_degree_in_profile(self, link: tuple[int, int, str, str]) -> None:
-        """A new link between nodes the profile has must respect the links it has already."""
-        source, target, kind, label = link
-        rule = link_rule(LinkType(kind))
-        checks: list[dict[str, Any]] = []
-        if rule.indegree is Degree.UNIQUE:
-            checks.append({"output_id": target, "type": kind})
-        elif rule.indegree is Degree.UNIQUE_PAIR:
-            checks.append({"output_id": target, "type": kind, "label": label})
-        if rule.outdegree is Degree.UNIQUE_PAIR:
-            checks.append({"input_id": source, "type": kind, "label": label})
-        for filters in checks:
-            if self.backend.count_rows(EntityTypes.LINK, filters):
-                raise ImportValidationError(
-                    f"{self.source.original_path}: a {kind} link labelled {label!r} from node {source} to "
-                    f"node {target} breaks AiiDA's link rules with the profile's links; refusing the archive"
-                )
 
     def _import_groups(self) -> None:
         rows = self.source.query(f"SELECT {', '.join(COLUMNS['db_dbgroup'])} FROM db_dbgroup ORDER BY id")
