@@ -89,6 +89,21 @@ class RepositoryBackend(abc.ABC):
                 digest.update(chunk)
         return digest.hexdigest()
 
+    def total_size(self, keys: Iterable[str]) -> int:
+        """The bytes of content of the objects ``keys`` (missing ones count 0 here; an archive refuses them).
+
+        Sync's dry run reports what it would move with it. This default seeks to the end of each
+        object; repositories that keep sizes in an index answer from there.
+        """
+        total = 0
+        for key in keys:
+            try:
+                with self.open(key) as handle:
+                    total += handle.seek(0, 2)
+            except FileNotFoundError:
+                continue
+        return total
+
     @abc.abstractmethod
     def delete_objects(self, keys: Iterable[str]) -> None:
         """Delete objects; ``FileNotFoundError`` if any of them is missing."""

@@ -205,8 +205,9 @@ class ArchiveRepository(RepositoryBackend):
             info["Size (MB)"] = round(self.total_size(keys) * _BYTES_TO_MB, 2)
         return info
 
-    def total_size(self, keys: list[str]) -> int:
+    def total_size(self, keys: Iterable[str]) -> int:
         """The summed size of the objects ``keys`` (as declared by the zip, or on disk)."""
+        keys = list(keys)
         if self._container == "zip":
             archive = self._archive()
             return sum(archive.getinfo(f"{REPO_FOLDER}/{key}").file_size for key in keys)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from provgraph.repository.abstract import RepositoryBackend
 
 __all__ = [
+    "Above",
     "EntityTypes",
     "In",
     "JsonText",
@@ -57,6 +58,16 @@ class In:
     """Row filter value: the column equals one of ``values`` (an empty tuple matches nothing)."""
 
     values: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Above:
+    """Row filter value: the column is greater than ``value`` (an id, a time): what changed since.
+
+    Sync reads the rows added after its last run with it (``{"id": Above(last_id)}``).
+    """
+
+    value: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +119,7 @@ class LinkWalk:
     exceeded: bool
 
 
-#: Column name -> value for equality, ``None`` for IS NULL, or an :class:`In` / :class:`Like`.
+#: Column name -> value for equality, ``None`` for IS NULL, or an :class:`In`, :class:`Like`, :class:`Above`.
 RowFilters = Mapping[str, Any]
 
 

@@ -9,7 +9,7 @@ from tests.storage.sql.rowdata import add_computer, add_group, add_links, add_no
 
 from provgraph.exceptions import InputValidationError
 from provgraph.storage import EntityTypes
-from provgraph.storage.abstract import In, Like
+from provgraph.storage.abstract import Above, In, Like
 from provgraph.storage.sql.backend import SqlDosBackend
 
 NODE = EntityTypes.NODE
@@ -76,6 +76,18 @@ def test_like_filter_is_case_sensitive_and_works_on_uuids(storage: SqlDosBackend
     assert labels(storage.get_rows(NODE, {"uuid": Like(uuid[:13] + "%"), "label": "n5"})) == ["n5"]
 
 
+def test_above_filter_reads_what_came_after(storage: SqlDosBackend) -> None:
+    user = add_user(storage)
+    add_nodes(storage, user, 5)
+    rows = storage.get_rows(NODE, columns=("id", "label", "ctime"))
+    third = rows[2]
+    assert labels(storage.get_rows(NODE, {"id": Above(third["id"])})) == ["n3", "n4"]
+    assert storage.count_rows(NODE, {"id": Above(rows[-1]["id"])}) == 0
+    later = storage.get_rows(NODE, {"ctime": Above(third["ctime"])}, columns=("label",))
+    assert {row["label"] for row in later} <= {"n3", "n4"}
+    assert labels(storage.get_rows(NODE, {"id": Above(third["id"]), "label": In(("n0", "n4"))})) == ["n4"]
+
+
 @pytest.mark.parametrize(
     ("filters", "message"),
     [
@@ -86,6 +98,7 @@ def test_like_filter_is_case_sensitive_and_works_on_uuids(storage: SqlDosBackend
         ({"ctime": "2024-01-01"}, "db_dbnode.ctime needs a value of type datetime"),
         ({"id": [1, 2]}, "wrap several values in In"),
         ({"label": Like(3)}, "needs a str pattern"),  # type: ignore[arg-type]
+        ({"id": Above("3")}, "db_dbnode.id needs a value of type int"),
     ],
 )
 def test_malformed_filters_are_refused(
