@@ -124,6 +124,8 @@ __all__ = [
     "StorageRestoreError",
     "StoredEntityError",
     "StoringNotAllowed",
+    "SyncConflictError",
+    "SyncError",
     "TestsNotAllowedError",
     "UniquenessError",
     "UnknownStorageBackendError",
@@ -434,3 +436,12 @@ class ImportValidationError(ArchiveImportError):
 
 class ImportUniquenessError(ArchiveImportError):
     """No free label is left for an imported computer or group that clashes with an existing one."""
+
+
+class SyncError(ProvgraphError):
+    """Two profiles cannot be synced (the same storage twice, a target that changed midway, ...)."""
+
+
+class SyncConflictError(SyncError):
+    """The two sides hold different nodes under one UUID; the sync wrote nothing."""
+

@@ -33,6 +33,7 @@ COMMANDS = {
     "shell": "provgraph.cli.shell:shell",
     "status": "provgraph.cli.status:status",
     "storage": "provgraph.cli.storage:storage",
+    "sync": "provgraph.cli.sync:sync",
     "user": "provgraph.cli.user:user",
 }
 
