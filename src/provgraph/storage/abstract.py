@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Above",
+    "Between",
     "EntityTypes",
     "In",
     "JsonText",
@@ -68,6 +69,17 @@ class Above:
     """
 
     value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Between:
+    """Row filter value: ``first <= column <= last``; a run of ids in one range scan, not a list.
+
+    Sync reads a batch of consecutive node ids, and their links, with it.
+    """
+
+    first: Any
+    last: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +131,7 @@ class LinkWalk:
     exceeded: bool
 
 
-#: Column name -> value for equality, ``None`` for IS NULL, or an :class:`In`, :class:`Like`, :class:`Above`.
+#: Column name -> value for equality, ``None`` for IS NULL, or an In, Like, Above or Between filter.
 RowFilters = Mapping[str, Any]
 
 

@@ -9,7 +9,7 @@ from tests.storage.sql.rowdata import add_computer, add_group, add_links, add_no
 
 from provgraph.exceptions import InputValidationError
 from provgraph.storage import EntityTypes
-from provgraph.storage.abstract import Above, In, Like
+from provgraph.storage.abstract import Above, Between, In, Like
 from provgraph.storage.sql.backend import SqlDosBackend
 
 NODE = EntityTypes.NODE
@@ -88,6 +88,15 @@ def test_above_filter_reads_what_came_after(storage: SqlDosBackend) -> None:
     assert labels(storage.get_rows(NODE, {"id": Above(third["id"]), "label": In(("n0", "n4"))})) == ["n4"]
 
 
+def test_between_filter_reads_a_run_of_ids(storage: SqlDosBackend) -> None:
+    user = add_user(storage)
+    add_nodes(storage, user, 6)
+    ids = [row["id"] for row in storage.get_rows(NODE, columns=("id",))]
+    assert labels(storage.get_rows(NODE, {"id": Between(ids[1], ids[3])})) == ["n1", "n2", "n3"]
+    assert storage.count_rows(NODE, {"id": Between(ids[3], ids[1])}) == 0
+    assert storage.count_rows(NODE, {"id": Between(ids[5], ids[5])}) == 1
+
+
 @pytest.mark.parametrize(
     ("filters", "message"),
     [
@@ -99,6 +108,7 @@ def test_above_filter_reads_what_came_after(storage: SqlDosBackend) -> None:
         ({"id": [1, 2]}, "wrap several values in In"),
         ({"label": Like(3)}, "needs a str pattern"),  # type: ignore[arg-type]
         ({"id": Above("3")}, "db_dbnode.id needs a value of type int"),
+        ({"id": Between(1, "3")}, "db_dbnode.id needs a value of type int"),
     ],
 )
 def test_malformed_filters_are_refused(

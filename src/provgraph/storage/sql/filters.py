@@ -1,6 +1,7 @@
 """Compile the plain row filters of the storage interface into SQL conditions.
 
-Filters are deliberately small (equality, ``IS NULL``, :class:`In`, :class:`Like`, :class:`Above`) so that the
+Filters are deliberately small (equality, ``IS NULL``, :class:`In`, :class:`Like`, :class:`Above`,
+:class:`Between`) so that the
 two dialects agree on every one: values are checked against the column's kind up front, because
 PostgreSQL rejects a mistyped comparison (``uuid = 'abc'``) where SQLite silently finds nothing.
 UUIDs are compared in their canonical dashed lowercase form, and a string that is no UUID at all
@@ -28,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.expression import ColumnClause
 
 from provgraph.exceptions import InputValidationError
-from provgraph.storage.abstract import Above, In, Like
+from provgraph.storage.abstract import Above, Between, In, Like
 from provgraph.storage.sql.dialects import SqlDialect
 from provgraph.storage.sql.types import UtcDateTime, UuidString
 
@@ -126,6 +127,9 @@ def compile_filters(table: Table, filters: Mapping[str, Any] | None, dialect: Sq
         elif isinstance(value, Above):
             checked = _checked(table, column, value.value)
             conditions.append(false() if checked is None else column > checked)
+        elif isinstance(value, Between):
+            first, last = _checked(table, column, value.first), _checked(table, column, value.last)
+            conditions.append(false() if first is None or last is None else column.between(first, last))
         elif isinstance(value, (list, tuple, set, frozenset, dict)):
             raise InputValidationError(
                 f"filter on {table.name}.{name} got a {type(value).__name__}; wrap several values in In(...)"
