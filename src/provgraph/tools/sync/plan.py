@@ -27,9 +27,9 @@ from provgraph.exceptions import SyncConflictError
 from provgraph.orm.nodes.process.process import ProcessNode
 from provgraph.orm.querybuilder import QueryBuilder
 from provgraph.repository.tree import Repository
-from provgraph.storage.abstract import EntityTypes, In, StorageBackend
+from provgraph.storage.abstract import Between, EntityTypes, In, StorageBackend
 
-__all__ = ["BATCH", "SyncPlan", "chunks", "find_by_uuid", "plan_sync"]
+__all__ = ["BATCH", "SyncPlan", "chunks", "find_by_uuid", "ids_filter", "is_run", "link_closure", "plan_sync"]
 
 #: Ids per query and per committed batch of new nodes.
 BATCH = 2000
@@ -44,6 +44,16 @@ Progress = Callable[[str, int, int], None]
 def chunks(values: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def is_run(ids: Sequence[int]) -> bool:
+    """Whether sorted ``ids`` are consecutive (read with one range instead of a list)."""
+    return bool(ids) and ids[-1] - ids[0] + 1 == len(ids)
+
+
+def ids_filter(ids: Sequence[int]) -> Between | In:
+    """A row filter for sorted ``ids``: a range when they are consecutive, else the list."""
+    return Between(ids[0], ids[-1]) if is_run(ids) else In(tuple(ids))
 
 
 def find_by_uuid(
@@ -80,8 +90,10 @@ class SyncPlan:
 
 
 def _unsealed(source: StorageBackend, ids: Sequence[int]) -> set[int]:
+    """The process nodes among ``ids`` (sorted) that are not sealed."""
+    within = {"and": [{">=": ids[0]}, {"<=": ids[-1]}]} if is_run(ids) else {"in": list(ids)}
     query = QueryBuilder(backend=source).append(
-        ProcessNode, filters={"id": {"in": list(ids)}, "attributes.sealed": {"!in": [True]}}, project=["id"]
+        ProcessNode, filters={"id": within, "attributes.sealed": {"!in": [True]}}, project=["id"]
     )
     return {int(pk) for pk in query.all(flat=True)}
 
@@ -101,17 +113,18 @@ def plan_sync(
     ordered = sorted(set(candidates))
     plan = SyncPlan()
     conflicts: list[str] = []
+    empty = target.count_rows(EntityTypes.NODE) == 0  # a first sync: nothing to look up
     for done, chunk in enumerate(chunks(ordered), start=1):
         rows = source.get_rows(
             EntityTypes.NODE,
-            {"id": In(tuple(chunk))},
+            {"id": ids_filter(chunk)},
             columns=("id", "uuid", "node_type", "repository_metadata", "dbcomputer_id"),
         )
         process_ids = [row["id"] for row in rows if row["node_type"].startswith("process.")]
         unsealed = _unsealed(source, process_ids) if process_ids else set()
         plan.unsealed |= unsealed
         rows = [row for row in rows if row["id"] not in unsealed]
-        there = find_by_uuid(target, EntityTypes.NODE, [row["uuid"] for row in rows])
+        there = {} if empty else find_by_uuid(target, EntityTypes.NODE, [row["uuid"] for row in rows])
         for row in rows:
             found = there.get(row["uuid"])
             if found is not None:

@@ -195,10 +195,13 @@ def sync_storages(
         summary.seconds = time.monotonic() - started
         return summary
 
-    writer.copy_objects(missing)
-    writer.write_owners()
-    writer.write_new_nodes()
-    writer.write_changes(lambda: write_cursor(target, key, now))
+    try:
+        writer.copy_objects(missing)
+        writer.write_owners()
+        writer.write_new_nodes()
+        writer.write_changes(lambda: write_cursor(target, key, now))
+    finally:
+        writer.close()
     if not source.read_only:
         write_cursor(source, key, now)
     summary.new, summary.present = writer.counts.new, writer.counts.present

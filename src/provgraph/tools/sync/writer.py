@@ -21,10 +21,16 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
+import shutil
+import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+from provgraph.common.archive_format import create_archive_database
+from provgraph.common.scratch import scratch_folder
 from provgraph.exceptions import CorruptStorage, ImportValidationError, InputValidationError, SyncError
 from provgraph.orm.nodes.link_rules import CYCLE_CHECKED
 from provgraph.orm.users import User
@@ -33,26 +39,31 @@ from provgraph.storage.abstract import Above, EntityTypes, In, StorageBackend
 from provgraph.tools.archive.extras import merge_extras
 from provgraph.tools.archive.merge import Link, check_link_degrees, check_new_output, free_label
 from provgraph.tools.sync.cursor import MARGIN, Mark
-from provgraph.tools.sync.plan import BATCH, Progress, SyncPlan, chunks, find_by_uuid
+from provgraph.tools.sync.plan import BATCH, Progress, SyncPlan, chunks, find_by_uuid, ids_filter, is_run
 
 __all__ = ["Scope", "SyncWriter"]
 
 _OBJECTS_PER_PACK_WRITE = 500
 _CHUNK = 1024 * 1024
 _CYCLE_CHECKED = frozenset(link_type.value for link_type in CYCLE_CHECKED)
-_NODE_COLUMNS = (
-    "uuid",
-    "node_type",
-    "process_type",
-    "label",
-    "description",
-    "ctime",
-    "mtime",
-    "attributes",
-    "extras",
-    "repository_metadata",
-    "user_id",
-    "dbcomputer_id",
+# The scratch database's one table: an archive's node columns, without the foreign keys (its users and
+# computers are not there) and without indexes (rows pass through once).
+_SCRATCH_SCHEMA = (
+    """CREATE TABLE db_dbnode (
+    id INTEGER NOT NULL PRIMARY KEY, uuid VARCHAR(32) NOT NULL, node_type VARCHAR(255) NOT NULL,
+    process_type VARCHAR(255), label VARCHAR(255) NOT NULL, description TEXT NOT NULL,
+    ctime DATETIME NOT NULL, mtime DATETIME NOT NULL, attributes JSON, extras JSON,
+    repository_metadata JSON NOT NULL, dbcomputer_id INTEGER, user_id INTEGER NOT NULL)""",
+)
+# A batch of node rows as the target stores them, selected from the scratch database by the target
+# (``bulk_insert_from_sqlite``): user and computer ids mapped through JSON objects source id -> target id.
+_NODE_COPY = (
+    "SELECT uuid, node_type, process_type, coalesce(label, '') AS label, "
+    "coalesce(description, '') AS description, ctime, mtime, coalesce(attributes, '{}') AS attributes, "
+    "coalesce(extras, '{}') AS extras, coalesce(repository_metadata, '{}') AS repository_metadata, "
+    "json_extract(:computers, '$.\"' || dbcomputer_id || '\"') AS dbcomputer_id, "
+    "json_extract(:users, '$.\"' || user_id || '\"') AS user_id "
+    "FROM source.db_dbnode ORDER BY id"
 )
 
 
@@ -143,6 +154,8 @@ class SyncWriter:
         self.nodes: dict[int, int] = dict(plan.present)  # source node id -> target node id
         self.pending: set[int] = set(plan.new)  # new nodes not written yet
         self.inserted: set[int] = set()  # new nodes written by this sync
+        self._scratch_connection: sqlite3.Connection | None = None
+        self._scratch_folder = self._scratch_path = Path()
 
     # -- 1. objects --------------------------------------------------------------------------------
 
@@ -283,21 +296,50 @@ class SyncWriter:
             self.progress("Writing nodes", min(done * self.batch_size, total), total)
 
     def _insert_nodes(self, chunk: Sequence[int]) -> None:
-        rows = self.source.get_rows(
-            EntityTypes.NODE, {"id": In(tuple(chunk))}, columns=("id", *_NODE_COLUMNS)
+        """Copy a batch of node rows through the scratch database: the storages' own bulk copy
+        paths (an archive's), so no node row is decoded or encoded in Python."""
+        self._scratch.execute("DELETE FROM db_dbnode")
+        if is_run(chunk):
+            self.source.copy_rows_to_sqlite(
+                EntityTypes.NODE, self._scratch_path, id_range=(chunk[0], chunk[-1])
+            )
+        else:
+            self.source.copy_rows_to_sqlite(EntityTypes.NODE, self._scratch_path, ids=chunk)
+        copied = [row[0] for row in self._scratch.execute("SELECT id FROM db_dbnode ORDER BY id")]
+        mapping = {
+            "users": json.dumps({str(key): value for key, value in self.users.items()}),
+            "computers": json.dumps({str(key): value for key, value in self.computers.items()}),
+        }
+        ids = self.target.bulk_insert_from_sqlite(
+            EntityTypes.NODE, self._scratch_path, _NODE_COPY, mapping, savepoint=False
         )
-        values = []
-        for row in rows:
-            row["user_id"] = self.users[row["user_id"]]
-            if row["dbcomputer_id"] is not None:
-                row["dbcomputer_id"] = self.computers[row["dbcomputer_id"]]
-            values.append({name: row[name] for name in _NODE_COLUMNS})
-        ids = self.target.bulk_insert(EntityTypes.NODE, values, savepoint=False)
-        for row, pk in zip(rows, ids, strict=True):
-            self.nodes[row["id"]] = pk
-            self.pending.discard(row["id"])
-            self.inserted.add(row["id"])
+        if copied != list(chunk) or len(ids) != len(copied):
+            raise SyncError(
+                f"{self.origin} changed while syncing ({len(chunk)} nodes were to be copied, {len(copied)} "
+                "were found); nothing of this batch was written, run the sync again"
+            )
+        for source_id, pk in zip(copied, ids, strict=True):
+            self.nodes[source_id] = pk
+            self.pending.discard(source_id)
+            self.inserted.add(source_id)
         self.counts.add("Nodes", True, len(ids))
+
+    @property
+    def _scratch(self) -> sqlite3.Connection:
+        """An archive-shaped SQLite file the batches of node rows pass through (made on first use)."""
+        if self._scratch_connection is None:
+            folder = scratch_folder("provgraph-sync-")
+            self._scratch_folder = folder
+            self._scratch_path = folder / "nodes.sqlite3"
+            self._scratch_connection = create_archive_database(self._scratch_path, _SCRATCH_SCHEMA)
+        return self._scratch_connection
+
+    def close(self) -> None:
+        """Remove the scratch database."""
+        if self._scratch_connection is not None:
+            self._scratch_connection.close()
+            self._scratch_connection = None
+            shutil.rmtree(self._scratch_folder, ignore_errors=True)
 
     def _resolve(self, ends: set[int]) -> None:
         """Find on the target the nodes at links' ends that the plan did not look at."""
@@ -321,7 +363,7 @@ class SyncWriter:
         for chunk in chunks(list(node_ids)):
             for column in ("output_id", "input_id"):
                 for row in self.source.get_rows(
-                    EntityTypes.LINK, {column: In(tuple(chunk))}, columns=columns, order_by=()
+                    EntityTypes.LINK, {column: ids_filter(chunk)}, columns=columns, order_by=()
                 ):
                     found[row["id"]] = row
         return list(found.values())
@@ -408,7 +450,7 @@ class SyncWriter:
             rows.update(
                 (row["id"], row)
                 for row in self.source.get_rows(
-                    EntityTypes.GROUP_NODE, {"dbnode_id": In(tuple(chunk))}, columns=columns
+                    EntityTypes.GROUP_NODE, {"dbnode_id": ids_filter(chunk)}, columns=columns
                 )
             )
         by_group: dict[int, list[int]] = {}
@@ -457,7 +499,7 @@ class SyncWriter:
         for chunk in chunks(list(node_ids)):
             rows.update(
                 (row["id"], row)
-                for row in self.source.get_rows(EntityTypes.COMMENT, {"dbnode_id": In(tuple(chunk))})
+                for row in self.source.get_rows(EntityTypes.COMMENT, {"dbnode_id": ids_filter(chunk)})
             )
         self._resolve({row["dbnode_id"] for row in rows.values()})
         candidates = [row for row in rows.values() if self._writable(row["dbnode_id"], final=final)]
@@ -496,7 +538,7 @@ class SyncWriter:
         for chunk in chunks(list(node_ids)):
             rows.update(
                 (row["id"], row)
-                for row in self.source.get_rows(EntityTypes.LOG, {"dbnode_id": In(tuple(chunk))})
+                for row in self.source.get_rows(EntityTypes.LOG, {"dbnode_id": ids_filter(chunk)})
             )
         self._resolve({row["dbnode_id"] for row in rows.values()})
         candidates = [row for row in rows.values() if self._writable(row["dbnode_id"], final=final)]
