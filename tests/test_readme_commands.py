@@ -71,6 +71,9 @@ CLAIMS: dict[str, Callable[[str], str | None]] = {
         "Success: index ix_pg_attri_value_float_", "attributes.value (float) built and declared."
     ),
     "storage index list": _contains("attributes.value", "float", "1 declared index."),
+    "sync push team --dry-run": _contains("Dry run (", " -> team): ", "new node(s)", "nothing written"),
+    "sync push team": _contains("Success: synced ", " -> team in "),
+    "sync pull team": _contains("(team -> ", "has everything already"),
     "--help": _contains("archive", "group", "node", "process", "profile", "quickstart", "storage"),
 }
 
