@@ -444,4 +444,3 @@ class SyncError(ProvgraphError):
 
 class SyncConflictError(SyncError):
     """The two sides hold different nodes under one UUID; the sync wrote nothing."""
-
