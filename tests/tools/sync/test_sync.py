@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.broken_rows import write_unchecked
 from tests.tools.archive.archive_graph import build_graph
 from tests.tools.sync.conftest import SyncPair, signature
 
@@ -183,3 +184,26 @@ def test_nodes_deleted_on_the_target_come_back_with_their_links(pair: SyncPair) 
     assert pair.target.count_rows(EntityTypes.NODE, {"uuid": graph.y.uuid}) == 1
     links = signature(pair.target)["links"]
     assert any(link[0] == graph.y.uuid for link in links)
+
+
+def test_a_late_write_below_the_cursor_is_found(pair: SyncPair) -> None:
+    """A node that appears below the cursor's marks (a writer whose clock lags, or a PostgreSQL
+    transaction that took its id before the last sync and committed after) still travels."""
+    build_graph()
+    gap = orm.Int(1).store()
+    with pair.source.transaction():
+        pair.source.delete_nodes_and_connections([gap.pk])
+    sync_storages(pair.source, pair.target)
+    newest = pair.source.get_rows(EntityTypes.NODE, columns=("id",), order_by=("-mtime",), limit=1)[0]["id"]
+    late = orm.Int(2).store()
+    # the late node takes the free id below the cursor and the newest mtime the last sync saw
+    write_unchecked(
+        pair.source,
+        f"UPDATE db_dbnode SET id = {gap.pk}, mtime = (SELECT mtime FROM db_dbnode WHERE id = {newest}) "
+        f"WHERE id = {late.pk}",
+    )
+    summary = sync_storages(pair.source, pair.target)
+    assert summary.incremental
+    assert summary.new["Nodes"] == 1
+    assert pair.target.count_rows(EntityTypes.NODE, {"uuid": late.uuid}) == 1
+    assert sync_storages(pair.source, pair.target).nothing_new
