@@ -1,7 +1,8 @@
-"""``export_ro_crate``: graphs recorded with calc/work functions, written as folder and zip crates, on both backends.
+"""``export_ro_crate``: graphs recorded with calc/work functions, written as folder and zip crates.
 
 Every crate is checked against the MUST rules of the Provenance Run Crate profile and those it
-extends (:mod:`tests.tools.prov.test_rocrate_rules`, which says why roc-validator is not used).
+extends (:mod:`tests.tools.prov.test_rocrate_rules`, which says why roc-validator is not used), on
+both SQL backends.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.tools.prov.test_rocrate_rules import Crate, profile_violations
 
 from provgraph import orm
 from provgraph.exceptions import InputValidationError
 from provgraph.provenance import calcfunction, workfunction
 from provgraph.tools.prov.rocrate import RoCrateExportError, export_ro_crate
-from tests.tools.prov.test_rocrate_rules import Crate, profile_violations
 
 pytestmark = pytest.mark.usefixtures("loaded_profile")
 
@@ -131,7 +132,8 @@ def test_folder_crate_of_everything(tmp_path: Path) -> None:
     assert add_run["startTime"] < add_run["endTime"]
     assert {ref["@id"] for ref in add_run["object"]} == {f"#{graph.x.uuid}", f"#{graph.y.uuid}"}
     assert crate.types(add_run["instrument"]["@id"]) == {"SoftwareApplication"}
-    assert nodes[graph.x.uuid]["value"] == 1 and nodes[graph.x.uuid]["@type"] == "PropertyValue"
+    assert nodes[graph.x.uuid]["value"] == 1
+    assert nodes[graph.x.uuid]["@type"] == "PropertyValue"
     assert json.loads(nodes[graph.settings.uuid]["value"]) == {"mode": "fast", "tolerance": 0.5}
     failed = nodes[graph.excepted.uuid]
     assert failed["actionStatus"] == {"@id": "http://schema.org/FailedActionStatus"}
@@ -143,8 +145,11 @@ def test_folder_crate_of_everything(tmp_path: Path) -> None:
     organize = crate.entities[f"#organize/{graph.inner.uuid}"]
     assert organize["result"] == {"@id": f"#{graph.inner.uuid}"}
     controlled = {crate.entities[ref["@id"]]["object"]["@id"] for ref in organize["object"]}
-    assert f"#{graph.sum_calc.uuid}" in controlled and len(controlled) == 2
-    assert crate.entities[f"#organize/{graph.outer.uuid}"]["object"] == [{"@id": f"#control/{graph.inner.uuid}"}]
+    assert f"#{graph.sum_calc.uuid}" in controlled
+    assert len(controlled) == 2
+    assert crate.entities[f"#organize/{graph.outer.uuid}"]["object"] == [
+        {"@id": f"#control/{graph.inner.uuid}"}
+    ]
     assert nodes[graph.outer.uuid]["result"] == [{"@id": f"#{graph.result.uuid}"}]
 
     # files: small ones copied under nodes/<uuid>/, the big one described by size and sha256
@@ -170,11 +175,14 @@ def test_zip_crate_of_a_node_and_its_provenance(tmp_path: Path) -> None:
     crate = Crate.load(target)
     assert profile_violations(crate) == []
     nodes = by_identifier(crate)
-    assert {graph.result.uuid, graph.outer.uuid, graph.inner.uuid, graph.sum_calc.uuid, graph.x.uuid} <= set(nodes)
+    assert {graph.result.uuid, graph.outer.uuid, graph.inner.uuid, graph.sum_calc.uuid, graph.x.uuid} <= set(
+        nodes
+    )
     assert not {graph.unrelated.uuid, graph.folder.uuid, graph.excepted.uuid} & set(nodes)
     assert crate.root["mainEntity"] == {"@id": "provenance-workflow.json"}
     run = crate.entities["#run"]
-    assert run["actionStatus"] == COMPLETED and run["result"] == [{"@id": f"#{graph.result.uuid}"}]
+    assert run["actionStatus"] == COMPLETED
+    assert run["result"] == [{"@id": f"#{graph.result.uuid}"}]
 
 
 def test_files_above_and_below_the_limit_in_a_zip(tmp_path: Path) -> None:
@@ -194,7 +202,8 @@ def test_a_crate_of_data_alone_is_a_plain_ro_crate(tmp_path: Path) -> None:
     export_ro_crate([graph.unrelated], tmp_path / "data")
     crate = Crate.load(tmp_path / "data")
     assert profile_violations(crate) == []
-    assert "conformsTo" not in crate.root and "mainEntity" not in crate.root
+    assert "conformsTo" not in crate.root
+    assert "mainEntity" not in crate.root
     assert set(by_identifier(crate)) == {graph.unrelated.uuid}
 
 
@@ -220,7 +229,8 @@ def test_an_existing_destination_is_kept_unless_overwrite(tmp_path: Path) -> Non
         export_ro_crate([graph.x], target)
     assert (target / "keep.txt").read_text() == "mine"
     export_ro_crate([graph.x], target, overwrite=True)
-    assert not (target / "keep.txt").exists() and (target / "ro-crate-metadata.json").is_file()
+    assert not (target / "keep.txt").exists()
+    assert (target / "ro-crate-metadata.json").is_file()
     assert not list(tmp_path.glob(".provgraph-rocrate-*"))  # no scratch left behind
 
 
@@ -233,7 +243,8 @@ def test_empty_selections_and_bad_arguments_are_refused(tmp_path: Path) -> None:
         export_ro_crate([graph.x], tmp_path / "crate", max_file_size=-1)
     with pytest.raises(RoCrateExportError, match="does not exist"):
         export_ro_crate([graph.x], tmp_path / "missing" / "crate")
-    assert not list(tmp_path.glob(".provgraph-rocrate-*")) and not (tmp_path / "crate").exists()
+    assert not list(tmp_path.glob(".provgraph-rocrate-*"))
+    assert not (tmp_path / "crate").exists()
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib's, raised inside pyshacl

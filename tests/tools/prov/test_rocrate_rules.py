@@ -1,4 +1,4 @@
-"""The REQUIRED (MUST) rules of the Provenance Run Crate 0.5 profile and the profiles it extends, as a checker.
+"""The MUST rules of the Provenance Run Crate 0.5 profile and the profiles it extends, as a checker.
 
 roc-validator cannot check a crate here: it parses ``ro-crate-metadata.json`` through the
 RO-Crate 1.1 JSON-LD context, which it downloads (its profiles ship in the package, the
@@ -29,12 +29,11 @@ TOOL_TYPES = frozenset({"SoftwareApplication", "SoftwareSourceCode", "Computatio
 RUN_ACTIONS = frozenset({"CreateAction", "ActivateAction", "UpdateAction"})
 # Every term the exporter may write, each checked to be in the RO-Crate 1.1 context (or added by
 # the crate's own context: sha256). A key outside this set fails the compaction rule.
-KNOWN_TERMS = frozenset(
-    "@id @type name description identifier startTime endTime actionStatus instrument object result agent "
-    "error subjectOf about hasPart additionalType value disambiguatingDescription contentSize sha256 "
-    "encodingFormat programmingLanguage step workExample position email affiliation version license "
-    "datePublished conformsTo mainEntity input output connection resourceUsage propertyID".split()
-)
+_TERMS = """@id @type name description identifier startTime endTime actionStatus instrument object result
+agent error subjectOf about hasPart additionalType value disambiguatingDescription contentSize sha256
+encodingFormat programmingLanguage step workExample position email affiliation version license
+datePublished conformsTo mainEntity input output connection resourceUsage propertyID"""
+KNOWN_TERMS = frozenset(_TERMS.split())
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([zZ]|[+-]\d{2}:?\d{2})?)?$")
 
 
@@ -85,11 +84,7 @@ def profile_violations(crate: Crate) -> list[str]:
 
 
 def _ro_crate_violations(crate: Crate) -> list[str]:
-    found = []
-    context = crate.context if isinstance(crate.context, list) else [crate.context]
-    if context[0] != RO_CRATE_CONTEXT:
-        found.append(f"@context must reference {RO_CRATE_CONTEXT}")
-    extra_terms = {key for item in context if isinstance(item, dict) for key in item}
+    found = _context_violations(crate)
     descriptor = crate.entities.get("ro-crate-metadata.json")
     if descriptor is None or "CreativeWork" not in crate.types("ro-crate-metadata.json"):
         return [*found, "no metadata descriptor typed CreativeWork"]
@@ -103,10 +98,27 @@ def _ro_crate_violations(crate: Crate) -> list[str]:
             found.append(f"root lacks {key}")
     if root.get("datePublished") and not _ISO_DATE.match(str(root["datePublished"])):
         found.append("root datePublished is not ISO 8601")
+    return found + _data_entity_violations(crate)
+
+
+def _context_violations(crate: Crate) -> list[str]:
+    """The RO-Crate 1.1 context first, and every key a term of it (or of the crate's own additions)."""
+    found = []
+    context = crate.context if isinstance(crate.context, list) else [crate.context]
+    if context[0] != RO_CRATE_CONTEXT:
+        found.append(f"@context must reference {RO_CRATE_CONTEXT}")
+    extra_terms = {key for item in context if isinstance(item, dict) for key in item}
     for entity in crate.entities.values():
         unknown = set(entity) - KNOWN_TERMS - extra_terms
         if unknown:
             found.append(f"{entity['@id']}: keys not in the context: {sorted(unknown)}")
+    return found
+
+
+def _data_entity_violations(crate: Crate) -> list[str]:
+    """Files and folders: reached from the root by hasPart, and in the payload unless web or local (#)."""
+    found = []
+    root = crate.root
     reachable = _has_part_closure(crate, root["@id"])
     for entity in crate.of_type("File", "Dataset"):
         identifier = entity["@id"]
@@ -168,7 +180,9 @@ def _workflow_crate_violations(crate: Crate) -> list[str]:
 
 def _tool_violations(crate: Crate) -> list[str]:
     found = []
-    instruments = {tool for action in crate.of_type(*RUN_ACTIONS) for tool in crate.refs(action, "instrument")}
+    instruments = {
+        tool for action in crate.of_type(*RUN_ACTIONS) for tool in crate.refs(action, "instrument")
+    }
     parts: set[str] = set()
     for workflow in crate.of_type("ComputationalWorkflow"):
         tools = [part for part in crate.refs(workflow, "hasPart") if crate.types(part) & TOOL_TYPES]
@@ -277,9 +291,15 @@ def _edit(identifier: str, key: str, value: Any) -> Callable[[dict[str, Any]], N
         (_edit("./", "license", None), "root lacks license"),
         (_edit("./", "datePublished", "yesterday"), "not ISO 8601"),
         (_edit("./", "hasPart", [{"@id": "wf.json"}]), "data entity data.txt is not reached"),
-        (_edit("./", "conformsTo", [{"@id": "https://w3id.org/ro/wfrun/process/0.5"}]), "provenance run crate"),
+        (
+            _edit("./", "conformsTo", [{"@id": "https://w3id.org/ro/wfrun/process/0.5"}]),
+            "provenance run crate",
+        ),
         (_edit("./", "mainEntity", None), "root lacks mainEntity"),
-        (_edit("ro-crate-metadata.json", "conformsTo", {"@id": "https://w3id.org/ro/crate/1.2"}), "RO-Crate 1.1"),
+        (
+            _edit("ro-crate-metadata.json", "conformsTo", {"@id": "https://w3id.org/ro/crate/1.2"}),
+            "RO-Crate 1.1",
+        ),
         (_edit("wf.json", "@type", ["File", "ComputationalWorkflow", "HowTo"]), "main workflow must be"),
         (_edit("wf.json", "@type", ["File", "SoftwareSourceCode", "ComputationalWorkflow"]), "not a HowTo"),
         (_edit("wf.json", "programmingLanguage", None), "programmingLanguage"),

@@ -37,6 +37,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import quote
 
+from rocrate.model.contextentity import ContextEntity  # type: ignore[import-untyped]
+from rocrate.model.creativework import CreativeWork  # type: ignore[import-untyped]
+from rocrate.model.file import File  # type: ignore[import-untyped]
+from rocrate.model.person import Person  # type: ignore[import-untyped]
+from rocrate.rocrate import ROCrate  # type: ignore[import-untyped]
+
 from provgraph.common.scratch import scratch_folder
 from provgraph.exceptions import InputValidationError, ProvgraphError
 from provgraph.orm.entities import get_default_backend
@@ -51,8 +57,6 @@ from provgraph.tools.graph.traversal import FILTER_SIZE
 from provgraph.tools.prov.rocrate_graph import MAIN_WORKFLOW_PATH, PROFILES, CrateGraph, NodeRow
 
 if TYPE_CHECKING:
-    from rocrate.rocrate import ROCrate
-
     from provgraph.repository.abstract import RepositoryBackend
 
 __all__ = ["DEFAULT_MAX_FILE_SIZE", "RoCrateExportError", "RoCrateSummary", "export_ro_crate"]
@@ -112,7 +116,7 @@ def export_ro_crate(
     backend: StorageBackend | None = None,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     overwrite: bool = False,
-    license: str | None = None,  # noqa: A002 (schema.org's name)
+    license: str | None = None,
     batch_size: int = 1000,
     filter_size: int = FILTER_SIZE,
     **traversal_rules: bool,
@@ -131,8 +135,16 @@ def export_ro_crate(
     if not isinstance(storage, StorageBackend):
         raise TypeError(f"backend must be a StorageBackend, got {storage!r}")
     path = _check_destination(destination, overwrite)
-    for name, value in (("max_file_size", max_file_size), ("batch_size", batch_size), ("filter_size", filter_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "max_file_size" else 1):
+    for name, value in (
+        ("max_file_size", max_file_size),
+        ("batch_size", batch_size),
+        ("filter_size", filter_size),
+    ):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or value < (0 if name == "max_file_size" else 1)
+        ):
             raise InputValidationError(f"{name} must be a positive integer, got {value!r}")
     rules = validate_traversal_rules(GraphTraversalRules.EXPORT, **traversal_rules)
     includes = {"include_authinfos": False, "include_comments": False, "include_logs": False}
@@ -169,7 +181,9 @@ def _check_destination(destination: str | Path, overwrite: bool) -> Path:
         raise TypeError(f"destination must be a str or a Path, got {destination!r}")
     path = Path(destination).absolute()
     if (path.exists() or path.is_symlink()) and not overwrite:
-        raise RoCrateExportError(f"{str(destination)!r} already exists; pass overwrite (--force) to replace it")
+        raise RoCrateExportError(
+            f"{str(destination)!r} already exists; pass overwrite (--force) to replace it"
+        )
     if not path.parent.is_dir():
         raise RoCrateExportError(f"the folder of {str(destination)!r} does not exist")
     return path
@@ -204,7 +218,9 @@ def _zip_folder(folder: Path, target: Path) -> None:
 class _CrateWriter:
     """Streams the selected nodes into a crate folder: files copied as they come, metadata last."""
 
-    def __init__(self, storage: StorageBackend, folder: Path, max_file_size: int, license: str | None) -> None:  # noqa: A002
+    def __init__(
+        self, storage: StorageBackend, folder: Path, max_file_size: int, license: str | None
+    ) -> None:
         self._storage = storage
         self._repository: RepositoryBackend = storage.get_repository()
         self._folder = folder
@@ -233,7 +249,6 @@ class _CrateWriter:
         self._crate.metadata.write(self._folder)
 
     def _add_persons(self, selection: Selection, filter_size: int) -> dict[int, str]:
-        from rocrate.model.person import Person
 
         persons: dict[int, str] = {}
         for filters in selection.filters(EntityTypes.USER, filter_size):
@@ -256,9 +271,19 @@ class _CrateWriter:
                 Node, tag="node", filters=filters, project=list(_NODE_COLUMNS)
             )
             query.order_by({"node": ["id"]})
-            for pk, uuid, node_type, process_type, label, description, ctime, mtime, attributes, metadata, user in (
-                query.iterall(batch_size=batch_size)
-            ):
+            for (
+                pk,
+                uuid,
+                node_type,
+                process_type,
+                label,
+                description,
+                ctime,
+                mtime,
+                attributes,
+                metadata,
+                user,
+            ) in query.iterall(batch_size=batch_size):
                 row = NodeRow(
                     pk,
                     str(uuid),
@@ -290,11 +315,13 @@ class _CrateWriter:
 
     def _add_file(self, crate_path: str, key: str) -> Any:
         """Copy one repository object to ``crate_path`` (or describe it only, if too large)."""
-        from rocrate.model.contextentity import ContextEntity
-        from rocrate.model.file import File
 
         size, digest = self._copy(key, self._folder / crate_path)
-        properties: dict[str, Any] = {"name": crate_path.rsplit("/", 1)[-1], "contentSize": str(size), "sha256": digest}
+        properties: dict[str, Any] = {
+            "name": crate_path.rsplit("/", 1)[-1],
+            "contentSize": str(size),
+            "sha256": digest,
+        }
         if size > self._max_file_size:
             self.files_referenced += 1
             self.bytes_referenced += size
@@ -330,7 +357,9 @@ class _CrateWriter:
                 output.close()
         return size, digest.hexdigest()
 
-    def _links(self, selection: Selection, batch_size: int, filter_size: int) -> Iterator[tuple[int, int, str]]:
+    def _links(
+        self, selection: Selection, batch_size: int, filter_size: int
+    ) -> Iterator[tuple[int, int, str]]:
         """(source, target, type) of the links from a selected node to a selected node."""
         for filters in selection.filters(EntityTypes.NODE, filter_size):
             query = QueryBuilder(backend=self._storage)
@@ -341,7 +370,6 @@ class _CrateWriter:
                     yield source, target, str(link_type)
 
     def _describe_root(self) -> None:
-        from rocrate.model.creativework import CreativeWork
 
         root = self._crate.root_dataset
         root["name"] = "Provenance graph exported by provgraph"
@@ -362,7 +390,6 @@ class _CrateWriter:
 
 def _new_crate() -> ROCrate:
     """An empty RO-Crate 1.1 whose context also names ``sha256`` (schema.org's, not in the 1.1 context)."""
-    from rocrate.rocrate import ROCrate
 
     crate = ROCrate(version="1.1")
     crate.metadata.extra_terms["sha256"] = "http://schema.org/sha256"

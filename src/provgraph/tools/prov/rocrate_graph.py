@@ -23,13 +23,17 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
-from provgraph.common.links import LinkType
+from rocrate.model.contextentity import ContextEntity  # type: ignore[import-untyped]
+from rocrate.model.dataset import Dataset  # type: ignore[import-untyped]
+from rocrate.model.file import File  # type: ignore[import-untyped]
+from rocrate.model.softwareapplication import SoftwareApplication  # type: ignore[import-untyped]
+from rocrate.rocrate import ROCrate  # type: ignore[import-untyped]
 
-if TYPE_CHECKING:
-    from rocrate.rocrate import ROCrate
+from provgraph.common.links import LinkType
+from provgraph.common.version import installed_version
 
 __all__ = [
     "ENGINE_ID",
@@ -164,10 +168,11 @@ class CrateGraph:
 
     def add_process(self, row: NodeRow, folder: str | None) -> None:
         """A ``CreateAction`` for process ``row``; ``folder``: its files' Dataset, if it has files."""
-        from rocrate.model.contextentity import ContextEntity
 
         process_type = row.process_type or row.node_type
-        name = str(row.attributes.get("process_label") or row.attributes.get("function_name") or row.type_name)
+        name = str(
+            row.attributes.get("process_label") or row.attributes.get("function_name") or row.type_name
+        )
         is_workflow = row.node_type.startswith("process.workflow.")
         self._tools.setdefault(process_type, _Tool(name, is_workflow))
         state = row.attributes.get("process_state")
@@ -204,7 +209,6 @@ class CrateGraph:
 
     def add_value(self, row: NodeRow) -> None:
         """A ``PropertyValue`` for a data node without files: its value, or its attributes as JSON."""
-        from rocrate.model.contextentity import ContextEntity
 
         attributes = row.attributes
         value: Any
@@ -226,7 +230,6 @@ class CrateGraph:
 
     def add_folder(self, row: NodeRow, folder: str, files: list[Any]) -> None:
         """A ``Dataset`` (the folder ``nodes/<uuid>/``) for a data node with repository files."""
-        from rocrate.model.dataset import Dataset
 
         properties: dict[str, Any] = {
             "name": row.label or row.type_name,
@@ -245,7 +248,6 @@ class CrateGraph:
 
     def add_process_folder(self, row: NodeRow, folder: str, files: list[Any]) -> None:
         """A ``Dataset`` for the files of a process (its ``source_file``), about the process."""
-        from rocrate.model.dataset import Dataset
 
         properties = {
             "name": f"files of {row.label or row.type_name} {row.uuid}",
@@ -268,7 +270,7 @@ class CrateGraph:
                 process.outputs.append(self._node_ids[target])
 
     def finish(self) -> None:
-        """Add the graph-wide entities: inputs/outputs, tools, steps, control and organize actions, main run."""
+        """Add what needs the whole graph: inputs, outputs, tools, steps, control/organize actions, run."""
         if not self._processes:
             return
         for process in self._processes.values():
@@ -285,9 +287,6 @@ class CrateGraph:
         self._add_controls(top)
 
     def _add_engine(self) -> None:
-        from rocrate.model.softwareapplication import SoftwareApplication
-
-        from provgraph.common.version import installed_version
 
         properties = {"name": "provgraph", "version": installed_version()}
         self._crate.add(SoftwareApplication(self._crate, ENGINE_ID, properties))
@@ -295,7 +294,6 @@ class CrateGraph:
     def _add_tools(self) -> None:
         """One tool per process type: a workflow that called steps is a ComputationalWorkflow (and
         HowTo, with one HowToStep per callee type), anything else a SoftwareApplication."""
-        from rocrate.model.contextentity import ContextEntity
 
         for process_type, tool in self._tools.items():
             properties: dict[str, Any] = {"name": tool.name, "identifier": process_type}
@@ -309,7 +307,6 @@ class CrateGraph:
             self._crate.add(ContextEntity(self._crate, tool_id(process_type), properties))
 
     def _add_steps(self, caller: str | None, callees: Iterable[str]) -> None:
-        from rocrate.model.contextentity import ContextEntity
 
         for position, callee in enumerate(callees):
             properties = {
@@ -321,9 +318,7 @@ class CrateGraph:
             self._crate.add(ContextEntity(self._crate, _step_id(caller, callee), properties))
 
     def _add_main_workflow(self, top: list[int]) -> None:
-        """The main workflow (a file describing the process types) and its run over the top-level processes."""
-        from rocrate.model.contextentity import ContextEntity
-        from rocrate.model.file import File
+        """The main workflow (a file describing the process types) and its run over the top-level ones."""
 
         top_tools = list(dict.fromkeys(self._processes[pk].tool for pk in top))
         main_properties = {
@@ -362,7 +357,6 @@ class CrateGraph:
     def _add_controls(self, top: list[int]) -> None:
         """A ControlAction per process (its step's run), an OrganizeAction per workflow run that called
         steps, and one for the main run over the top-level processes."""
-        from rocrate.model.contextentity import ContextEntity
 
         def control(pk: int, caller: str | None) -> str:
             process = self._processes[pk]
