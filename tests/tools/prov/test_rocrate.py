@@ -132,6 +132,11 @@ def test_folder_crate_of_everything(tmp_path: Path) -> None:
     assert add_run["startTime"] < add_run["endTime"]
     assert {ref["@id"] for ref in add_run["object"]} == {f"#{graph.x.uuid}", f"#{graph.y.uuid}"}
     assert crate.types(add_run["instrument"]["@id"]) == {"SoftwareApplication"}
+    add_tool = crate.entities[add_run["instrument"]["@id"]]
+    ports = {crate.entities[ref["@id"]]["name"]: ref["@id"] for ref in add_tool["input"] + add_tool["output"]}
+    assert set(ports) == {"x", "y", "result"}
+    assert {"@id": ports["x"]} in crate.entities[f"#{graph.x.uuid}"]["exampleOfWork"]
+    assert crate.entities[ports["x"]]["additionalType"] == "PropertyValue"
     assert nodes[graph.x.uuid]["value"] == 1
     assert nodes[graph.x.uuid]["@type"] == "PropertyValue"
     assert json.loads(nodes[graph.settings.uuid]["value"]) == {"mode": "fast", "tolerance": 0.5}
@@ -162,6 +167,12 @@ def test_folder_crate_of_everything(tmp_path: Path) -> None:
     assert (big["sha256"], big["contentSize"]) == (hashlib.sha256(BIG).hexdigest(), str(len(BIG)))
     assert {"@id": big["@id"]} in nodes[graph.folder.uuid]["hasPart"]
     assert (tmp_path / "crate" / f"nodes/{graph.text.uuid}/notes.txt").read_text() == "hello crate \u2713\n"
+    summary_tool = crate.entities[nodes[graph.summary_calc.uuid]["instrument"]["@id"]]
+    kinds = {
+        crate.entities[ref["@id"]]["name"]: crate.entities[ref["@id"]]["additionalType"]
+        for ref in summary_tool["input"]
+    }
+    assert kinds == {"text": "Dataset", "folder": "Dataset", "settings": "PropertyValue"}
     summary_inputs = {ref["@id"] for ref in nodes[graph.summary_calc.uuid]["object"]}
     assert summary_inputs == {f"nodes/{graph.text.uuid}/", base, f"#{graph.settings.uuid}"}
 

@@ -32,7 +32,7 @@ RUN_ACTIONS = frozenset({"CreateAction", "ActivateAction", "UpdateAction"})
 _TERMS = """@id @type name description identifier startTime endTime actionStatus instrument object result
 agent error subjectOf about hasPart additionalType value disambiguatingDescription contentSize sha256
 encodingFormat programmingLanguage step workExample position email affiliation version license
-datePublished conformsTo mainEntity input output connection resourceUsage propertyID"""
+datePublished conformsTo mainEntity input output connection resourceUsage propertyID exampleOfWork"""
 KNOWN_TERMS = frozenset(_TERMS.split())
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([zZ]|[+-]\d{2}:?\d{2})?)?$")
 
@@ -157,6 +157,7 @@ def _run_crate_violations(crate: Crate, conforms: list[str]) -> list[str]:
             if "PropertyValue" not in crate.types(usage) or "propertyID" not in crate.entities[usage]:
                 found.append(f"resourceUsage {usage} must be a PropertyValue with propertyID")
     found += _tool_violations(crate)
+    found += _parameter_violations(crate)
     found += _step_violations(crate)
     found += _control_violations(crate)
     return found
@@ -199,6 +200,21 @@ def _tool_violations(crate: Crate) -> list[str]:
                 found.append(f"tool {tool} {key} must be FormalParameter entities")
         if tool not in instruments:
             found.append(f"tool {tool} is no action's instrument")
+    return found
+
+
+def _parameter_violations(crate: Crate) -> list[str]:
+    found = []
+    for parameter in crate.of_type("FormalParameter"):
+        if not parameter.get("additionalType"):
+            found.append(f"parameter {parameter['@id']} lacks additionalType")
+        examples = crate.refs(parameter, "workExample")
+        if any(not crate.types(e) & {"File", "Dataset", "Collection", "PropertyValue"} for e in examples):
+            found.append(f"parameter {parameter['@id']} workExample must be data or a PropertyValue")
+    for workflow in crate.of_type("ComputationalWorkflow"):
+        for key in ("input", "output"):
+            if any("FormalParameter" not in crate.types(p) for p in crate.refs(workflow, key)):
+                found.append(f"workflow {workflow['@id']} {key} must be FormalParameter entities")
     return found
 
 
@@ -254,7 +270,8 @@ def _valid_metadata() -> dict[str, Any]:
          "programmingLanguage": ref("#lang"), "hasPart": ref("#tool"), "step": ref("#step")},
         {"@id": "#lang", "@type": "ComputerLanguage"},
         {"@id": "data.txt", "@type": "File"},
-        {"@id": "#tool", "@type": "SoftwareApplication"},
+        {"@id": "#tool", "@type": "SoftwareApplication", "input": ref("#tool/x")},
+        {"@id": "#tool/x", "@type": "FormalParameter", "additionalType": "File", "name": "x"},
         {"@id": "#step", "@type": "HowToStep", "workExample": ref("#tool"), "position": "0"},
         {"@id": "#engine", "@type": "SoftwareApplication"},
         {"@id": "#run", "@type": "CreateAction", "instrument": ref("wf.json")},
@@ -315,6 +332,9 @@ def _edit(identifier: str, key: str, value: Any) -> Callable[[dict[str, Any]], N
         (_edit("#organize", "result", {"@id": "data.txt"}), "no run action as result"),
         (_edit("#organize", "object", {"@id": "#run"}), "no ControlAction object"),
         (_edit("data.txt", "sha512", "00"), "keys not in the context"),
+        (_edit("#tool/x", "additionalType", None), "lacks additionalType"),
+        (_edit("#tool/x", "workExample", {"@id": "#run"}), "workExample must be data"),
+        (_edit("wf.json", "input", {"@id": "data.txt"}), "workflow wf.json input must be FormalParameter"),
     ],
 )
 def test_each_rule_catches_its_violation(edit: Callable[[dict[str, Any]], None], message: str) -> None:

@@ -239,14 +239,21 @@ class _CrateWriter:
         self.graph = CrateGraph(self._crate, self._add_persons(selection, filter_size))
         for row, files in self._node_rows(selection, batch_size, filter_size):
             self._add_node(row, files)
-        for source, target, link_type in self._links(selection, batch_size, filter_size):
-            self.graph.add_link(source, target, link_type)
+        for source, target, link_type, label in self._links(selection, batch_size, filter_size):
+            self.graph.add_link(source, target, link_type, label)
         self.graph.finish()
         if self.graph.process_count:
             content = json.dumps(self.graph.workflow_description(), indent=2, sort_keys=True)
             (self._folder / MAIN_WORKFLOW_PATH).write_text(content + "\n", encoding="utf-8")
         self._describe_root()
-        self._crate.metadata.write(self._folder)
+        self._write_metadata()
+
+    def _write_metadata(self) -> None:
+        """``ro-crate-metadata.json`` as the ``rocrate`` package generates it, encoded straight into the
+        file (its own ``write`` builds the whole text, then its bytes, in memory first)."""
+        content = self._crate.metadata.generate()
+        with (self._folder / "ro-crate-metadata.json").open("w", encoding="utf-8") as handle:
+            json.dump(content, handle, indent=4, sort_keys=True, ensure_ascii=False)
 
     def _add_persons(self, selection: Selection, filter_size: int) -> dict[int, str]:
 
@@ -359,18 +366,17 @@ class _CrateWriter:
 
     def _links(
         self, selection: Selection, batch_size: int, filter_size: int
-    ) -> Iterator[tuple[int, int, str]]:
-        """(source, target, type) of the links from a selected node to a selected node."""
+    ) -> Iterator[tuple[int, int, str, str]]:
+        """(source, target, type, label) of the links from a selected node to a selected node."""
         for filters in selection.filters(EntityTypes.NODE, filter_size):
             query = QueryBuilder(backend=self._storage)
             query.append(Node, tag="source", filters=filters, project=["id"])
-            query.append(Node, with_incoming="source", project=["id"], edge_project=["type"])
-            for source, target, link_type in query.distinct().iterall(batch_size=batch_size):
+            query.append(Node, with_incoming="source", project=["id"], edge_project=["type", "label"])
+            for source, target, link_type, label in query.distinct().iterall(batch_size=batch_size):
                 if selection.is_selected(EntityTypes.NODE, target):
-                    yield source, target, str(link_type)
+                    yield source, target, str(link_type), str(label)
 
     def _describe_root(self) -> None:
-
         root = self._crate.root_dataset
         root["name"] = "Provenance graph exported by provgraph"
         root["description"] = (

@@ -9,7 +9,8 @@ are in ``docs/ro-crate.md``.
 Identifiers: a process is ``#<uuid>`` (a ``CreateAction``), a data node without files is
 ``#<uuid>`` (a ``PropertyValue``), a node with repository files is the folder
 ``nodes/<uuid>/`` (a ``Dataset``) holding its files; every node entity has its UUID as
-``identifier``. Tools are ``#tool/<process type>``, steps ``#step/<caller type>/<callee type>``.
+``identifier``. Tools are ``#tool/<process type>``, steps ``#step/<caller type>/<callee type>``,
+the ports (link labels) of a tool ``#param/<process type>/{input,output}/<label>``.
 
 >>> process_status({"process_state": "finished", "exit_status": 1})
 'http://schema.org/FailedActionStatus'
@@ -145,6 +146,7 @@ class _Tool:
     name: str
     is_workflow: bool
     calls: dict[str, None] = field(default_factory=dict)  # callee tools, ordered, distinct
+    parameters: dict[str, None] = field(default_factory=dict)  # FormalParameter ids, inputs then outputs
 
 
 class CrateGraph:
@@ -161,6 +163,9 @@ class CrateGraph:
         self._processes: dict[int, _Process] = {}
         self._node_ids: dict[int, str] = {}  # pk -> entity id, for links
         self._tools: dict[str, _Tool] = {}
+        self._entities: dict[int, Any] = {}  # data node pk -> its entity (in the crate already)
+        self._parameters: dict[str, tuple[str, str, str]] = {}  # id -> (direction, name, kind)
+        self._examples: set[tuple[int, str]] = set()  # (data node pk, FormalParameter id) noted
 
     @property
     def process_count(self) -> int:
@@ -227,6 +232,7 @@ class CrateGraph:
             properties["description"] = row.description
         entity = self._crate.add(ContextEntity(self._crate, f"#{row.uuid}", properties))
         self._node_ids[row.pk] = entity.id
+        self._entities[row.pk] = entity
 
     def add_folder(self, row: NodeRow, folder: str, files: list[Any]) -> None:
         """A ``Dataset`` (the folder ``nodes/<uuid>/``) for a data node with repository files."""
@@ -245,6 +251,7 @@ class CrateGraph:
             )
         entity = self._crate.add(Dataset(self._crate, None, folder, properties=properties))
         self._node_ids[row.pk] = entity.id
+        self._entities[row.pk] = entity
 
     def add_process_folder(self, row: NodeRow, folder: str, files: list[Any]) -> None:
         """A ``Dataset`` for the files of a process (its ``source_file``), about the process."""
@@ -256,18 +263,35 @@ class CrateGraph:
         }
         self._crate.add(Dataset(self._crate, None, folder, properties=properties))
 
-    def add_link(self, source: int, target: int, link_type: str) -> None:
-        """A link between two exported nodes: inputs, outputs and calls of the processes."""
-        if link_type in _INPUTS and target in self._processes and source in self._node_ids:
+    def add_link(self, source: int, target: int, link_type: str, label: str) -> None:
+        """A link between two exported nodes: inputs, outputs and calls of the processes.
+
+        The link label (the port) becomes a ``FormalParameter`` of the process's tool, which the
+        data entity names as ``exampleOfWork``.
+        """
+        if link_type in _INPUTS and target in self._processes and source in self._entities:
             self._processes[target].inputs.append(self._node_ids[source])
+            self._note_parameter(self._processes[target].tool, "input", label, source)
         elif link_type in _CALLS and source in self._processes and target in self._processes:
             self._processes[source].calls.append(target)
             self._processes[target].called = True
-        elif source in self._processes and target in self._node_ids:
+        elif source in self._processes and target in self._entities:
             process = self._processes[source]
             # a workflow's results are what it returned; a calculation's what it created
             if (link_type == LinkType.RETURN.value) == process.is_workflow:
                 process.outputs.append(self._node_ids[target])
+                self._note_parameter(process.tool, "output", label, target)
+
+    def _note_parameter(self, tool: str, direction: str, label: str, node: int) -> None:
+        identifier = f"#param/{quote(tool, safe=':._-')}/{direction}/{quote(label, safe='_')}"
+        if identifier not in self._parameters:
+            entity = self._entities[node]
+            kind = "Dataset" if entity.id.startswith("nodes/") else "PropertyValue"
+            self._parameters[identifier] = (direction, label, kind)
+            self._tools[tool].parameters[identifier] = None
+        if (node, identifier) not in self._examples:
+            self._examples.add((node, identifier))
+            self._entities[node].append_to("exampleOfWork", {"@id": identifier})
 
     def finish(self) -> None:
         """Add what needs the whole graph: inputs, outputs, tools, steps, control/organize actions, run."""
@@ -293,8 +317,8 @@ class CrateGraph:
 
     def _add_tools(self) -> None:
         """One tool per process type: a workflow that called steps is a ComputationalWorkflow (and
-        HowTo, with one HowToStep per callee type), anything else a SoftwareApplication."""
-
+        HowTo, with one HowToStep per callee type), anything else a SoftwareApplication; a tool's
+        inputs and outputs are the ports (link labels) its runs used, as FormalParameters."""
         for process_type, tool in self._tools.items():
             properties: dict[str, Any] = {"name": tool.name, "identifier": process_type}
             if tool.calls:
@@ -304,10 +328,16 @@ class CrateGraph:
                 self._add_steps(process_type, tool.calls)
             else:
                 properties["@type"] = "SoftwareApplication"
+            for direction in ("input", "output"):
+                parameters = [p for p in tool.parameters if self._parameters[p][0] == direction]
+                if parameters:
+                    properties[direction] = _refs(parameters)
             self._crate.add(ContextEntity(self._crate, tool_id(process_type), properties))
+        for identifier, (_direction, name, kind) in self._parameters.items():
+            properties = {"@type": "FormalParameter", "name": name, "additionalType": kind}
+            self._crate.add(ContextEntity(self._crate, identifier, properties))
 
     def _add_steps(self, caller: str | None, callees: Iterable[str]) -> None:
-
         for position, callee in enumerate(callees):
             properties = {
                 "@type": "HowToStep",
