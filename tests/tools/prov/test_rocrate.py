@@ -273,7 +273,12 @@ def test_roc_validator_needs_the_network_for_the_ro_crate_context(
         attempts.append(address)
         raise OSError("tests do not use the network")
 
+    def refuse_lookup(host: Any, *args: Any, **kwargs: Any) -> Any:
+        attempts.append(host)
+        raise socket.gaierror("tests do not use the network")
+
     monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse_lookup)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     settings = models.ValidationSettings(
         rocrate_uri=str(tmp_path / "crate"),

@@ -11,7 +11,8 @@ The work streams: node rows come ``batch_size`` at a time through the QueryBuild
 copied from the repository in 1 MiB chunks (hashed on the way); a file larger than
 ``max_file_size`` is described (name, size, sha256) but not copied. What is held in memory is
 the crate's metadata graph, which the ``rocrate`` package keeps until it writes
-``ro-crate-metadata.json`` (inherent to that package: about 2 kB per node).
+``ro-crate-metadata.json`` (inherent to that package: about 3 kB per node;
+``docs/ro-crate.md`` has the measurements).
 
 Example::
 
