@@ -10,6 +10,7 @@ from tests.tools.prov.test_rocrate import BIG, Graph, build_graph, by_identifier
 from tests.tools.prov.test_rocrate_rules import Crate, profile_violations
 
 from provgraph import orm
+from provgraph.cli import output
 from provgraph.cli.export import export
 from provgraph.cli.export_ro_crate import ByteSize
 from provgraph.config.profile import Profile
@@ -71,6 +72,14 @@ def test_traversal_flags_are_followed(graph: Graph, tmp_path: Path) -> None:
     result = run(str(target), "-N", str(graph.result.pk), "--no-create-backward", "--no-return-backward")
     assert result.exit_code == 0, result.output
     assert set(by_identifier(Crate.load(target))) == {graph.result.uuid}
+
+
+def test_progress_on_a_terminal(graph: Graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(output, "stderr_is_terminal", lambda: True)
+    result = run("--all", str(tmp_path / "p.zip"))
+    assert result.exit_code == 0, result.output
+    assert profile_violations(Crate.load(tmp_path / "p.zip")) == []
+    assert "Success" in result.output
 
 
 def test_existing_destination_needs_force(graph: Graph, tmp_path: Path) -> None:

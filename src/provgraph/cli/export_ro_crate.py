@@ -21,6 +21,8 @@ from provgraph.cli.options import MultipleValueOption
 from provgraph.cli.selection import load_entities, traversal_options
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
     from provgraph.orm.entities import Entity
 
 __all__ = ["ByteSize", "ro_crate"]
@@ -82,7 +84,7 @@ def ro_crate(  # noqa: PLR0917 (click passes every option)
     Chosen nodes come with their provenance as the traversal rules say: by default the
     calculations that created them, their inputs and the workflows that called them.
     """
-    from provgraph.cli.output import make_table, print_rich
+    from provgraph.cli.output import make_table, print_rich, progress_bars
     from provgraph.exceptions import InputValidationError
     from provgraph.tools.prov.rocrate import export_ro_crate
 
@@ -96,18 +98,39 @@ def ro_crate(  # noqa: PLR0917 (click passes every option)
                 "or export everything with -a/--all"
             )
     rules: dict[str, Any] = dict(traversal_rules)
-    summary = export_ro_crate(
-        entities,
-        destination,
-        backend=storage,
-        max_file_size=max_file_size,
-        overwrite=force,
-        license=license_,
-        batch_size=batch_size,
-        **rules,
-    )
+    with progress_bars() as bars:
+        summary = export_ro_crate(
+            entities,
+            destination,
+            backend=storage,
+            max_file_size=max_file_size,
+            overwrite=force,
+            license=license_,
+            batch_size=batch_size,
+            reporter=_Reporter(bars),
+            **rules,
+        )
     table = make_table("entity", "count")
     for name, value in summary.table():
         table.add_row(name, value)
     print_rich(table)
     click.echo(f"Success: wrote {summary.path}")
+
+
+class _Reporter:
+    """Progress bars on standard error (when it is a terminal): one bar per phase."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self._progress = progress
+        self._task: TaskID | None = None
+
+    def start(self, description: str, total: int | None) -> None:
+        if self._progress is None:
+            return
+        if self._task is not None:
+            self._progress.update(self._task, visible=False)
+        self._task = self._progress.add_task(description, total=total)
+
+    def advance(self, count: int) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.advance(self._task, count)

@@ -231,6 +231,35 @@ def test_batches_of_one_row_write_the_same_crate(tmp_path: Path) -> None:
     assert graph_of(tmp_path / "a") == graph_of(tmp_path / "b")
 
 
+class Recorder:
+    def __init__(self) -> None:
+        self.phases: list[tuple[str, int | None]] = []
+        self.advanced: dict[str, int] = {}
+
+    def start(self, description: str, total: int | None) -> None:
+        self.phases.append((description, total))
+
+    def advance(self, count: int) -> None:
+        name = self.phases[-1][0]
+        self.advanced[name] = self.advanced.get(name, 0) + count
+
+
+def test_the_reporter_hears_every_phase_and_node(tmp_path: Path) -> None:
+    build_graph()
+    count = orm.QueryBuilder().append(orm.Node).count()
+    recorder = Recorder()
+    export_ro_crate(None, tmp_path / "crate.zip", reporter=recorder)
+    assert [name for name, _ in recorder.phases] == [
+        "Collecting nodes",
+        "Exporting nodes",
+        "Linking runs, inputs and outputs",
+        "Writing ro-crate-metadata.json",
+        "Zipping the crate",
+    ]
+    assert recorder.phases[1] == ("Exporting nodes", count)
+    assert recorder.advanced == {"Exporting nodes": count}
+
+
 def test_an_existing_destination_is_kept_unless_overwrite(tmp_path: Path) -> None:
     graph = build_graph()
     target = tmp_path / "crate"

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 from urllib.parse import quote
 
 from rocrate.model.contextentity import ContextEntity  # type: ignore[import-untyped]
@@ -60,7 +60,13 @@ from provgraph.tools.prov.rocrate_graph import MAIN_WORKFLOW_PATH, PROFILES, Cra
 if TYPE_CHECKING:
     from provgraph.repository.abstract import RepositoryBackend
 
-__all__ = ["DEFAULT_MAX_FILE_SIZE", "RoCrateExportError", "RoCrateSummary", "export_ro_crate"]
+__all__ = [
+    "DEFAULT_MAX_FILE_SIZE",
+    "RoCrateExportError",
+    "RoCrateReporter",
+    "RoCrateSummary",
+    "export_ro_crate",
+]
 
 #: Files larger than this (bytes) are described by size and sha256 instead of copied.
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
@@ -84,6 +90,22 @@ _NODE_COLUMNS = (
 
 class RoCrateExportError(ProvgraphError):
     """The selection cannot be written as an RO-Crate (nothing selected, destination taken)."""
+
+
+class RoCrateReporter(Protocol):
+    """Hears the phases of an export and its progress (the CLI draws progress bars with it)."""
+
+    def start(self, description: str, total: int | None) -> None: ...
+
+    def advance(self, count: int) -> None: ...
+
+
+class _SilentReporter:
+    def start(self, description: str, total: int | None) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +142,7 @@ def export_ro_crate(
     license: str | None = None,
     batch_size: int = 1000,
     filter_size: int = FILTER_SIZE,
+    reporter: RoCrateReporter | None = None,
     **traversal_rules: bool,
 ) -> RoCrateSummary:
     """Write the nodes of ``entities`` (nodes, groups; None: every node) as an RO-Crate at ``destination``.
@@ -128,10 +151,12 @@ def export_ro_crate(
     existing one is refused unless ``overwrite``. ``traversal_rules`` switch the toggleable
     EXPORT rules as for ``create_archive``. Repository files up to ``max_file_size`` bytes are
     copied to ``nodes/<uuid>/<path>``; larger ones are described only. ``license`` (a URL or a
-    text) becomes the crate's license. Raises ``RoCrateExportError`` for an empty selection or a
-    taken destination; the destination is only written when the crate is complete.
+    text) becomes the crate's license. ``reporter`` hears the phases and their progress.
+    Raises ``RoCrateExportError`` for an empty selection or a taken destination; the
+    destination is only written when the crate is complete.
     """
     started = time.monotonic()
+    reporter = reporter or _SilentReporter()
     storage = backend if backend is not None else get_default_backend()
     if not isinstance(storage, StorageBackend):
         raise TypeError(f"backend must be a StorageBackend, got {storage!r}")
@@ -148,6 +173,7 @@ def export_ro_crate(
         ):
             raise InputValidationError(f"{name} must be a positive integer, got {value!r}")
     rules = validate_traversal_rules(GraphTraversalRules.EXPORT, **traversal_rules)
+    reporter.start("Collecting nodes", None)
     includes = {"include_authinfos": False, "include_comments": False, "include_logs": False}
     if entities is None:
         selection = Selection.everything(storage, **includes)
@@ -155,13 +181,17 @@ def export_ro_crate(
         if isinstance(entities, (str, bytes)) or not isinstance(entities, Iterable):
             raise TypeError(f"entities must be an iterable of entities or None, got {entities!r}")
         selection = select_entities(entities, storage, rules, filter_size=filter_size, **includes)
-    if not selection.size(EntityTypes.NODE, storage):
+    node_count = selection.size(EntityTypes.NODE, storage)
+    if not node_count:
         raise RoCrateExportError("nothing to export: the selection holds no nodes")
 
     staging = scratch_folder(".provgraph-rocrate-", parent=path.parent)
     try:
         writer = _CrateWriter(storage, staging / "crate", max_file_size, license)
-        writer.write(selection, batch_size, filter_size)
+        reporter.start("Exporting nodes", node_count)
+        writer.write(selection, batch_size, filter_size, reporter)
+        if path.suffix.lower() == ".zip":
+            reporter.start("Zipping the crate", None)
         _move_into_place(staging, path, overwrite)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -235,14 +265,23 @@ class _CrateWriter:
         self.files_referenced = 0
         self.bytes_referenced = 0
 
-    def write(self, selection: Selection, batch_size: int, filter_size: int) -> None:
+    def write(
+        self, selection: Selection, batch_size: int, filter_size: int, reporter: RoCrateReporter
+    ) -> None:
         self._folder.mkdir()
         self.graph = CrateGraph(self._crate, self._add_persons(selection, filter_size))
+        done = 0
         for row, files in self._node_rows(selection, batch_size, filter_size):
             self._add_node(row, files)
+            done += 1
+            if done % 100 == 0:
+                reporter.advance(100)
+        reporter.advance(done % 100)
+        reporter.start("Linking runs, inputs and outputs", None)
         for source, target, link_type, label in self._links(selection, batch_size, filter_size):
             self.graph.add_link(source, target, link_type, label)
         self.graph.finish()
+        reporter.start("Writing ro-crate-metadata.json", None)
         if self.graph.process_count:
             content = json.dumps(self.graph.workflow_description(), indent=2, sort_keys=True)
             (self._folder / MAIN_WORKFLOW_PATH).write_text(content + "\n", encoding="utf-8")
