@@ -161,17 +161,9 @@ def export_ro_crate(
     if not isinstance(storage, StorageBackend):
         raise TypeError(f"backend must be a StorageBackend, got {storage!r}")
     path = _check_destination(destination, overwrite)
-    for name, value in (
-        ("max_file_size", max_file_size),
-        ("batch_size", batch_size),
-        ("filter_size", filter_size),
-    ):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or value < (0 if name == "max_file_size" else 1)
-        ):
-            raise InputValidationError(f"{name} must be a positive integer, got {value!r}")
+    _check_count("max_file_size", max_file_size, smallest=0)
+    _check_count("batch_size", batch_size, smallest=1)
+    _check_count("filter_size", filter_size, smallest=1)
     rules = validate_traversal_rules(GraphTraversalRules.EXPORT, **traversal_rules)
     reporter.start("Collecting nodes", None)
     includes = {"include_authinfos": False, "include_comments": False, "include_logs": False}
@@ -205,6 +197,11 @@ def export_ro_crate(
         writer.bytes_referenced,
         time.monotonic() - started,
     )
+
+
+def _check_count(name: str, value: Any, *, smallest: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < smallest:
+        raise InputValidationError(f"{name} must be an integer of at least {smallest}, got {value!r}")
 
 
 def _check_destination(destination: str | Path, overwrite: bool) -> Path:
@@ -296,7 +293,6 @@ class _CrateWriter:
             json.dump(content, handle, indent=4, sort_keys=True, ensure_ascii=False)
 
     def _add_persons(self, selection: Selection, filter_size: int) -> dict[int, str]:
-
         persons: dict[int, str] = {}
         for filters in selection.filters(EntityTypes.USER, filter_size):
             query = QueryBuilder(backend=self._storage).append(
@@ -318,32 +314,21 @@ class _CrateWriter:
                 Node, tag="node", filters=filters, project=list(_NODE_COLUMNS)
             )
             query.order_by({"node": ["id"]})
-            for (
-                pk,
-                uuid,
-                node_type,
-                process_type,
-                label,
-                description,
-                ctime,
-                mtime,
-                attributes,
-                metadata,
-                user,
-            ) in query.iterall(batch_size=batch_size):
+            for values in query.iterall(batch_size=batch_size):
+                column = dict(zip(_NODE_COLUMNS, values, strict=True))
                 row = NodeRow(
-                    pk,
-                    str(uuid),
-                    node_type,
-                    process_type,
-                    label or "",
-                    description or "",
-                    _aware(ctime),
-                    _aware(mtime),
-                    attributes or {},
-                    user,
+                    column["id"],
+                    str(column["uuid"]),
+                    column["node_type"],
+                    column["process_type"],
+                    column["label"] or "",
+                    column["description"] or "",
+                    _aware(column["ctime"]),
+                    _aware(column["mtime"]),
+                    column["attributes"] or {},
+                    column["user_id"],
                 )
-                yield row, Repository.flatten(metadata)
+                yield row, Repository.flatten(column["repository_metadata"])
 
     def _add_node(self, row: NodeRow, tree: dict[str, str | None]) -> None:
         files = {path: key for path, key in sorted(tree.items()) if key is not None}
@@ -362,7 +347,6 @@ class _CrateWriter:
 
     def _add_file(self, crate_path: str, key: str) -> Any:
         """Copy one repository object to ``crate_path`` (or describe it only, if too large)."""
-
         size, digest = self._copy(key, self._folder / crate_path)
         properties: dict[str, Any] = {
             "name": crate_path.rsplit("/", 1)[-1],

@@ -173,7 +173,6 @@ class CrateGraph:
 
     def add_process(self, row: NodeRow, folder: str | None) -> None:
         """A ``CreateAction`` for process ``row``; ``folder``: its files' Dataset, if it has files."""
-
         process_type = row.process_type or row.node_type
         name = str(
             row.attributes.get("process_label") or row.attributes.get("function_name") or row.type_name
@@ -214,7 +213,6 @@ class CrateGraph:
 
     def add_value(self, row: NodeRow) -> None:
         """A ``PropertyValue`` for a data node without files: its value, or its attributes as JSON."""
-
         attributes = row.attributes
         value: Any
         if set(attributes) == {"value"} and isinstance(attributes["value"], (bool, int, float, str)):
@@ -236,7 +234,6 @@ class CrateGraph:
 
     def add_folder(self, row: NodeRow, folder: str, files: list[Any]) -> None:
         """A ``Dataset`` (the folder ``nodes/<uuid>/``) for a data node with repository files."""
-
         properties: dict[str, Any] = {
             "name": row.label or row.type_name,
             "identifier": row.uuid,
@@ -255,7 +252,6 @@ class CrateGraph:
 
     def add_process_folder(self, row: NodeRow, folder: str, files: list[Any]) -> None:
         """A ``Dataset`` for the files of a process (its ``source_file``), about the process."""
-
         properties = {
             "name": f"files of {row.label or row.type_name} {row.uuid}",
             "about": _ref(f"#{row.uuid}"),
@@ -311,7 +307,6 @@ class CrateGraph:
         self._add_controls(top)
 
     def _add_engine(self) -> None:
-
         properties = {"name": "provgraph", "version": installed_version()}
         self._crate.add(SoftwareApplication(self._crate, ENGINE_ID, properties))
 
@@ -349,7 +344,6 @@ class CrateGraph:
 
     def _add_main_workflow(self, top: list[int]) -> None:
         """The main workflow (a file describing the process types) and its run over the top-level ones."""
-
         top_tools = list(dict.fromkeys(self._processes[pk].tool for pk in top))
         main_properties = {
             "@type": ["File", "SoftwareSourceCode", "ComputationalWorkflow", "HowTo"],
