@@ -38,11 +38,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 from urllib.parse import quote
 
-from rocrate.model.contextentity import ContextEntity  # type: ignore[import-untyped]
-from rocrate.model.creativework import CreativeWork  # type: ignore[import-untyped]
-from rocrate.model.file import File  # type: ignore[import-untyped]
-from rocrate.model.person import Person  # type: ignore[import-untyped]
-from rocrate.rocrate import ROCrate  # type: ignore[import-untyped]
+from rocrate.model.contextentity import ContextEntity
+from rocrate.model.creativework import CreativeWork
+from rocrate.model.file import File
+from rocrate.model.person import Person
+from rocrate.rocrate import ROCrate
 
 from provgraph.common.scratch import scratch_folder
 from provgraph.exceptions import InputValidationError, ProvgraphError

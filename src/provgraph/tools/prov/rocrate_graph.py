@@ -27,11 +27,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from rocrate.model.contextentity import ContextEntity  # type: ignore[import-untyped]
-from rocrate.model.dataset import Dataset  # type: ignore[import-untyped]
-from rocrate.model.file import File  # type: ignore[import-untyped]
-from rocrate.model.softwareapplication import SoftwareApplication  # type: ignore[import-untyped]
-from rocrate.rocrate import ROCrate  # type: ignore[import-untyped]
+from rocrate.model.contextentity import ContextEntity
+from rocrate.model.dataset import Dataset
+from rocrate.model.file import File
+from rocrate.model.softwareapplication import SoftwareApplication
+from rocrate.rocrate import ROCrate
 
 from provgraph.common.links import LinkType
 from provgraph.common.version import installed_version
