@@ -19,6 +19,7 @@ Rows are read a batch of ids at a time; what the plan keeps is ids and object ke
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,7 +74,7 @@ def find_by_uuid(
 class SyncPlan:
     """The sorted candidates: source ids, target ids, and the objects the target lacks."""
 
-    new: list[int] = field(default_factory=list)
+    new: array[int] = field(default_factory=lambda: array("q"))
     """Source ids of nodes the target lacks, ascending (the order they were stored in)."""
     present: dict[int, int] = field(default_factory=dict)
     """Source id -> target id of candidates the target has."""
@@ -82,11 +83,6 @@ class SyncPlan:
     """Repository keys the new nodes need (before checking which the target has)."""
     computers: set[int] = field(default_factory=set)
     """Source computer ids the new nodes refer to."""
-
-    @property
-    def moved(self) -> set[int]:
-        """Source ids that end up on the target (new and present)."""
-        return set(self.new) | set(self.present)
 
 
 def _unsealed(source: StorageBackend, ids: Sequence[int]) -> set[int]:
@@ -109,8 +105,9 @@ def plan_sync(
     candidates: Iterable[int],
     progress: Progress | None = None,
 ) -> SyncPlan:
-    """Sort ``candidates`` (source node ids); raise ``SyncConflictError`` before anything is written."""
-    ordered = sorted(set(candidates))
+    """Sort ``candidates`` (source node ids; an ``array`` is taken as sorted and unique already);
+    raise ``SyncConflictError`` before anything is written."""
+    ordered = candidates if isinstance(candidates, array) else array("q", sorted(set(candidates)))
     plan = SyncPlan()
     conflicts: list[str] = []
     empty = target.count_rows(EntityTypes.NODE) == 0  # a first sync: nothing to look up

@@ -25,6 +25,7 @@ side that deleted it if that side syncs from the other).
 from __future__ import annotations
 
 import time
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ from provgraph.tools.sync.writer import Scope, SyncWriter
 
 __all__ = ["SyncSummary", "open_profile_storage", "sync_profiles", "sync_storages"]
 
+_ID_PAGE = 100_000
 _ENTITY_ORDER = ("Users", "Computers", "Groups", "Nodes", "Links", "Memberships", "Comments", "Logs")
 
 
@@ -117,8 +119,15 @@ def changed_nodes(source: StorageBackend, mark: Mark) -> set[int]:
     return ids
 
 
-def _all_nodes(source: StorageBackend) -> list[int]:
-    return [row["id"] for row in source.get_rows(EntityTypes.NODE, columns=("id",))]
+def _all_nodes(source: StorageBackend) -> array[int]:
+    """Every node id of ``source``, ascending, read a page at a time into a compact array."""
+    ids: array[int] = array("q")
+    while True:
+        after = {"id": Above(ids[-1])} if ids else None
+        page = source.get_rows(EntityTypes.NODE, after, columns=("id",), limit=_ID_PAGE)
+        ids.extend(row["id"] for row in page)
+        if len(page) < _ID_PAGE:
+            return ids
 
 
 def sync_storages(
@@ -173,6 +182,7 @@ def sync_storages(
     summary.incremental = mark is not None
 
     plan = plan_sync(source, target, candidates=candidates, progress=report)
+    del candidates  # a million ids need not outlive the plan
     origin = f"profile {summary.source!r}"
     writer = SyncWriter(
         source,

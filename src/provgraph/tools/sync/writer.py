@@ -19,11 +19,13 @@ inserts; nothing per row goes through the ORM.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import json
 import shutil
 import sqlite3
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +43,7 @@ from provgraph.tools.archive.merge import Link, check_link_degrees, check_new_ou
 from provgraph.tools.sync.cursor import MARGIN, Mark
 from provgraph.tools.sync.plan import BATCH, Progress, SyncPlan, chunks, find_by_uuid, ids_filter, is_run
 
-__all__ = ["Scope", "SyncWriter"]
+__all__ = ["NodeMap", "Scope", "SyncWriter"]
 
 _OBJECTS_PER_PACK_WRITE = 500
 _CHUNK = 1024 * 1024
@@ -65,6 +67,56 @@ _NODE_COPY = (
     "json_extract(:users, '$.\"' || user_id || '\"') AS user_id "
     "FROM source.db_dbnode ORDER BY id"
 )
+
+
+class NodeMap:
+    """Source node id -> target node id, in 16 bytes per new node instead of a dict's hundred.
+
+    New nodes are written in the order of ``new`` (sorted source ids), so the written ones are a
+    prefix of it and their target ids an array beside it, found by bisection; the nodes the
+    target had (and ends found on it later) sit in a small dict.
+    """
+
+    def __init__(self, new: Sequence[int], present: dict[int, int]) -> None:
+        self._new = new
+        self._targets = array("q")
+        self._other = dict(present)
+
+    def _index(self, source: int) -> int | None:
+        index = bisect.bisect_left(self._new, source)
+        return index if index < len(self._new) and self._new[index] == source else None
+
+    def written(self, targets: Sequence[int]) -> None:
+        """The target ids of the next new nodes, in order."""
+        self._targets.extend(targets)
+
+    def add(self, source: int, target: int) -> None:
+        self._other[source] = target
+
+    def get(self, source: int) -> int | None:
+        index = self._index(source)
+        if index is None:
+            return self._other.get(source)
+        return self._targets[index] if index < len(self._targets) else None
+
+    def is_pending(self, source: int) -> bool:
+        """A new node not written yet."""
+        index = self._index(source)
+        return index is not None and index >= len(self._targets)
+
+    def is_inserted(self, source: int) -> bool:
+        """A new node this sync has written."""
+        index = self._index(source)
+        return index is not None and index < len(self._targets)
+
+    def __contains__(self, source: object) -> bool:
+        return isinstance(source, int) and self.get(source) is not None
+
+    def __getitem__(self, source: int) -> int:
+        target = self.get(source)
+        if target is None:
+            raise KeyError(source)
+        return target
 
 
 @dataclass
@@ -151,9 +203,7 @@ class SyncWriter:
         self.users: dict[int, int] = {}
         self.computers: dict[int, int] = {}
         self.groups: dict[int, int] = {}
-        self.nodes: dict[int, int] = dict(plan.present)  # source node id -> target node id
-        self.pending: set[int] = set(plan.new)  # new nodes not written yet
-        self.inserted: set[int] = set()  # new nodes written by this sync
+        self.nodes = NodeMap(plan.new, plan.present)  # source node id -> target node id
         self._scratch_connection: sqlite3.Connection | None = None
         self._scratch_folder = self._scratch_path = Path()
 
@@ -304,7 +354,7 @@ class SyncWriter:
                 EntityTypes.NODE, self._scratch_path, id_range=(chunk[0], chunk[-1])
             )
         else:
-            self.source.copy_rows_to_sqlite(EntityTypes.NODE, self._scratch_path, ids=chunk)
+            self.source.copy_rows_to_sqlite(EntityTypes.NODE, self._scratch_path, ids=list(chunk))
         copied = [row[0] for row in self._scratch.execute("SELECT id FROM db_dbnode ORDER BY id")]
         mapping = {
             "users": json.dumps({str(key): value for key, value in self.users.items()}),
@@ -318,10 +368,7 @@ class SyncWriter:
                 f"{self.origin} changed while syncing ({len(chunk)} nodes were to be copied, {len(copied)} "
                 "were found); nothing of this batch was written, run the sync again"
             )
-        for source_id, pk in zip(copied, ids, strict=True):
-            self.nodes[source_id] = pk
-            self.pending.discard(source_id)
-            self.inserted.add(source_id)
+        self.nodes.written(ids)
         self.counts.add("Nodes", True, len(ids))
 
     @property
@@ -343,7 +390,7 @@ class SyncWriter:
 
     def _resolve(self, ends: set[int]) -> None:
         """Find on the target the nodes at links' ends that the plan did not look at."""
-        unknown = sorted(end for end in ends if end not in self.nodes and end not in self.pending)
+        unknown = sorted(end for end in ends if end not in self.nodes and not self.nodes.is_pending(end))
         for chunk in chunks(unknown):
             rows = self.source.get_rows(
                 EntityTypes.NODE, {"id": In(tuple(chunk))}, columns=("id", "uuid"), order_by=()
@@ -351,7 +398,7 @@ class SyncWriter:
             there = find_by_uuid(self.target, EntityTypes.NODE, [row["uuid"] for row in rows])
             for row in rows:
                 if row["uuid"] in there and row["id"] not in self.plan.unsealed:
-                    self.nodes[row["id"]] = there[row["uuid"]]["id"]
+                    self.nodes.add(row["id"], there[row["uuid"]]["id"])
 
     def _source_links(self, node_ids: Sequence[int], since: int | None = None) -> list[dict[str, Any]]:
         """The source's links touching ``node_ids`` (or, with ``since``, every link above that id)."""
@@ -375,21 +422,22 @@ class SyncWriter:
             links = [
                 row
                 for row in links
-                if row["input_id"] not in self.inserted and row["output_id"] not in self.inserted
+                if not self.nodes.is_inserted(row["input_id"])
+                and not self.nodes.is_inserted(row["output_id"])
             ]
         self._resolve({row["input_id"] for row in links} | {row["output_id"] for row in links})
         ready: list[tuple[Link, dict[str, Any]]] = []
         into_present: list[Link] = []
         for row in links:
             source_end, target_end = row["input_id"], row["output_id"]
-            if source_end in self.pending or target_end in self.pending:
+            if self.nodes.is_pending(source_end) or self.nodes.is_pending(target_end):
                 continue  # written with the batch of its later end
             if not self._ready(row):
                 self.counts.links_waiting += 1  # an end stays behind (unsealed, or outside the selection)
                 continue
             link = (self.nodes[source_end], self.nodes[target_end], str(row["type"]), str(row["label"]))
             ready.append((link, row))
-            if target_end not in self.inserted:
+            if not self.nodes.is_inserted(target_end):
                 into_present.append(link)
         present_links = self._stored(into_present)
         checked_ends = set(into_present)
@@ -400,7 +448,7 @@ class SyncWriter:
                 continue
             if link in checked_ends:
                 check_link_degrees(self.target, link, self.origin)
-            elif row["input_id"] not in self.inserted:
+            elif not self.nodes.is_inserted(row["input_id"]):
                 check_new_output(self.target, link, self.origin)
             fresh.append(link)
         if fresh:
@@ -418,12 +466,12 @@ class SyncWriter:
     def _writable(self, node: int, *, final: bool) -> bool:
         """Whether rows of source node ``node`` are written now: it is on the target, and in the
         final step only if this sync did not write it (its batch took its rows along)."""
-        return node in self.nodes and not (final and node in self.inserted)
+        return node in self.nodes and not (final and self.nodes.is_inserted(node))
 
     def _ready(self, row: dict[str, Any]) -> bool:
         """Whether both ends of a source link are on the target now."""
         ends = (row["input_id"], row["output_id"])
-        return not any(end in self.pending for end in ends) and all(end in self.nodes for end in ends)
+        return all(end in self.nodes for end in ends)
 
     def _stored(self, links: Sequence[Link]) -> set[Link]:
         targets = sorted({output for _, output, _, _ in links})
