@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
+from tests.cli_assertions import assert_one_line_error
 from tests.tools.archive.archive_graph import ArchiveGraph, build_graph, read_archive
 
 from provgraph import orm
@@ -41,15 +42,6 @@ def out(tmp_path: Path) -> Path:
 
 def run(*args: str) -> Result:
     return CliRunner().invoke(archive, ["create", *args], catch_exceptions=False)
-
-
-def assert_one_line_error(result: Result, *fragments: str) -> None:
-    assert result.exit_code == 1, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1, result.output
-    assert lines[0].startswith("Error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], result.output
 
 
 def uuids(path: Path, workdir: Path) -> set[str]:

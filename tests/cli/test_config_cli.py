@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from tests.cli_assertions import assert_one_line_error
 
 from provgraph.caching import get_caching_options
 from provgraph.cli.config_cmd import config
@@ -31,15 +32,6 @@ def stored(profile: Profile | None = None) -> dict[str, object]:
     """The options in config.json now: the profile's, or the global ones."""
     loaded = Config.load()
     return loaded.get_profile(profile.name).options if profile is not None else loaded.options
-
-
-def assert_one_line_error(result: Result, *fragments: str, code: int = 1) -> None:
-    assert result.exit_code == code, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1, result.output
-    assert lines[0].startswith("Error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], result.output
 
 
 def test_list_shows_defaults_then_sources(registered: Profile) -> None:

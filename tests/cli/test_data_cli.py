@@ -16,6 +16,7 @@ import numpy
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from tests.cli_assertions import assert_one_line_error
 
 from provgraph.cli.data import DATA_TYPES, common, data
 from provgraph.cli.data import formats as structure_formats
@@ -55,19 +56,6 @@ def ok(*args: str) -> Result:
     result = run(*args)
     assert result.exit_code == 0, result.output
     return result
-
-
-def assert_one_line_error(result: Result, *fragments: str, code: int = 1) -> None:
-    """One ``Error:`` line (after click's usage lines for a usage error, exit code 2)."""
-    assert result.exit_code == code, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    if code == 2:
-        lines = [line for line in lines if not line.startswith(("Usage:", "Try "))]
-    assert len(lines) == 1, result.output
-    assert lines[0].startswith("Error: "), result.output
-    assert "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in lines[0], result.output
 
 
 def quartz_like() -> StructureData:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from tests.cli_assertions import assert_one_line_error
 from tests.tools.prov.test_rocrate import BIG, Graph, build_graph, by_identifier
 from tests.tools.prov.test_rocrate_rules import Crate, profile_violations
 
@@ -24,15 +25,6 @@ def graph(registered_profile: Profile, monkeypatch: pytest.MonkeyPatch) -> Graph
 
 def run(*args: str) -> Result:
     return CliRunner().invoke(export, ["ro-crate", *args], catch_exceptions=False)
-
-
-def assert_one_line_error(result: Result, *fragments: str) -> None:
-    assert result.exit_code == 1, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1, result.output
-    assert lines[0].startswith("Error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], result.output
 
 
 def test_all_to_a_folder(graph: Graph, tmp_path: Path) -> None:

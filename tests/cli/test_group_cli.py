@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import pytest
 from click.testing import CliRunner, Result
+from tests.cli_assertions import assert_one_line_error
 
 from provgraph.cli import prompts
 from provgraph.cli.group import group
@@ -25,15 +26,6 @@ def registered(registered_profile: Profile, monkeypatch: pytest.MonkeyPatch) -> 
 
 def run(*args: str, input: str | None = None) -> Result:
     return CliRunner().invoke(group, list(args), input=input, catch_exceptions=False)
-
-
-def assert_one_line_error(result: Result, *fragments: str) -> None:
-    assert result.exit_code == 1, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1, result.output
-    assert lines[0].startswith("Error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], result.output
 
 
 def test_create_then_duplicate(registered: Profile) -> None:

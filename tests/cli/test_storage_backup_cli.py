@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from tests.cli_assertions import assert_one_line_error
 
 from provgraph import orm
 from provgraph.cli import output
@@ -19,15 +20,6 @@ from provgraph.manager import get_manager
 
 def run(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def assert_one_line_error(result: Result, *fragments: str) -> None:
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert result.exit_code == 1, result.output
-    assert len(lines) == 1, result.output
-    assert lines[0].startswith("Error: "), result.output
-    for fragment in fragments:
-        assert fragment in lines[0], result.output
 
 
 def _figures(text: str) -> dict[str, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner, Result
+from tests.cli_assertions import assert_one_line_error
 from tests.tools.archive.archive_graph import build_graph
 from tests.tools.sync.conftest import SyncPair, signature
 
@@ -14,15 +15,6 @@ from provgraph.storage.abstract import EntityTypes
 
 def run(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def assert_one_line_error(result: Result, *fragments: str) -> None:
-    assert result.exit_code == 1, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1, result.output
-    assert lines[0].startswith("Error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], result.output
 
 
 @pytest.fixture(autouse=True)
