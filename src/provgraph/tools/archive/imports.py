@@ -44,7 +44,7 @@ from provgraph.storage.abstract import EntityTypes, In, StorageBackend
 from provgraph.tools.archive.extras import merge_extras as merge_extras_values
 from provgraph.tools.archive.extras import merge_mode, strip_internal_extras
 from provgraph.tools.archive.import_checks import check_archive
-from provgraph.tools.archive.merge import check_link_degrees, check_new_output, free_label
+from provgraph.tools.archive.merge import check_link_degrees, check_new_output, free_label, stored_links
 from provgraph.tools.archive.source import COLUMNS, ArchiveSource
 
 __all__ = ["COMMENT_MODES", "ImportSummary", "import_archive", "run_import"]
@@ -580,7 +580,7 @@ class _Importer:
                 else:
                     between_existing.append(link)
             if between_existing:
-                stored = self._stored_links(between_existing)
+                stored = stored_links(self.backend, between_existing, self.batch_size)
                 for link in between_existing:
                     if link in stored:
                         self.summary.count("Links", False)
@@ -602,19 +602,6 @@ class _Importer:
                     f"{self.source.original_path}: a {kind} link from node {source} to node {target} "
                     "would close a cycle with the profile's links; refusing the archive"
                 )
-
-    def _stored_links(self, links: Sequence[tuple[int, int, str, str]]) -> set[tuple[int, int, str, str]]:
-        targets = sorted({target for _, target, _, _ in links})
-        stored: set[tuple[int, int, str, str]] = set()
-        for chunk in _chunks(targets, self.batch_size):
-            for row in self.backend.get_rows(
-                EntityTypes.LINK,
-                {"output_id": In(tuple(chunk))},
-                columns=("input_id", "output_id", "type", "label"),
-                order_by=(),
-            ):
-                stored.add((row["input_id"], row["output_id"], row["type"], row["label"]))
-        return stored
 
     def _import_groups(self) -> None:
         rows = self.source.query(f"SELECT {', '.join(COLUMNS['db_dbgroup'])} FROM db_dbgroup ORDER BY id")

@@ -12,12 +12,12 @@ in messages (an archive's path, ``profile 'laptop'``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from provgraph.exceptions import ImportUniquenessError, ImportValidationError
 from provgraph.orm.nodes.link_rules import Degree, link_rule
 from provgraph.orm.nodes.link_types import LinkType
-from provgraph.storage.abstract import EntityTypes, StorageBackend
+from provgraph.storage.abstract import EntityTypes, In, StorageBackend
 
 __all__ = [
     "DUPLICATE_LABEL",
@@ -26,6 +26,7 @@ __all__ = [
     "check_link_degrees",
     "check_new_output",
     "free_label",
+    "stored_links",
 ]
 
 DUPLICATE_LABEL = "{label} (Imported #{index})"
@@ -80,3 +81,18 @@ def check_link_degrees(backend: StorageBackend, link: Link, origin: str) -> None
                 f"{origin}: a {kind} link labelled {label!r} from node {source} to node {target} breaks "
                 "AiiDA's link rules with the profile's links; refusing it"
             )
+
+
+def stored_links(backend: StorageBackend, links: Sequence[Link], batch_size: int = 1000) -> set[Link]:
+    """Which of ``links`` the profile holds already (read by their targets, a batch at a time)."""
+    targets = sorted({target for _, target, _, _ in links})
+    stored: set[Link] = set()
+    for start in range(0, len(targets), batch_size):
+        for row in backend.get_rows(
+            EntityTypes.LINK,
+            {"output_id": In(tuple(targets[start : start + batch_size]))},
+            columns=("input_id", "output_id", "type", "label"),
+            order_by=(),
+        ):
+            stored.add((row["input_id"], row["output_id"], row["type"], row["label"]))
+    return stored

@@ -39,7 +39,7 @@ from provgraph.orm.users import User
 from provgraph.repository.abstract import RepositoryBackend
 from provgraph.storage.abstract import Above, EntityTypes, In, StorageBackend
 from provgraph.tools.archive.extras import merge_extras
-from provgraph.tools.archive.merge import Link, check_link_degrees, check_new_output, free_label
+from provgraph.tools.archive.merge import Link, check_link_degrees, check_new_output, free_label, stored_links
 from provgraph.tools.sync.cursor import MARGIN, Mark
 from provgraph.tools.sync.plan import BATCH, Progress, SyncPlan, chunks, find_by_uuid, ids_filter, is_run
 
@@ -439,7 +439,7 @@ class SyncWriter:
             ready.append((link, row))
             if not self.nodes.is_inserted(target_end):
                 into_present.append(link)
-        present_links = self._stored(into_present)
+        present_links = stored_links(self.target, into_present, BATCH)
         checked_ends = set(into_present)
         fresh: list[Link] = []
         for link, row in ready:
@@ -472,19 +472,6 @@ class SyncWriter:
         """Whether both ends of a source link are on the target now."""
         ends = (row["input_id"], row["output_id"])
         return all(end in self.nodes for end in ends)
-
-    def _stored(self, links: Sequence[Link]) -> set[Link]:
-        targets = sorted({output for _, output, _, _ in links})
-        stored: set[Link] = set()
-        for chunk in chunks(targets):
-            for row in self.target.get_rows(
-                EntityTypes.LINK,
-                {"output_id": In(tuple(chunk))},
-                columns=("input_id", "output_id", "type", "label"),
-                order_by=(),
-            ):
-                stored.add((row["input_id"], row["output_id"], row["type"], row["label"]))
-        return stored
 
     def _memberships_of(self, node_ids: Sequence[int], *, new: bool, since: int | None = None) -> None:
         columns = ("id", "dbgroup_id", "dbnode_id")
