@@ -13,7 +13,9 @@ from provgraph.cli.context import ProvgraphGroup
 __all__ = ["EXPORT_COMMANDS", "export"]
 
 #: Every export format: subcommand name -> "module:attribute".
-EXPORT_COMMANDS: dict[str, str] = {}
+EXPORT_COMMANDS: dict[str, str] = {
+    "prov": "provgraph.cli.export_prov:prov",
+}
 
 
 @click.group(cls=ProvgraphGroup, lazy_commands=EXPORT_COMMANDS)
