@@ -74,6 +74,16 @@ TERMINATED_STATES: Final = frozenset({"finished", "excepted", "killed"})
 
 # The process attribute holding a serialised process state: internal, never exported (as archives).
 _CHECKPOINTS = "checkpoints"
+# PROV attribute -> the node column it holds (in this order).
+_NODE_COLUMNS: Final = {
+    PROVGRAPH["uuid"]: "uuid",
+    PROVGRAPH["node_type"]: "node_type",
+    PROVGRAPH["process_type"]: "process_type",
+    PROV_LABEL: "label",
+    PROVGRAPH["description"]: "description",
+    PROVGRAPH["ctime"]: "ctime",
+    PROVGRAPH["mtime"]: "mtime",
+}
 # The bytes that :func:`local_name` keeps as they are.
 _KEPT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -145,19 +155,10 @@ def attribute_entry(key: str, value: Any) -> tuple[QualifiedName, Any]:
 
 def _node_attributes(row: Mapping[str, Any], kind: QualifiedName) -> dict[Any, Any]:
     """The PROV attributes shared by entities and activities: what the node row says of itself."""
-    attributes: dict[Any, Any] = {
-        PROV_TYPE: kind,
-        PROVGRAPH["uuid"]: row["uuid"],
-        PROVGRAPH["node_type"]: row["node_type"],
-        PROVGRAPH["ctime"]: row["ctime"],
-        PROVGRAPH["mtime"]: row["mtime"],
-    }
-    if row["label"]:
-        attributes[PROV_LABEL] = row["label"]
-    if row["description"]:
-        attributes[PROVGRAPH["description"]] = row["description"]
-    if row["process_type"]:
-        attributes[PROVGRAPH["process_type"]] = row["process_type"]
+    attributes: dict[Any, Any] = {PROV_TYPE: kind}
+    for name, column in _NODE_COLUMNS.items():
+        if row[column] not in (None, ""):  # AiiDA writes "" for no label; old archives have nulls
+            attributes[name] = row[column]
     for key, value in (row["attributes"] or {}).items():
         if key != _CHECKPOINTS:
             name, converted = attribute_entry(key, value)
