@@ -20,6 +20,7 @@ letter gets a leading ``_``.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping
@@ -92,8 +93,12 @@ _USED = frozenset({"input_calc", "input_work"})
 _CALLS = frozenset({"call_calc", "call_work"})
 
 
+@functools.lru_cache(maxsize=65_536)
 def local_name(text: str) -> str:
-    """``text`` as an XML NCName, reversibly (see the module docstring); never empty."""
+    """``text`` as an XML NCName, reversibly (see the module docstring); never empty.
+
+    Cached: the same attribute keys and emails come back on every node.
+    """
     escaped = "".join(chr(byte) if byte in _KEPT else f".{byte:02X}" for byte in text.encode("utf-8"))
     return escaped if escaped[:1] in _LETTERS else f"_{escaped}"
 
