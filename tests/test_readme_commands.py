@@ -71,6 +71,7 @@ CLAIMS: dict[str, Callable[[str], str | None]] = {
         "Success: index ix_pg_attri_value_float_", "attributes.value (float) built and declared."
     ),
     "storage index list": _contains("attributes.value", "float", "1 declared index."),
+    "export prov --all": _contains("Success: wrote provenance.provn (provn)", "activities", "wasGeneratedBy"),
     "--help": _contains("archive", "group", "node", "process", "profile", "quickstart", "storage"),
 }
 
