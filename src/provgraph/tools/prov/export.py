@@ -19,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 import warnings
@@ -155,9 +156,31 @@ def _write(document: ProvDocument, path: Path, format: str) -> None:
         with os.fdopen(descriptor, "wb") as stream:
             serialise(document, stream, format, path.suffix)
         os.replace(temporary, path)
+    except ValueError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        culprit = _not_for_xml(document) if format == "xml" else None
+        if culprit is None:
+            raise
+        raise InputValidationError(
+            f"{culprit} holds a character XML cannot carry; export as json, provn or rdf instead"
+        ) from exc
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _not_for_xml(document: ProvDocument) -> str | None:
+    """The first record attribute (as "the value of NAME of RECORD") with a character XML 1.0 forbids.
+
+    PROV-XML cannot write such a value (a control character in a label or a traceback): lxml refuses it.
+    """
+    for bundle in (document, *document.bundles):
+        for record in bundle.get_records():
+            for name, value in record.attributes:
+                text = value if isinstance(value, str) else getattr(value, "value", None)
+                if isinstance(text, str) and _XML_FORBIDDEN.search(text):
+                    return f"the value of {name} of {record.identifier}"
+    return None
 
 
 def _summary(document: ProvDocument, path: Path, format: str, seconds: float) -> ProvSummary:
@@ -177,6 +200,8 @@ def _summary(document: ProvDocument, path: Path, format: str, seconds: float) ->
 
 
 _ELEMENTS: Final = frozenset({"entity", "activity", "agent"})
+# Characters outside XML 1.0's Char production.
+_XML_FORBIDDEN: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _kind(record: Any) -> str:
