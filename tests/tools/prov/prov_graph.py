@@ -49,6 +49,9 @@ def outer(x: Any, y: Any, z: Any) -> Any:
     return inner(x, y, z)
 
 
+#: The description of x: quotes, a backslash, a newline, a tab (escaped differently by each format).
+DESCRIPTION = 'the x of "x + y",\\ then\n\ta second line'
+
 #: Values of the Dict node: nested, unicode, every JSON type.
 PARAMETERS = {"name": "Grüße|1", "nested": {"list": [1, 2.5, None, True]}, "count": 3, "flag": False}
 
@@ -81,7 +84,7 @@ def build_graph() -> ProvGraph:
     """Record the graph in the loaded profile."""
     x, y, z = orm.Int(1).store(), orm.Float(2.5).store(), orm.Int(3).store()
     x.label = "first input"
-    x.description = "the x of x + y"
+    x.description = DESCRIPTION
     product = outer(x, y, z)
     outer_node = product.base.links.get_incoming(link_type=orm.LinkType.RETURN).all()
     workflows = {triple.node.process_label: triple.node for triple in outer_node}

@@ -11,7 +11,7 @@ import pytest
 from prov.constants import PROV
 from prov.model import ProvActivity, ProvDocument, ProvEntity, ProvRecord, ProvUnificationError
 from tests.tools.prov.prov_checks import counts, elements, only_bundle, read, relations, schema_errors, uri
-from tests.tools.prov.prov_graph import PARAMETERS, ProvGraph, build_graph
+from tests.tools.prov.prov_graph import DESCRIPTION, PARAMETERS, ProvGraph, build_graph
 
 from provgraph import orm
 from provgraph.exceptions import InputValidationError
@@ -167,7 +167,7 @@ def test_data_attributes_typed(graph: ProvGraph) -> None:
     assert one(parameters.get_attribute(PROVGRAPH["ctime"])) == graph.parameters.ctime
     x = record(document, graph.x)
     assert one(x.get_attribute("prov:label")) == "first input"
-    assert one(x.get_attribute(PROVGRAPH["description"])) == "the x of x + y"
+    assert one(x.get_attribute(PROVGRAPH["description"])) == DESCRIPTION
     assert one(record(document, graph.y).get_attribute(ATTRIBUTE["value"])) == 2.5
     assert json.loads(one(record(document, graph.array).get_attribute(ATTRIBUTE_JSON["array.7Cx"]))) == [
         2,

@@ -11,7 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from prov.model import ProvDocument
 
+import provgraph.tools.prov as prov_package
 from provgraph.exceptions import InputValidationError
+from provgraph.tools.prov import document as document_module
 from provgraph.tools.prov import export as export_module
 from provgraph.tools.prov import mapping
 from provgraph.tools.prov.export import PROV_FORMATS, format_for
@@ -29,7 +31,9 @@ from provgraph.tools.prov.mapping import (
 NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
-@pytest.mark.parametrize("module", [mapping, export_module], ids=lambda module: module.__name__)
+@pytest.mark.parametrize(
+    "module", [prov_package, mapping, document_module, export_module], ids=lambda module: module.__name__
+)
 def test_module_examples_run(module: object) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, report=False)  # type: ignore[arg-type]
     assert result.failed == 0
