@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import collections
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.data_files import SMALL_ARCHIVE, SMALL_MANIFEST, legacy_imported_archives
-from tests.tools.prov.prov_checks import counts, elements, only_bundle, read, schema_errors
+from tests.tools.prov.prov_checks import counts, elements, only_bundle, read, relations, schema_errors
 
+from provgraph.config.profile import Profile
+from provgraph.storage.sqlite_zip.backend import SqliteZipBackend
 from provgraph.tools.archive.imports import import_archive
 from provgraph.tools.prov import export_prov, prov_document
 from provgraph.tools.prov.mapping import node_identifier
@@ -75,3 +78,18 @@ def test_archive_as_prov(archive: Path, manifest_path: Path, tmp_path: Path) -> 
     assert schema_errors((tmp_path / "archive.xml").read_bytes()) == []
     export_prov(None, tmp_path / "archive.provn")
     assert read(tmp_path / "archive.provn", "provn") == document
+
+
+def test_an_archive_opened_read_only_exports_the_same(tmp_path: Path) -> None:
+    """Identifiers come from UUIDs and emails only: the archive read as ``core.sqlite_zip`` (not
+    imported) and the profile it was imported into give the same records."""
+    archive = Path(shutil.copy(SMALL_ARCHIVE, tmp_path / "small.aiida"))
+    with SqliteZipBackend(Profile.new("archive", "core.sqlite_zip", {"filepath": str(archive)})) as storage:
+        from_archive = only_bundle(prov_document(None, backend=storage))
+    import_archive(archive)
+    imported = only_bundle(prov_document(None))
+    assert from_archive.identifier != imported.identifier  # two storages, two bundles
+    found, expected = elements(from_archive), elements(imported)
+    assert (found["entity"], found["activity"]) == (expected["entity"], expected["activity"])
+    assert found["agent"] <= expected["agent"]  # the profile also has its own default user
+    assert relations(from_archive) == relations(imported)
