@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from prov.model import ProvDocument
 
 import provgraph.tools.prov as prov_package
-from provgraph.exceptions import InputValidationError
+from provgraph.exceptions import CorruptStorage, InputValidationError
 from provgraph.tools.prov import document as document_module
 from provgraph.tools.prov import export as export_module
 from provgraph.tools.prov import mapping
@@ -95,5 +95,5 @@ def test_a_named_format_is_checked() -> None:
 
 def test_unknown_link_type() -> None:
     bundle = ProvDocument().bundle(NODE["b"])
-    with pytest.raises(ValueError, match="unknown link type 'sideways'"):
+    with pytest.raises(CorruptStorage, match="node:a -> node:b has the unknown type 'sideways'"):
         add_link(bundle, NODE["a"], NODE["b"], "sideways", "x")

@@ -30,6 +30,8 @@ from prov.constants import PROV, PROV_LABEL, PROV_ROLE, PROV_TYPE
 from prov.identifier import Namespace, QualifiedName
 from prov.model import ProvActivity, ProvAgent, ProvBundle, ProvDocument, ProvEntity
 
+from provgraph.exceptions import CorruptStorage
+
 __all__ = [
     "ATTRIBUTE",
     "ATTRIBUTE_JSON",
@@ -38,6 +40,7 @@ __all__ = [
     "NODE",
     "PROFILE",
     "PROVGRAPH",
+    "PROV_PERSON",
     "TERMINATED_STATES",
     "USER",
     "add_activity",
@@ -66,9 +69,11 @@ ATTRIBUTE_JSON: Final = Namespace("attribute_json", "https://provgraph.org/ns/at
 #: Profiles (the bundle's identifier), by the storage's UUID.
 PROFILE: Final = Namespace("profile", "https://provgraph.org/ns/profile#")
 
+#: The attributes of every relation made from a link: its type and label, exactly.
 LINK_TYPE: Final = PROVGRAPH["link_type"]
-PROV_PERSON: Final = PROV["Person"]
 LINK_LABEL: Final = PROVGRAPH["link_label"]
+#: ``prov:type`` of a user's agent.
+PROV_PERSON: Final = PROV["Person"]
 
 #: Process states after which a process node's ``mtime`` is when it ended (PROV's endTime).
 TERMINATED_STATES: Final = frozenset({"finished", "excepted", "killed"})
@@ -191,7 +196,7 @@ def add_activity(bundle: ProvBundle, row: Mapping[str, Any], agent: QualifiedNam
     state = node_attributes.get("process_state")
     for key in ("process_state", "exit_status"):
         name, value = attribute_entry(key, node_attributes.get(key))
-        if name.namespace is ATTRIBUTE:  # a string or a number, not JSON (absent: null)
+        if name.namespace == ATTRIBUTE:  # a string or a number, not JSON (absent: null)
             attributes[PROVGRAPH[key]] = value
     end = row["mtime"] if state in TERMINATED_STATES else None
     activity = bundle.activity(node_identifier(row["uuid"]), row["ctime"], end, attributes)
@@ -238,4 +243,7 @@ def add_link(
     if link_type in _CALLS:
         bundle.wasInformedBy(target, source, None, {PROV_TYPE: PROVGRAPH["Call"], **link})
         return "wasInformedBy"
-    raise ValueError(f"unknown link type {link_type!r}")
+    raise CorruptStorage(
+        f"the link {source} -> {target} has the unknown type {link_type!r}; AiiDA's link types are "
+        "input_calc, input_work, create, return, call_calc and call_work"
+    )
