@@ -74,6 +74,8 @@ CLAIMS: dict[str, Callable[[str], str | None]] = {
     "sync push team --dry-run": _contains("Dry run (", " -> team): ", "new node(s)", "nothing written"),
     "sync push team": _contains("Success: synced ", " -> team in "),
     "sync pull team": _contains("(team -> ", "has everything already"),
+    "export ro-crate --all": _contains("processes                 3", "files copied", "provenance-crate.zip"),
+    "export prov --all": _contains("Success: wrote provenance.provn (provn)", "activities", "wasGeneratedBy"),
     "--help": _contains("archive", "group", "node", "process", "profile", "quickstart", "storage"),
 }
 

@@ -117,6 +117,7 @@ __all__ = [
     "ProfileNotFoundError",
     "ProvgraphError",
     "ReadOnlyStorageError",
+    "RoCrateExportError",
     "StorageBackupError",
     "StorageDeletionError",
     "StorageError",
@@ -444,3 +445,7 @@ class SyncError(ProvgraphError):
 
 class SyncConflictError(SyncError):
     """The two sides hold different nodes under one UUID; the sync wrote nothing."""
+
+
+class RoCrateExportError(ProvgraphError):
+    """The selection cannot be written as an RO-Crate (nothing selected, destination taken)."""

@@ -13,7 +13,10 @@ from provgraph.cli.context import ProvgraphGroup
 __all__ = ["EXPORT_COMMANDS", "export"]
 
 #: Every export format: subcommand name -> "module:attribute".
-EXPORT_COMMANDS: dict[str, str] = {"ro-crate": "provgraph.cli.export_ro_crate:ro_crate"}
+EXPORT_COMMANDS: dict[str, str] = {
+    "prov": "provgraph.cli.export_prov:prov",
+    "ro-crate": "provgraph.cli.export_ro_crate:ro_crate",
+}
 
 
 @click.group(cls=ProvgraphGroup, lazy_commands=EXPORT_COMMANDS)

@@ -45,7 +45,7 @@ from rocrate.model.person import Person
 from rocrate.rocrate import ROCrate
 
 from provgraph.common.scratch import scratch_folder
-from provgraph.exceptions import InputValidationError, ProvgraphError
+from provgraph.exceptions import InputValidationError, RoCrateExportError
 from provgraph.orm.entities import get_default_backend
 from provgraph.orm.nodes.node import Node
 from provgraph.orm.querybuilder import QueryBuilder
@@ -86,10 +86,6 @@ _NODE_COLUMNS = (
     "repository_metadata",
     "user_id",
 )
-
-
-class RoCrateExportError(ProvgraphError):
-    """The selection cannot be written as an RO-Crate (nothing selected, destination taken)."""
 
 
 class RoCrateReporter(Protocol):
