@@ -21,7 +21,7 @@ import click
 
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
 from provgraph.cli.options import MultipleValueOption
-from provgraph.cli.selection import load_entities, traversal_options
+from provgraph.cli.selection import entity_options, load_entities
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -34,22 +34,21 @@ __all__ = ["create"]
 
 @click.command("create")
 @click.argument("output_file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-a", "--all", "all_entities", is_flag=True, help="Archive everything: other choices are ignored."
+@entity_options(
+    "archive",
+    extra=(
+        click.option(
+            "-X",
+            "--codes",
+            cls=MultipleValueOption,
+            metavar="CODE...",
+            help="Codes to archive (pk, UUID, label).",
+        ),
+        click.option(
+            "-Y", "--computers", cls=MultipleValueOption, metavar="COMPUTER...", help="Computers to archive."
+        ),
+    ),
 )
-@click.option(
-    "-N", "--nodes", cls=MultipleValueOption, metavar="NODE...", help="Nodes to archive (pk, UUID)."
-)
-@click.option(
-    "-G", "--groups", cls=MultipleValueOption, metavar="GROUP...", help="Groups to archive, with their nodes."
-)
-@click.option(
-    "-X", "--codes", cls=MultipleValueOption, metavar="CODE...", help="Codes to archive (pk, UUID, label)."
-)
-@click.option(
-    "-Y", "--computers", cls=MultipleValueOption, metavar="COMPUTER...", help="Computers to archive."
-)
-@traversal_options("to archive")
 @click.option(
     "--include-comments/--exclude-comments",
     default=True,

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
-from provgraph.cli.options import MultipleValueOption
-from provgraph.cli.selection import load_entities, traversal_options
+from provgraph.cli.selection import entity_options, load_entities
 
 if TYPE_CHECKING:
     from provgraph.orm.entities import Entity
@@ -40,14 +39,7 @@ _FORMATS = ("json", "provn", "xml", "rdf")
     default=None,
     help="PROV-JSON, PROV-N, PROV-XML or PROV-O (RDF).  [default: from FILE's suffix, else json]",
 )
-@click.option(
-    "-a", "--all", "all_entities", is_flag=True, help="Export everything: other choices are ignored."
-)
-@click.option("-N", "--nodes", cls=MultipleValueOption, metavar="NODE...", help="Nodes to export (pk, UUID).")
-@click.option(
-    "-G", "--groups", cls=MultipleValueOption, metavar="GROUP...", help="Groups to export, with their nodes."
-)
-@traversal_options("to export")
+@entity_options("export")
 @click.option(
     "-b", "--batch-size", type=click.IntRange(min=1), default=1000, show_default=True, help="Rows per query."
 )

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
-from provgraph.cli.options import MultipleValueOption
-from provgraph.cli.selection import load_entities, traversal_options
+from provgraph.cli.selection import entity_options, load_entities
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -47,12 +46,7 @@ class ByteSize(click.ParamType[int]):
 
 @click.command("ro-crate")
 @click.argument("destination", metavar="DIR_OR_ZIP", type=click.Path(path_type=Path))
-@click.option("-a", "--all", "all_nodes", is_flag=True, help="Export every node: other choices are ignored.")
-@click.option("-N", "--nodes", cls=MultipleValueOption, metavar="NODE...", help="Nodes to export (pk, UUID).")
-@click.option(
-    "-G", "--groups", cls=MultipleValueOption, metavar="GROUP...", help="Groups to export, with their nodes."
-)
-@traversal_options("to export")
+@entity_options("export", all_help="Export every node: other choices are ignored.")
 @click.option(
     "--max-file-size",
     type=ByteSize(),
@@ -70,7 +64,7 @@ def ro_crate(  # noqa: PLR0917 (click passes every option)
     ctx: ProvgraphContext,
     /,
     destination: Path,
-    all_nodes: bool,
+    all_entities: bool,
     nodes: tuple[str, ...],
     groups: tuple[str, ...],
     max_file_size: int,
@@ -90,7 +84,7 @@ def ro_crate(  # noqa: PLR0917 (click passes every option)
 
     storage = ctx.get_storage()
     entities: list[Entity] | None = None
-    if not all_nodes:
+    if not all_entities:
         entities = load_entities(storage, nodes=nodes, groups=groups)
         if not entities:
             raise InputValidationError(

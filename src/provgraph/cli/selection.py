@@ -1,23 +1,25 @@
 """What a command works on: entities named on the command line and the graph's traversal rules.
 
 ``archive create``, ``export prov``, ``export ro-crate`` and ``sync push|pull`` choose their nodes
-alike, as ``verdi archive create`` does: ``-a/--all`` or ``-N/-G/-X/-Y``, then follow the
-toggleable EXPORT traversal rules (``--create-backward/--no-create-backward`` and friends) from
-the chosen nodes. This module holds those shared pieces; each command keeps its own options.
+alike, as ``verdi archive create`` does: ``-a/--all`` or ``-N/-G`` (archive create adds
+``-X/-Y``), then follow the toggleable EXPORT traversal rules (``--create-backward/
+--no-create-backward`` and friends) from the chosen nodes. This module holds those shared pieces;
+each command keeps its own other options.
 
     @click.command("prov")
-    @traversal_options("to export")
-    def prov(..., **traversal_rules: bool) -> None:
-        entities = load_entities(storage, nodes=nodes, groups=groups, codes=(), computers=())
+    @entity_options("export")
+    def prov(..., all_entities: bool, nodes: tuple[str, ...], groups: tuple[str, ...], **rules: bool):
+        entities = None if all_entities else load_entities(storage, nodes=nodes, groups=groups)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from provgraph.cli.options import MultipleValueOption
 from provgraph.tools.graph.rules import GraphTraversalRules
 
 if TYPE_CHECKING:
@@ -25,7 +27,9 @@ if TYPE_CHECKING:
     from provgraph.orm.nodes.node import Node
     from provgraph.storage.abstract import StorageBackend
 
-__all__ = ["load_code", "load_entities", "traversal_options"]
+__all__ = ["entity_options", "load_code", "load_entities", "traversal_options"]
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 _RULE_HELP = {
     "forward": "Follow {link} links forward (from the node to what it points at)",
@@ -33,7 +37,7 @@ _RULE_HELP = {
 }
 
 
-def traversal_options(purpose: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def traversal_options(purpose: str) -> Decorator:
     """One ``--RULE/--no-RULE`` flag per toggleable EXPORT rule, with aiida-core's default.
 
     ``purpose`` ends each help line: "when collecting the nodes {purpose}" (``"to archive"``).
@@ -53,6 +57,42 @@ def traversal_options(purpose: str) -> Callable[[Callable[..., Any]], Callable[.
                 show_default=True,
                 help=f"{help_text} when collecting the nodes {purpose}.",
             )(command)
+        return command
+
+    return decorate
+
+
+def entity_options(verb: str, *, all_help: str | None = None, extra: Sequence[Decorator] = ()) -> Decorator:
+    """``-a/--all``, ``-N/--nodes``, ``-G/--groups`` (then ``extra`` options) and the traversal flags.
+
+    ``verb`` completes the help lines ("Nodes to archive"); the command receives ``all_entities``,
+    ``nodes``, ``groups`` and one keyword argument per traversal rule.
+    """
+    options: list[Decorator] = [
+        click.option(
+            "-a",
+            "--all",
+            "all_entities",
+            is_flag=True,
+            help=all_help or f"{verb.capitalize()} everything: other choices are ignored.",
+        ),
+        click.option(
+            "-N", "--nodes", cls=MultipleValueOption, metavar="NODE...", help=f"Nodes to {verb} (pk, UUID)."
+        ),
+        click.option(
+            "-G",
+            "--groups",
+            cls=MultipleValueOption,
+            metavar="GROUP...",
+            help=f"Groups to {verb}, with their nodes.",
+        ),
+        *extra,
+        traversal_options(f"to {verb}"),
+    ]
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            command = option(command)
         return command
 
     return decorate

@@ -19,8 +19,7 @@ import click
 
 from provgraph.cli.completion import complete_profile_names
 from provgraph.cli.context import ProvgraphContext, ProvgraphGroup, pass_provgraph
-from provgraph.cli.options import MultipleValueOption
-from provgraph.cli.selection import load_entities, traversal_options
+from provgraph.cli.selection import entity_options, load_entities
 
 if TYPE_CHECKING:
     from provgraph.tools.sync import SyncSummary
@@ -40,28 +39,7 @@ def _sync_options(direction: str) -> Callable[[Callable[..., Any]], Callable[...
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
             click.argument("other", metavar="OTHER_PROFILE", shell_complete=complete_profile_names),
-            click.option(
-                "-a",
-                "--all",
-                "all_entities",
-                is_flag=True,
-                help="Everything (the default when nothing is chosen).",
-            ),
-            click.option(
-                "-N",
-                "--nodes",
-                cls=MultipleValueOption,
-                metavar="NODE...",
-                help=f"Nodes to {direction} (pk, UUID).",
-            ),
-            click.option(
-                "-G",
-                "--groups",
-                cls=MultipleValueOption,
-                metavar="GROUP...",
-                help=f"Groups to {direction}, with their nodes.",
-            ),
-            traversal_options(f"to {direction}"),
+            entity_options(direction, all_help="Everything (the default when nothing is chosen)."),
             click.option(
                 "--include-comments/--exclude-comments",
                 default=True,
