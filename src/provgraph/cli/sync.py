@@ -97,6 +97,10 @@ def push(ctx: ProvgraphContext, /, other: str, **options: Any) -> None:
 
     Without -N/-G everything travels. Run it again at any time: only what changed moves, and
     a sync that was interrupted goes on where it stopped.
+
+    \b
+    provgraph sync push group-server --dry-run   # what would move
+    provgraph sync push group-server -G relax    # a group and its provenance
     """
     _run(ctx, other, pushing=True, **options)
 
@@ -108,6 +112,10 @@ def pull(ctx: ProvgraphContext, /, other: str, **options: Any) -> None:
     """Fetch from OTHER_PROFILE what it has and this profile lacks.
 
     -N and -G name OTHER_PROFILE's nodes and groups. Without them everything travels.
+
+    \b
+    provgraph sync pull group-server             # everything new on the server
+    provgraph sync pull group-server -N 1234     # a node of the server's, with its provenance
     """
     _run(ctx, other, pushing=False, **options)
 
