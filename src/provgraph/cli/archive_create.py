@@ -21,12 +21,11 @@ import click
 
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
 from provgraph.cli.options import MultipleValueOption
-from provgraph.cli.selection import entity_options, load_entities
+from provgraph.cli.selection import chosen_entities, entity_options
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-    from provgraph.orm.entities import Entity
     from provgraph.tools.archive.summary import ArchiveSummary
 
 __all__ = ["create"]
@@ -106,18 +105,18 @@ def create(  # noqa: PLR0917 (click passes every option)
     Chosen nodes come with their provenance as the traversal rules say: by default the
     calculations that created them, their inputs and the workflows that called them.
     """
-    from provgraph.exceptions import InputValidationError
     from provgraph.tools.archive.create import create_archive
 
     storage = ctx.get_storage()
-    entities: list[Entity] | None = None
-    if not all_entities:
-        entities = load_entities(storage, nodes=nodes, groups=groups, codes=codes, computers=computers)
-        if not entities:
-            raise InputValidationError(
-                "nothing to archive: choose entities with -N/--nodes, -G/--groups, -X/--codes, "
-                "-Y/--computers, or archive everything with -a/--all"
-            )
+    entities = chosen_entities(
+        storage,
+        "archive",
+        all_entities=all_entities,
+        nodes=nodes,
+        groups=groups,
+        codes=codes,
+        computers=computers,
+    )
     rules: dict[str, Any] = dict(traversal_rules)
     with _reporter() as reporter:
         create_archive(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
-from provgraph.cli.selection import entity_options, load_entities
+from provgraph.cli.selection import chosen_entities, entity_options
 
 if TYPE_CHECKING:
     from provgraph.orm.entities import Entity
@@ -63,18 +63,11 @@ def prov(  # noqa: PLR0917 (click passes every option)
     calculations that created them, their inputs and the workflows that called them.
     """
     from provgraph.cli.output import stage_progress
-    from provgraph.exceptions import InputValidationError
     from provgraph.tools.prov.export import export_prov
 
     storage = ctx.get_storage()
-    entities: list[Entity] | None = None
-    if not all_entities:
-        entities = load_entities(storage, nodes=nodes, groups=groups)
-        if not entities:
-            raise InputValidationError(
-                "nothing to export: choose nodes with -N/--nodes or groups with -G/--groups, "
-                "or export everything with -a/--all"
-            )
+    entities = chosen_entities(storage, "export", all_entities=all_entities, nodes=nodes, groups=groups)
+    if entities is not None:
         _check_not_empty(entities)
     rules: dict[str, Any] = dict(traversal_rules)
     with stage_progress() as progress:

@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from provgraph.cli.context import ProvgraphContext, pass_provgraph
-from provgraph.cli.selection import entity_options, load_entities
+from provgraph.cli.selection import chosen_entities, entity_options
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-    from provgraph.orm.entities import Entity
 
 __all__ = ["ByteSize", "ro_crate"]
 
@@ -79,18 +78,10 @@ def ro_crate(  # noqa: PLR0917 (click passes every option)
     calculations that created them, their inputs and the workflows that called them.
     """
     from provgraph.cli.output import make_table, print_rich, progress_bars
-    from provgraph.exceptions import InputValidationError
     from provgraph.tools.prov.rocrate import export_ro_crate
 
     storage = ctx.get_storage()
-    entities: list[Entity] | None = None
-    if not all_entities:
-        entities = load_entities(storage, nodes=nodes, groups=groups)
-        if not entities:
-            raise InputValidationError(
-                "nothing to export: choose nodes with -N/--nodes or -G/--groups, "
-                "or export everything with -a/--all"
-            )
+    entities = chosen_entities(storage, "export", all_entities=all_entities, nodes=nodes, groups=groups)
     rules: dict[str, Any] = dict(traversal_rules)
     with progress_bars() as bars:
         summary = export_ro_crate(

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from provgraph.orm.nodes.node import Node
     from provgraph.storage.abstract import StorageBackend
 
-__all__ = ["entity_options", "load_code", "load_entities", "traversal_options"]
+__all__ = ["chosen_entities", "entity_options", "load_code", "load_entities", "traversal_options"]
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -119,6 +119,37 @@ def load_entities(
     found += [load_code(storage, identifier) for identifier in codes]
     found += [load_computer(identifier, backend=storage) for identifier in computers]
     return found
+
+
+def chosen_entities(
+    storage: StorageBackend,
+    verb: str,
+    *,
+    all_entities: bool,
+    nodes: tuple[str, ...],
+    groups: tuple[str, ...],
+    codes: tuple[str, ...] = (),
+    computers: tuple[str, ...] = (),
+) -> list[Entity] | None:
+    """What ``-a/-N/-G`` (``-X/-Y``) chose: None for everything, else the entities.
+
+    Choosing nothing at all is refused with one line that names the options (``verb``: "archive").
+    """
+    from provgraph.exceptions import InputValidationError
+
+    if all_entities:
+        return None
+    entities = load_entities(storage, nodes=nodes, groups=groups, codes=codes, computers=computers)
+    if not entities:
+        options = (
+            "-N/--nodes, -G/--groups, -X/--codes, -Y/--computers"
+            if verb == "archive"
+            else "-N/--nodes, -G/--groups"
+        )
+        raise InputValidationError(
+            f"nothing to {verb}: choose with {options}, or {verb} everything with -a/--all"
+        )
+    return entities
 
 
 def load_code(storage: StorageBackend, identifier: str) -> Node:
