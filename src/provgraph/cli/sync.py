@@ -56,8 +56,9 @@ def _sync_options(direction: str) -> Callable[[Callable[..., Any]], Callable[...
                 type=click.Choice(_EXTRAS_MODES),
                 default="none",
                 show_default=True,
-                help="How extras of nodes both sides have are merged (archive import's modes; "
-                "none keeps the receiver's).",
+                help="How the extras of nodes both sides have combine: keep_existing (add new keys), "
+                "update_existing (add and overwrite), mirror (take the sender's), "
+                "none (leave the receiver's).",
             ),
             click.option(
                 "--comment-mode",
