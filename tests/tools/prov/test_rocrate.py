@@ -316,8 +316,21 @@ def test_roc_validator_needs_the_network_for_the_ro_crate_context(
         offline=True,
         cache_path=tmp_path / "cache" / "http",
     )
-    result = services.validate(settings)
+    try:
+        result = services.validate(settings)
+    finally:
+        _forget_validator_logs()
     assert not result.passed()
     messages = [issue.message for issue in result.get_issues()]
     assert any("Unable to retrieve the JSON-LD context" in message for message in messages), messages
     assert attempts == []
+
+
+def _forget_validator_logs() -> None:
+    """roc-validator keeps its warnings to print them as a "Log Report" when Python exits: after
+    pytest's summary, in every CI log. What this test expects of it is asserted above instead."""
+    from rocrate_validator.utils import log
+
+    stream = vars(log)["__log_stream__"]
+    stream.seek(0)
+    stream.truncate()
