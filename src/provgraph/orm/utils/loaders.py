@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from provgraph.exceptions import MultipleObjectsError, NotExistent
 from provgraph.orm import loaders as _core
@@ -212,85 +212,53 @@ def load_entity(
     return entity_loader.load_entity(identifier, None, sub_classes, query_with_dashes, backend)
 
 
-def load_code(
-    identifier: Any = None,
-    pk: Any = None,
-    uuid: Any = None,
-    label: Any = None,
-    *,
-    sub_classes: Sequence[type[Entity]] | None = None,
-    query_with_dashes: bool = True,
-) -> Any:
-    """The code named by pk, uuid (or prefix), label or ``label@computer``."""
-    return load_entity(
-        CodeEntityLoader,
-        identifier,
-        pk,
-        uuid,
-        label,
-        sub_classes=sub_classes,
-        query_with_dashes=query_with_dashes,
-    )
+class EntityLoadFunction(Protocol):
+    """aiida-core's signature of ``load_code``, ``load_computer``, ``load_group`` and ``load_node``."""
+
+    def __call__(
+        self,
+        identifier: Any = None,
+        pk: Any = None,
+        uuid: Any = None,
+        label: Any = None,
+        *,
+        sub_classes: Sequence[type[Entity]] | None = None,
+        query_with_dashes: bool = True,
+    ) -> Any: ...
 
 
-def load_computer(
-    identifier: Any = None,
-    pk: Any = None,
-    uuid: Any = None,
-    label: Any = None,
-    *,
-    sub_classes: Sequence[type[Entity]] | None = None,
-    query_with_dashes: bool = True,
-) -> Any:
-    """The computer named by pk, uuid (or prefix) or label."""
-    return load_entity(
-        ComputerEntityLoader,
-        identifier,
-        pk,
-        uuid,
-        label,
-        sub_classes=sub_classes,
-        query_with_dashes=query_with_dashes,
-    )
+def _loader(entity_loader: type[OrmEntityLoader], name: str, what: str) -> EntityLoadFunction:
+    """A ``load_<entity>`` function with aiida-core's signature over ``load_entity``."""
+
+    def load(
+        identifier: Any = None,
+        pk: Any = None,
+        uuid: Any = None,
+        label: Any = None,
+        *,
+        sub_classes: Sequence[type[Entity]] | None = None,
+        query_with_dashes: bool = True,
+    ) -> Any:
+        return load_entity(
+            entity_loader,
+            identifier,
+            pk,
+            uuid,
+            label,
+            sub_classes=sub_classes,
+            query_with_dashes=query_with_dashes,
+        )
+
+    load.__name__ = load.__qualname__ = name
+    load.__doc__ = f"The {what}."
+    return load
 
 
-def load_group(
-    identifier: Any = None,
-    pk: Any = None,
-    uuid: Any = None,
-    label: Any = None,
-    *,
-    sub_classes: Sequence[type[Entity]] | None = None,
-    query_with_dashes: bool = True,
-) -> Any:
-    """The group named by pk, uuid (or prefix) or label."""
-    return load_entity(
-        GroupEntityLoader,
-        identifier,
-        pk,
-        uuid,
-        label,
-        sub_classes=sub_classes,
-        query_with_dashes=query_with_dashes,
-    )
-
-
-def load_node(
-    identifier: Any = None,
-    pk: Any = None,
-    uuid: Any = None,
-    label: Any = None,
-    *,
-    sub_classes: Sequence[type[Entity]] | None = None,
-    query_with_dashes: bool = True,
-) -> Any:
-    """The node named by pk, uuid (or prefix), or ``label=``."""
-    return load_entity(
-        NodeEntityLoader,
-        identifier,
-        pk,
-        uuid,
-        label,
-        sub_classes=sub_classes,
-        query_with_dashes=query_with_dashes,
-    )
+load_code = _loader(
+    CodeEntityLoader, "load_code", "code named by pk, uuid (or prefix), label or ``label@computer``"
+)
+load_computer = _loader(
+    ComputerEntityLoader, "load_computer", "computer named by pk, uuid (or prefix) or label"
+)
+load_group = _loader(GroupEntityLoader, "load_group", "group named by pk, uuid (or prefix) or label")
+load_node = _loader(NodeEntityLoader, "load_node", "node named by pk, uuid (or prefix), or ``label=``")
