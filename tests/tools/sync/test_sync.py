@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,9 +11,12 @@ from tests.tools.archive.archive_graph import build_graph
 from tests.tools.sync.conftest import SyncPair, signature
 
 from provgraph import orm
+from provgraph.config.profile import Profile
 from provgraph.exceptions import SyncConflictError, SyncError
 from provgraph.provenance import calcfunction
+from provgraph.storage import get_storage_class
 from provgraph.storage.abstract import EntityTypes
+from provgraph.tools.archive import create_archive
 from provgraph.tools.integrity import check_integrity
 from provgraph.tools.sync import sync_profiles, sync_storages
 
@@ -207,3 +211,18 @@ def test_a_late_write_below_the_cursor_is_found(pair: SyncPair) -> None:
     assert summary.new["Nodes"] == 1
     assert pair.target.count_rows(EntityTypes.NODE, {"uuid": late.uuid}) == 1
     assert sync_storages(pair.source, pair.target).nothing_new
+
+
+def test_an_archive_opened_as_a_profile_syncs_like_a_profile(pair: SyncPair, tmp_path: Path) -> None:
+    """A core.sqlite_zip profile (read-only) is a source: everything is compared by UUID each time."""
+    build_graph()
+    archive = create_archive(None, tmp_path / "shared.aiida")
+    profile = Profile.new("shared", "core.sqlite_zip", {"filepath": str(archive)}, test_profile=True)
+    with get_storage_class("core.sqlite_zip")(profile) as shared:
+        summary = sync_storages(shared, pair.target)
+        assert not summary.incremental
+        assert summary.new["Nodes"] == shared.count_rows(EntityTypes.NODE)
+        assert signature(pair.target) == signature(shared)
+        again = sync_storages(shared, pair.target)
+        assert again.nothing_new
+        assert not again.incremental  # a read-only source keeps no cursor

@@ -163,11 +163,14 @@ def take_mark(storage: StorageBackend) -> Mark:
 
 
 def storage_id(storage: StorageBackend) -> str:
-    """A storage's identity for cursors: its object store's UUID (kept by backup and restore)."""
-    identity = storage.get_repository().uuid
+    """A storage's identity for cursors: its object store's UUID (kept by backup and restore), or
+    for a storage without one (an archive opened as a profile) its profile's UUID."""
+    identity = storage.get_repository().uuid or storage.profile.uuid
     if not identity:
-        raise StorageError(f"{storage} has no repository UUID; it cannot take part in a sync")
-    return identity
+        raise StorageError(
+            f"{storage} has neither a repository nor a profile UUID; it cannot take part in a sync"
+        )
+    return str(identity)
 
 
 def selection_digest(description: Mapping[str, Any]) -> str:
